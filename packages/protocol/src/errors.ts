@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Every reason a request or a connection can be refused for. */
+export const refusalReasons = [
+  'invalid-payload',
+  'unknown-event',
+  'unauthorized',
+  'token-expired',
+  'protocol-mismatch',
+  'room-not-found',
+  'not-joined',
+  'already-joined',
+  'forbidden',
+  'not-found',
+  'rate-limited',
+  'too-large',
+  'media-error',
+  'sfu-unavailable',
+  'internal',
+] as const;
+
+export const refusalReasonSchema = z.enum(refusalReasons);
+export type RefusalReason = z.infer<typeof refusalReasonSchema>;
+
+export const errorBodySchema = z.strictObject({
+  reason: refusalReasonSchema,
+  message: z.string().max(500),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** An error that carries a refusal reason across a process boundary. */
+export class ProtocolError extends Error {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+    this.reason = reason;
+  }
+
+  static invalidPayload(message: string): ProtocolError {
+    return new ProtocolError('invalid-payload', message);
+  }
+
+  static fromBody(body: ErrorBody): ProtocolError {
+    return new ProtocolError(body.reason, body.message);
+  }
+
+  toBody(): ErrorBody {
+    return { reason: this.reason, message: this.message.slice(0, 500) };
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { displayNameSchema, meetingIdSchema } from './ids.ts';
+
+/** HTTP API bodies (signaling's express app). */
+
+export const createMeetingRequestSchema = z.strictObject({
+  title: z.string().trim().max(120).optional(),
+});
+export const createMeetingResponseSchema = z.strictObject({
+  meetingId: meetingIdSchema,
+  joinPath: z.string(),
+});
+
+export const joinTokenRequestSchema = z.strictObject({
+  displayName: displayNameSchema,
+});
+export const joinTokenResponseSchema = z.strictObject({
+  token: z.string(),
+  expiresAt: z.number().int(),
+});
+
+/** Claims of the short-lived room token (audience `room`). */
+export const roomTokenClaimsSchema = z.object({
+  sub: z.string().min(8).max(64),
+  room: meetingIdSchema,
+  name: displayNameSchema,
+  typ: z.literal('room'),
+});
+export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
+
+/** The Socket.IO handshake `auth` object of a browser. */
+export const roomHandshakeSchema = z.strictObject({
+  token: z.string().min(1).max(4096),
+  protocolVersion: z.number().int(),
+});
+
+/** The Socket.IO handshake `auth` object of signaling on the SFU control channel. */
+export const controlHandshakeSchema = z.strictObject({
+  token: z.string().min(1).max(4096),
+  protocolVersion: z.number().int(),
+});

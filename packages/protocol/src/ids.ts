@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Meeting ids: 22+ base64url characters, i.e. at least 128 random bits. */
+export const meetingIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22,64}$/, 'meeting id must be 22-64 base64url characters');
+export type MeetingId = z.infer<typeof meetingIdSchema>;
+
+/** Member ids are made by signaling (random, base64url). */
+export const memberIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'bad member id');
+export type MemberId = z.infer<typeof memberIdSchema>;
+
+/** Ids made by mediasoup (UUIDs). */
+export const mediaIdSchema = z.string().regex(/^[0-9a-f-]{36}$/, 'bad media id');
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');

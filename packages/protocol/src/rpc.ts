@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { errorBodySchema, ProtocolError } from './errors.ts';
+
+/** A request definition: the payload schema and the acknowledged result schema. */
+export interface RequestDef {
+  request: z.ZodType;
+  response: z.ZodType;
+}
+export type RequestMap = Record<string, RequestDef>;
+
+export type RequestOf<M extends RequestMap, K extends keyof M> = z.infer<M[K]['request']>;
+export type ResponseOf<M extends RequestMap, K extends keyof M> = z.infer<M[K]['response']>;
+
+/** The acknowledgement of every request: a result or a refusal with a reason. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: z.infer<typeof errorBodySchema> };
+
+export function ackSchema<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion('ok', [
+    z.strictObject({ ok: z.literal(true), data }),
+    z.strictObject({ ok: z.literal(false), error: errorBodySchema }),
+  ]);
+}
+
+export function isRequestName<M extends RequestMap>(map: M, name: unknown): name is keyof M & string {
+  return typeof name === 'string' && Object.hasOwn(map, name);
+}
+
+/** Validates a request payload, throwing a ProtocolError('invalid-payload') with the first issue. */
+export function parseRequest<M extends RequestMap, K extends keyof M & string>(
+  map: M,
+  name: K,
+  payload: unknown,
+): RequestOf<M, K> {
+  const result = map[name]!.request.safeParse(payload);
+  if (!result.success) {
+    throw ProtocolError.invalidPayload(`${name}: ${describeIssue(result.error)}`);
+  }
+  return result.data as RequestOf<M, K>;
+}
+
+/** Validates an acknowledgement, returning the data or throwing the refusal. */
+export function parseAck<M extends RequestMap, K extends keyof M & string>(
+  map: M,
+  name: K,
+  ack: unknown,
+): ResponseOf<M, K> {
+  const result = ackSchema(map[name]!.response).safeParse(ack);
+  if (!result.success) {
+    throw ProtocolError.invalidPayload(`${name} ack: ${describeIssue(result.error)}`);
+  }
+  if (!result.data.ok) {
+    throw ProtocolError.fromBody(result.data.error);
+  }
+  return result.data.data as ResponseOf<M, K>;
+}
+
+/** Validates an event payload against a map of event schemas. */
+export function parseEvent<E extends Record<string, z.ZodType>, K extends keyof E & string>(
+  events: E,
+  name: K,
+  payload: unknown,
+): z.infer<E[K]> {
+  const result = events[name]!.safeParse(payload);
+  if (!result.success) {
+    throw ProtocolError.invalidPayload(`${name}: ${describeIssue(result.error)}`);
+  }
+  return result.data as z.infer<E[K]>;
+}
+
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) {
+    return 'invalid';
+  }
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return `${path}: ${issue.message}`.slice(0, 300);
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { meetingIdSchema, mediaIdSchema, memberIdSchema } from './ids.ts';
+import {
+  consumerOptionsSchema,
+  dtlsParametersSchema,
+  mediaKindSchema,
+  mediaSourceSchema,
+  rtpCapabilitiesSchema,
+  rtpParametersSchema,
+  transportDirectionSchema,
+  transportOptionsSchema,
+} from './media.ts';
+
+/**
+ * The control channel between signaling and an SFU node (Socket.IO namespace
+ * `/control` on the SFU's control port, loopback or private network only).
+ * Authenticated by a JWT with audience `sfu-control`. Every request names the
+ * room and the member it acts for; the SFU checks that the member owns the
+ * transports, producers and consumers it names.
+ */
+
+const scope = { roomId: meetingIdSchema, memberId: memberIdSchema };
+const empty = z.strictObject({});
+
+export const sfuRequests = {
+  getRouterRtpCapabilities: {
+    request: z.strictObject({ roomId: meetingIdSchema }),
+    response: z.strictObject({ rtpCapabilities: rtpCapabilitiesSchema }),
+  },
+  createWebRtcTransport: {
+    request: z.strictObject({ ...scope, direction: transportDirectionSchema }),
+    response: transportOptionsSchema,
+  },
+  connectTransport: {
+    request: z.strictObject({
+      ...scope,
+      transportId: mediaIdSchema,
+      dtlsParameters: dtlsParametersSchema,
+    }),
+    response: empty,
+  },
+  produce: {
+    request: z.strictObject({
+      ...scope,
+      transportId: mediaIdSchema,
+      kind: mediaKindSchema,
+      rtpParameters: rtpParametersSchema,
+      source: mediaSourceSchema,
+    }),
+    response: z.strictObject({ producerId: mediaIdSchema }),
+  },
+  closeProducer: {
+    request: z.strictObject({ ...scope, producerId: mediaIdSchema }),
+    response: empty,
+  },
+  setProducerPaused: {
+    request: z.strictObject({ ...scope, producerId: mediaIdSchema, paused: z.boolean() }),
+    response: empty,
+  },
+  consume: {
+    request: z.strictObject({
+      ...scope,
+      producerId: mediaIdSchema,
+      rtpCapabilities: rtpCapabilitiesSchema,
+    }),
+    response: consumerOptionsSchema,
+  },
+  resumeConsumer: {
+    request: z.strictObject({ ...scope, consumerId: mediaIdSchema }),
+    response: empty,
+  },
+  setConsumerLayers: {
+    request: z.strictObject({
+      ...scope,
+      consumerId: mediaIdSchema,
+      spatialLayer: z.number().int().min(0).max(2),
+      temporalLayer: z.number().int().min(0).max(2).optional(),
+    }),
+    response: empty,
+  },
+  closeMember: {
+    request: z.strictObject(scope),
+    response: empty,
+  },
+  closeRoom: {
+    request: z.strictObject({ roomId: meetingIdSchema }),
+    response: empty,
+  },
+} as const;
+
+export type SfuRequestName = keyof typeof sfuRequests;
+
+/** SFU -> signaling events. */
+export const sfuEvents = {
+  producerClosed: z.strictObject({ ...scope, producerId: mediaIdSchema }),
+  consumerClosed: z.strictObject({
+    ...scope,
+    consumerId: mediaIdSchema,
+    producerId: mediaIdSchema,
+  }),
+  activeSpeaker: z.strictObject({ roomId: meetingIdSchema, memberId: memberIdSchema.nullable() }),
+  roomClosed: z.strictObject({ roomId: meetingIdSchema, reason: z.enum(['worker-died', 'closed']) }),
+} as const;
+
+export type SfuEventName = keyof typeof sfuEvents;
