@@ -1,0 +1,3 @@
+export * from './KeyRing.ts';
+export * from './TokenError.ts';
+export * from './TokenService.ts';
