@@ -7,3 +7,4 @@ export * from './rpc.ts';
 export * from './room.ts';
 export * from './sfuControl.ts';
 export * from './http.ts';
+export * from './serve.ts';

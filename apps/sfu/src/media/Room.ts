@@ -1,0 +1,315 @@
+import type { types } from 'mediasoup';
+import { TypedEmitter } from '@confidentiel/events';
+import type {
+  ConsumerOptions,
+  DtlsParameters,
+  MediaKind,
+  MediaSource,
+  RtpCapabilities,
+  RtpParameters,
+  TransportDirection,
+  TransportOptions,
+} from '@confidentiel/protocol';
+import type { Logger } from 'pino';
+import {
+  MemberMedia,
+  type ConsumerAppData,
+  type ProducerAppData,
+  type TransportAppData,
+} from './MemberMedia.ts';
+import { sfuErrors } from './SfuError.ts';
+import type { WorkerSlot } from './WorkerPool.ts';
+
+export type RoomEvents = {
+  producerClosed: [memberId: string, producerId: string];
+  consumerClosed: [memberId: string, consumerId: string, producerId: string];
+  activeSpeaker: [memberId: string | null];
+  closed: [reason: 'worker-died' | 'closed'];
+};
+
+/** Bitrate a browser may send on one transport (camera simulcast + screen + audio). */
+const MAX_INCOMING_BITRATE = 5_000_000;
+const INITIAL_OUTGOING_BITRATE = 1_000_000;
+/** Silence after which the active speaker observer may change speaker. */
+const ACTIVE_SPEAKER_INTERVAL_MS = 300;
+
+/** Which media kind each source carries. */
+const kindOfSource: Record<MediaSource, MediaKind> = {
+  camera: 'video',
+  microphone: 'audio',
+  screen: 'video',
+  'screen-audio': 'audio',
+};
+
+/**
+ * One meeting on one mediasoup router. Owns its members' media; closing the
+ * room closes the router, which closes everything under it.
+ */
+export class Room extends TypedEmitter<RoomEvents> {
+  readonly id: string;
+  readonly #slot: WorkerSlot;
+  readonly #router: types.Router;
+  readonly #speaker: types.ActiveSpeakerObserver;
+  readonly #members = new Map<string, MemberMedia>();
+  readonly #logger: Logger;
+  #closed = false;
+
+  private constructor(id: string, slot: WorkerSlot, router: types.Router, speaker: types.ActiveSpeakerObserver, logger: Logger) {
+    super((error, event) => logger.error({ err: error, event }, 'room listener threw'));
+    this.id = id;
+    this.#slot = slot;
+    this.#router = router;
+    this.#speaker = speaker;
+    this.#logger = logger;
+    speaker.on('dominantspeaker', ({ producer }) => {
+      const memberId = (producer.appData as ProducerAppData).memberId;
+      this.emit('activeSpeaker', memberId ?? null);
+    });
+    router.observer.on('close', () => this.#onRouterClosed());
+  }
+
+  static async create(
+    id: string,
+    slot: WorkerSlot,
+    mediaCodecs: types.RouterRtpCodecCapability[],
+    logger: Logger,
+  ): Promise<Room> {
+    const router = await slot.worker.createRouter({ mediaCodecs });
+    const speaker = await router.createActiveSpeakerObserver({ interval: ACTIVE_SPEAKER_INTERVAL_MS });
+    slot.load++;
+    return new Room(id, slot, router, speaker, logger.child({ room: id.slice(0, 6) }));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get workerIndex(): number {
+    return this.#slot.index;
+  }
+
+  get rtpCapabilities(): RtpCapabilities {
+    return this.#router.rtpCapabilities as RtpCapabilities;
+  }
+
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  #member(memberId: string): MemberMedia {
+    this.#assertOpen();
+    let member = this.#members.get(memberId);
+    if (!member) {
+      member = new MemberMedia(memberId);
+      this.#members.set(memberId, member);
+    }
+    return member;
+  }
+
+  #existingMember(memberId: string): MemberMedia {
+    this.#assertOpen();
+    const member = this.#members.get(memberId);
+    if (!member) {
+      throw sfuErrors.notFound('member');
+    }
+    return member;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw sfuErrors.roomClosed();
+    }
+  }
+
+  async createWebRtcTransport(memberId: string, direction: TransportDirection): Promise<TransportOptions> {
+    const member = this.#member(memberId);
+    const transport = await this.#router.createWebRtcTransport<TransportAppData>({
+      webRtcServer: this.#slot.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
+      appData: { memberId, direction },
+    });
+    if (direction === 'send') {
+      await transport.setMaxIncomingBitrate(MAX_INCOMING_BITRATE);
+    }
+    member.addTransport(transport);
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates.map((c) => ({
+        foundation: c.foundation,
+        priority: c.priority,
+        address: c.address,
+        protocol: c.protocol,
+        port: c.port,
+        type: c.type,
+        ...(c.tcpType ? { tcpType: c.tcpType } : {}),
+      })),
+      dtlsParameters: transport.dtlsParameters as DtlsParameters,
+    };
+  }
+
+  async connectTransport(memberId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
+    const transport = this.#existingMember(memberId).transport(transportId);
+    try {
+      await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    } catch (error) {
+      throw sfuErrors.mediaError('could not connect transport', error);
+    }
+  }
+
+  async produce(
+    memberId: string,
+    transportId: string,
+    kind: MediaKind,
+    rtpParameters: RtpParameters,
+    source: MediaSource,
+  ): Promise<string> {
+    const member = this.#existingMember(memberId);
+    const transport = member.transport(transportId);
+    if (transport.appData.direction !== 'send') {
+      throw sfuErrors.forbidden('cannot produce on a receive transport');
+    }
+    if (kindOfSource[source] !== kind) {
+      throw sfuErrors.forbidden(`source ${source} cannot carry ${kind}`);
+    }
+    // One producer per source: a new camera replaces the old one.
+    member.producerBySource(source)?.close();
+    let producer: types.Producer<ProducerAppData>;
+    try {
+      producer = await transport.produce<ProducerAppData>({
+        kind,
+        rtpParameters: rtpParameters as types.RtpParameters,
+        appData: { memberId, source },
+      });
+    } catch (error) {
+      throw sfuErrors.mediaError('could not produce', error);
+    }
+    member.addProducer(producer);
+    producer.observer.on('close', () => {
+      if (!this.#closed) {
+        this.emit('producerClosed', memberId, producer.id);
+      }
+    });
+    if (source === 'microphone') {
+      await this.#speaker.addProducer({ producerId: producer.id }).catch((error: unknown) => {
+        this.#logger.warn({ err: error }, 'could not observe producer for active speaker');
+      });
+    }
+    return producer.id;
+  }
+
+  closeProducer(memberId: string, producerId: string): void {
+    this.#existingMember(memberId).producer(producerId).close();
+  }
+
+  async setProducerPaused(memberId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = this.#existingMember(memberId).producer(producerId);
+    await (paused ? producer.pause() : producer.resume());
+  }
+
+  #findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
+    for (const member of this.#members.values()) {
+      const producer = member.producers.find((p) => p.id === producerId);
+      if (producer) {
+        return producer;
+      }
+    }
+    return undefined;
+  }
+
+  async consume(memberId: string, producerId: string, rtpCapabilities: RtpCapabilities): Promise<ConsumerOptions> {
+    const member = this.#existingMember(memberId);
+    const producer = this.#findProducer(producerId);
+    if (!producer || producer.closed) {
+      throw sfuErrors.notFound('producer');
+    }
+    if (producer.appData.memberId === memberId) {
+      throw sfuErrors.forbidden('cannot consume own producer');
+    }
+    const caps = rtpCapabilities as types.RtpCapabilities;
+    if (!this.#router.canConsume({ producerId, rtpCapabilities: caps })) {
+      throw sfuErrors.mediaError('receiver cannot decode this producer');
+    }
+    const transport = member.transportFor('recv');
+    let consumer: types.Consumer<ConsumerAppData>;
+    try {
+      // Created paused: the client resumes once its side is ready, so no
+      // key frame is lost before the track is attached.
+      consumer = await transport.consume<ConsumerAppData>({
+        producerId,
+        rtpCapabilities: caps,
+        paused: true,
+        appData: { memberId },
+      });
+    } catch (error) {
+      throw sfuErrors.mediaError('could not consume', error);
+    }
+    member.addConsumer(consumer);
+    consumer.on('producerclose', () => {
+      this.emit('consumerClosed', memberId, consumer.id, producerId);
+    });
+    return {
+      id: consumer.id,
+      producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as RtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  async resumeConsumer(memberId: string, consumerId: string): Promise<void> {
+    await this.#existingMember(memberId).consumer(consumerId).resume();
+  }
+
+  async setConsumerLayers(memberId: string, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+    const consumer = this.#existingMember(memberId).consumer(consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
+      return;
+    }
+    await consumer.setPreferredLayers({
+      spatialLayer,
+      ...(temporalLayer === undefined ? {} : { temporalLayer }),
+    });
+  }
+
+  closeMember(memberId: string): void {
+    const member = this.#members.get(memberId);
+    if (!member) {
+      return;
+    }
+    this.#members.delete(memberId);
+    member.close();
+  }
+
+  #onRouterClosed(): void {
+    if (this.#closed) {
+      return;
+    }
+    // The router closed under us: the worker died.
+    this.#finish('worker-died');
+  }
+
+  #finish(reason: 'worker-died' | 'closed'): void {
+    this.#closed = true;
+    this.#slot.load = Math.max(0, this.#slot.load - 1);
+    for (const member of this.#members.values()) {
+      member.close();
+    }
+    this.#members.clear();
+    this.emit('closed', reason);
+    this.removeAllListeners();
+  }
+
+  /** Closes the router and everything in it. Idempotent. */
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#finish('closed');
+    this.#router.close();
+  }
+}
