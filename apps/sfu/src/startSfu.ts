@@ -1,6 +1,7 @@
 import { KeyRing, TokenService } from '@confidentiel/tokens';
 import type { Logger } from 'pino';
-import { CONTROL_AUDIENCE, ControlServer } from './control/ControlServer.ts';
+import { SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
+import { ControlServer } from './control/ControlServer.ts';
 import { secretBytes, type SfuConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { mediaCodecs } from './media/codecs.ts';
@@ -14,15 +15,11 @@ export interface RunningSfu {
   close(): Promise<void>;
 }
 
-/** Issuer name shared by signaling (which signs) and the SFU (which verifies). */
-export const CONTROL_ISSUER = 'confidentiel-signaling';
-export { CONTROL_AUDIENCE };
-
 /** Wires the SFU together: workers, rooms and the control channel. */
 export async function startSfu(config: SfuConfig, logger: Logger = createLogger('sfu', config.SFU_LOG_LEVEL)): Promise<RunningSfu> {
   const tokens = new TokenService({
     keys: new KeyRing([{ kid: 'control', secret: secretBytes(config.SFU_CONTROL_SECRET) }]),
-    issuer: CONTROL_ISSUER,
+    issuer: SFU_CONTROL_ISSUER,
   });
   let registry: RoomRegistry | undefined;
   const pool = await WorkerPool.create({

@@ -103,3 +103,10 @@ export const sfuEvents = {
 } as const;
 
 export type SfuEventName = keyof typeof sfuEvents;
+
+/** Audience and `typ` of the tokens that open the SFU control channel. */
+export const SFU_CONTROL_AUDIENCE = 'sfu-control';
+/** Issuer of SFU control tokens (signaling signs, the SFU verifies). */
+export const SFU_CONTROL_ISSUER = 'confidentiel-signaling';
+/** Socket.IO namespace of the control channel. */
+export const SFU_CONTROL_NAMESPACE = '/control';

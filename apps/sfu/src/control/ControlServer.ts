@@ -7,6 +7,8 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   controlHandshakeSchema,
+  SFU_CONTROL_AUDIENCE,
+  SFU_CONTROL_NAMESPACE,
   serveRequests,
   sfuRequests,
   type SfuEventName,
@@ -17,8 +19,6 @@ import type { z } from 'zod';
 import type { RoomRegistry } from '../media/RoomRegistry.ts';
 import { createControlHandlers } from './handlers.ts';
 
-export const CONTROL_AUDIENCE = 'sfu-control';
-export const CONTROL_NAMESPACE = '/control';
 
 export interface ControlServerOptions {
   host: string;
@@ -52,7 +52,7 @@ export class ControlServer {
       allowRequest: (req, callback) => callback(null, req.headers.origin === undefined),
     });
     this.#io.of('/').use((_socket, next) => next(new Error('forbidden')));
-    const nsp = this.#io.of(CONTROL_NAMESPACE);
+    const nsp = this.#io.of(SFU_CONTROL_NAMESPACE);
     nsp.use((socket, next) => {
       try {
         this.#authenticate(socket);
@@ -90,7 +90,7 @@ export class ControlServer {
       throw new ProtocolError('protocol-mismatch', `expected protocol ${PROTOCOL_VERSION}`);
     }
     try {
-      this.#options.tokens.verify(auth.data.token, { audience: CONTROL_AUDIENCE, typ: CONTROL_AUDIENCE });
+      this.#options.tokens.verify(auth.data.token, { audience: SFU_CONTROL_AUDIENCE, typ: SFU_CONTROL_AUDIENCE });
     } catch (error) {
       if (error instanceof TokenError && error.reason === 'expired') {
         throw new ProtocolError('token-expired', 'token expired');
@@ -116,7 +116,7 @@ export class ControlServer {
 
   /** Sends an event to every connected signaling node. */
   broadcast<K extends SfuEventName>(event: K, payload: z.infer<(typeof sfuEvents)[K]>): void {
-    this.#io.of(CONTROL_NAMESPACE).emit(event, payload);
+    this.#io.of(SFU_CONTROL_NAMESPACE).emit(event, payload);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import {
+  createMeetingRequestSchema,
+  describeIssue,
+  joinTokenRequestSchema,
+  meetingIdSchema,
+  type ErrorBody,
+} from '@confidentiel/protocol';
+import { randomBytes } from 'node:crypto';
+import type { TokenService } from '@confidentiel/tokens';
+import type { MeetingStore } from '../meetings/MeetingStore.ts';
+import type { SfuClient } from '../sfu/SfuClient.ts';
+import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
+import type { Metrics } from './metrics.ts';
+import { securityHeaders } from './securityHeaders.ts';
+
+export interface AppDeps {
+  meetings: MeetingStore;
+  tokens: TokenService;
+  sfu: SfuClient;
+  metrics: Metrics;
+  logger: Logger;
+  joinTokenTtl: number;
+  webDist?: string | undefined;
+}
+
+function refuse(res: Response, status: number, body: ErrorBody): void {
+  res.status(status).json(body);
+}
+
+/** One answer for "no such meeting" and "not allowed": the two must look the same from outside. */
+const notFound: ErrorBody = { reason: 'room-not-found', message: 'room not found' };
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(securityHeaders);
+
+  const api = express.Router();
+  api.use(express.json({ limit: '16kb', strict: true }));
+
+  api.post('/meetings', async (req, res) => {
+    const body = createMeetingRequestSchema.safeParse(req.body ?? {});
+    if (!body.success) {
+      refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
+      return;
+    }
+    const meeting = await deps.meetings.create(body.data.title);
+    deps.metrics.meetingsCreated.inc();
+    res.status(201).json({ meetingId: meeting.id, joinPath: `/m/${meeting.id}` });
+  });
+
+  api.post('/meetings/:meetingId/join-tokens', async (req, res) => {
+    const id = meetingIdSchema.safeParse(req.params.meetingId);
+    const meeting = id.success ? await deps.meetings.get(id.data) : undefined;
+    if (!meeting) {
+      refuse(res, 404, notFound);
+      return;
+    }
+    const body = joinTokenRequestSchema.safeParse(req.body);
+    if (!body.success) {
+      refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
+      return;
+    }
+    const memberId = randomBytes(12).toString('base64url');
+    const { token, expiresAt } = deps.tokens.issue({
+      audience: ROOM_AUDIENCE,
+      typ: ROOM_TOKEN_TYPE,
+      subject: memberId,
+      ttlSeconds: deps.joinTokenTtl,
+      claims: { room: meeting.id, name: body.data.displayName },
+    });
+    res.status(201).json({ token, expiresAt });
+  });
+
+  api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));
+  app.use('/api', api);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = deps.sfu.connected;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', sfu: ready ? 'up' : 'down' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  if (deps.webDist && existsSync(join(deps.webDist, 'index.html'))) {
+    const index = join(deps.webDist, 'index.html');
+    app.use(express.static(deps.webDist, { index: false, maxAge: '1h' }));
+    app.get(['/', '/m/:meetingId'], (_req, res) => {
+      res.sendFile(index);
+    });
+  }
+
+  app.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'not found' }));
+  // express needs the 4-argument signature to recognise an error handler.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (status === 413) {
+      refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
+      return;
+    }
+    if (status === 400) {
+      refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
+      return;
+    }
+    deps.logger.error({ err: error }, 'HTTP request failed');
+    refuse(res, 500, { reason: 'internal', message: 'internal error' });
+  });
+  return app;
+}

@@ -1,0 +1,42 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RoomState } from '../rooms/RoomState.ts';
+
+export interface Metrics {
+  registry: Registry;
+  connections: Gauge;
+  refusals: Counter<'reason'>;
+  meetingsCreated: Counter;
+}
+
+/** Prometheus metrics of one signaling process. Labels never carry ids or addresses. */
+export function createMetrics(state: RoomState): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'confidentiel_rooms',
+    help: 'Rooms with at least one member',
+    registers: [registry],
+    collect() {
+      this.set(state.roomCount());
+    },
+  });
+  new Gauge({
+    name: 'confidentiel_members',
+    help: 'Members joined to a room',
+    registers: [registry],
+    collect() {
+      this.set(state.memberCount());
+    },
+  });
+  return {
+    registry,
+    connections: new Gauge({ name: 'confidentiel_socket_connections', help: 'Open room sockets', registers: [registry] }),
+    refusals: new Counter({
+      name: 'confidentiel_refusals_total',
+      help: 'Refused connections and requests, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    meetingsCreated: new Counter({ name: 'confidentiel_meetings_created_total', help: 'Meetings created', registers: [registry] }),
+  };
+}

@@ -1,0 +1,17 @@
+import { ConfigError, loadSignalingConfig } from './config.ts';
+import { startSignaling } from './startSignaling.ts';
+
+try {
+  const signaling = await startSignaling(loadSignalingConfig());
+  const stop = (): void => {
+    void signaling.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,107 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { SFU_CONTROL_AUDIENCE, SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
+import { KeyRing, TokenService } from '@confidentiel/tokens';
+import { secretBytes, type SignalingConfig } from './config.ts';
+import { createApp } from './http/createApp.ts';
+import { createMetrics } from './http/metrics.ts';
+import { InMemoryMeetingStore, type MeetingStore } from './meetings/MeetingStore.ts';
+import { InMemoryRoomState } from './rooms/RoomState.ts';
+import { SfuClient } from './sfu/SfuClient.ts';
+import { RoomGateway } from './socket/RoomGateway.ts';
+
+/** Issuer of room tokens. */
+export const ROOM_TOKEN_ISSUER = 'confidentiel';
+/** Control tokens are made per (re)connection and live one minute. */
+const CONTROL_TOKEN_TTL_S = 60;
+
+export interface RunningSignaling {
+  port: number;
+  url: string;
+  meetings: MeetingStore;
+  tokens: TokenService;
+  close(): Promise<void>;
+}
+
+export interface SignalingDeps {
+  logger?: Logger;
+  meetings?: MeetingStore;
+}
+
+/** Wires signaling together: HTTP API, Socket.IO gateway and the SFU control client. */
+export async function startSignaling(config: SignalingConfig, deps: SignalingDeps = {}): Promise<RunningSignaling> {
+  const logger = deps.logger ?? pino({ name: 'signaling', level: config.LOG_LEVEL, base: { service: 'signaling' } });
+  const tokens = new TokenService({
+    keys: new KeyRing([
+      { kid: 'room-1', secret: config.TOKEN_SECRET ? secretBytes('TOKEN_SECRET', config.TOKEN_SECRET) : randomBytes(32) },
+    ]),
+    issuer: ROOM_TOKEN_ISSUER,
+  });
+  const controlTokens = new TokenService({
+    keys: new KeyRing([{ kid: 'control', secret: secretBytes('SFU_CONTROL_SECRET', config.SFU_CONTROL_SECRET) }]),
+    issuer: SFU_CONTROL_ISSUER,
+  });
+  const meetings = deps.meetings ?? new InMemoryMeetingStore();
+  const state = new InMemoryRoomState();
+  const metrics = createMetrics(state);
+  const sfu = new SfuClient({
+    url: config.SFU_URL,
+    logger,
+    token: () =>
+      controlTokens.issue({
+        audience: SFU_CONTROL_AUDIENCE,
+        typ: SFU_CONTROL_AUDIENCE,
+        subject: 'signaling',
+        ttlSeconds: CONTROL_TOKEN_TTL_S,
+      }).token,
+  });
+  const app = createApp({
+    meetings,
+    tokens,
+    sfu,
+    metrics,
+    logger,
+    joinTokenTtl: config.JOIN_TOKEN_TTL,
+    webDist: config.WEB_DIST,
+  });
+  const http = createServer(app);
+  const gateway = new RoomGateway({
+    http,
+    allowedOrigins: config.allowedOrigins,
+    tokens,
+    meetings,
+    state,
+    sfu,
+    metrics,
+    logger,
+  });
+  gateway.wireSfuEvents();
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  logger.info({ port, host: config.HOST }, 'signaling ready');
+
+  let closed = false;
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    meetings,
+    tokens,
+    close: async () => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      sfu.close();
+      await gateway.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
