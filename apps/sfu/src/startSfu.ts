@@ -21,7 +21,7 @@ export async function startSfu(config: SfuConfig, logger: Logger = createLogger(
     keys: new KeyRing([{ kid: 'control', secret: secretBytes(config.SFU_CONTROL_SECRET) }]),
     issuer: SFU_CONTROL_ISSUER,
   });
-  let registry: RoomRegistry | undefined;
+  const rooms: { registry?: RoomRegistry } = {};
   const pool = await WorkerPool.create({
     count: config.SFU_WORKERS,
     listenIp: config.SFU_RTC_LISTEN_IP,
@@ -29,9 +29,10 @@ export async function startSfu(config: SfuConfig, logger: Logger = createLogger(
     basePort: config.SFU_RTC_PORT,
     logger,
     // Routers on a dead worker close by themselves; their rooms emit `closed`.
-    onWorkerDied: (slot) => logger.warn({ worker: slot, rooms: registry?.size }, 'rooms on dead worker closed'),
+    onWorkerDied: (slot) => logger.warn({ worker: slot, rooms: rooms.registry?.size }, 'rooms on dead worker closed'),
   });
-  registry = new RoomRegistry(pool, mediaCodecs, logger);
+  const registry = new RoomRegistry(pool, mediaCodecs, logger);
+  rooms.registry = registry;
   const control = await ControlServer.start({
     host: config.SFU_CONTROL_HOST,
     port: config.SFU_CONTROL_PORT,
@@ -39,28 +40,27 @@ export async function startSfu(config: SfuConfig, logger: Logger = createLogger(
     registry,
     logger,
   });
-  const reg = registry;
-  reg.on('producerClosed', (roomId, memberId, producerId) =>
+  registry.on('producerClosed', (roomId, memberId, producerId) =>
     control.broadcast('producerClosed', { roomId, memberId, producerId }),
   );
-  reg.on('consumerClosed', (roomId, memberId, consumerId, producerId) =>
+  registry.on('consumerClosed', (roomId, memberId, consumerId, producerId) =>
     control.broadcast('consumerClosed', { roomId, memberId, consumerId, producerId }),
   );
-  reg.on('activeSpeaker', (roomId, memberId) => control.broadcast('activeSpeaker', { roomId, memberId }));
-  reg.on('closed', (roomId, reason) => control.broadcast('roomClosed', { roomId, reason }));
+  registry.on('activeSpeaker', (roomId, memberId) => control.broadcast('activeSpeaker', { roomId, memberId }));
+  registry.on('closed', (roomId, reason) => control.broadcast('roomClosed', { roomId, reason }));
   logger.info({ controlPort: control.port, workers: config.SFU_WORKERS }, 'SFU ready');
 
   let closed = false;
   return {
     controlPort: control.port,
-    registry: reg,
+    registry,
     pool,
     close: async () => {
       if (closed) {
         return;
       }
       closed = true;
-      reg.close();
+      registry.close();
       await control.close();
       pool.close();
     },

@@ -27,7 +27,7 @@ export class TypedEmitter<E extends EventMap> {
       set = new Set();
       this.#listeners.set(event, set);
     }
-    set.add(listener as Listener<never>);
+    set.add(listener);
     return () => this.off(event, listener);
   }
 
@@ -35,12 +35,12 @@ export class TypedEmitter<E extends EventMap> {
     const off = this.on(event, ((...args: E[K]) => {
       off();
       listener(...args);
-    }) as Listener<E[K]>);
+    }));
     return off;
   }
 
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): void {
-    this.#listeners.get(event)?.delete(listener as Listener<never>);
+    this.#listeners.get(event)?.delete(listener);
   }
 
   emit<K extends keyof E>(event: K, ...args: E[K]): void {

@@ -18,4 +18,6 @@ export const displayNameSchema = z
   .trim()
   .min(1)
   .max(64)
+  // Control characters would let a name spoof other lines of the UI or logs.
+  // eslint-disable-next-line no-control-regex
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');

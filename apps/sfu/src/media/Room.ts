@@ -147,14 +147,14 @@ export class Room extends TypedEmitter<RoomEvents> {
         type: c.type,
         ...(c.tcpType ? { tcpType: c.tcpType } : {}),
       })),
-      dtlsParameters: transport.dtlsParameters as DtlsParameters,
+      dtlsParameters: transport.dtlsParameters,
     };
   }
 
   async connectTransport(memberId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
     const transport = this.#existingMember(memberId).transport(transportId);
     try {
-      await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+      await transport.connect({ dtlsParameters: dtlsParameters });
     } catch (error) {
       throw sfuErrors.mediaError('could not connect transport', error);
     }

@@ -59,14 +59,19 @@ export class SfuClient extends TypedEmitter<SfuClientEvents> {
       this.#logger.warn({ reason: error.message }, 'SFU connection failed');
     });
     for (const name of Object.keys(sfuEvents) as SfuEventName[]) {
-      this.#socket.on(name as string, (payload: unknown) => {
-        try {
-          this.emit(name, parseEvent(sfuEvents, name, payload) as never);
-        } catch (error) {
-          this.#logger.error({ event: name, err: error }, 'invalid event from SFU');
-        }
-      });
+      this.#socket.on(name, (payload: unknown) => this.#relay(name, payload));
     }
+  }
+
+  #relay<K extends SfuEventName>(name: K, payload: unknown): void {
+    let event: SfuClientEvents[K];
+    try {
+      event = [parseEvent(sfuEvents, name, payload)] as SfuClientEvents[K];
+    } catch (error) {
+      this.#logger.error({ event: name, err: error }, 'invalid event from SFU');
+      return;
+    }
+    this.emit(name, ...event);
   }
 
   get connected(): boolean {

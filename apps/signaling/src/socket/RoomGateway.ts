@@ -17,6 +17,9 @@ export const JOIN_TIMEOUT_MS = 20_000;
 export const REQUESTS_PER_SECOND = 40;
 export const ROOM_NAMESPACE = '/room';
 
+/** Who each authenticated socket is (set by the handshake middleware). */
+const identities = new WeakMap<Socket, Identity>();
+
 export interface RoomGatewayOptions {
   http: HttpServer;
   allowedOrigins: readonly string[];
@@ -59,7 +62,7 @@ export class RoomGateway {
     const nsp = this.#io.of(ROOM_NAMESPACE);
     nsp.use((socket, next) => {
       try {
-        socket.data.identity = authenticateHandshake(socket.handshake.auth, options.tokens);
+        identities.set(socket, authenticateHandshake(socket.handshake.auth, options.tokens));
         next();
       } catch (error) {
         const body = error instanceof ProtocolError ? error.toBody() : { reason: 'unauthorized' as const, message: 'refused' };
@@ -73,7 +76,11 @@ export class RoomGateway {
 
   #onConnection(socket: Socket): void {
     const { logger, metrics, state, sfu, meetings } = this.#options;
-    const identity = socket.data.identity as Identity;
+    const identity = identities.get(socket);
+    if (!identity) {
+      socket.disconnect(true);
+      return;
+    }
     // The same member connecting again (a reload, a second tab) replaces the old connection.
     const previous = this.#sessions.get(identity.sub);
     if (previous) {
@@ -96,9 +103,9 @@ export class RoomGateway {
         .then(() => next())
         .catch(() => {
           metrics.refusals.inc({ reason: 'rate-limited' });
-          const ack = args[args.length - 1];
+          const ack: unknown = args[args.length - 1];
           if (typeof ack === 'function') {
-            ack({ ok: false, error: { reason: 'rate-limited', message: `too many requests (${String(event)})` } });
+            (ack as (a: unknown) => void)({ ok: false, error: { reason: 'rate-limited', message: `too many requests (${String(event)})` } });
           }
         });
     });
