@@ -1,0 +1,853 @@
+import { Device } from 'mediasoup-client';
+import type { types as ms } from 'mediasoup-client';
+import {
+  mediaSourceSchema,
+  type DtlsParameters,
+  type MediaSource,
+  type RequestOf,
+  type ResponseOf,
+  type RoomRequestName,
+  type RtpCapabilities,
+  type RtpParameters,
+  type TransportDirection,
+  type TransportOptions,
+  roomRequests,
+} from '@confidentiel/protocol';
+import { TypedEmitter } from '@confidentiel/events';
+import { silentLogger, type Logger } from '../logger.ts';
+import { chooseSpatialLayer, type SpatialLayer } from './layers.ts';
+import {
+  CAMERA_CODEC_MIME_TYPE,
+  CAMERA_ENCODINGS,
+  cameraConstraints,
+  microphoneConstraints,
+  SCREEN_CONSTRAINTS,
+  SCREEN_ENCODINGS,
+} from './encodings.ts';
+import { MeetingError } from './MeetingError.ts';
+import {
+  displayNameOf,
+  initialMeetingState,
+  meetingReducer,
+  type EndReason,
+  type LocalSourceName,
+  type MeetingAction,
+  type MeetingState,
+} from './meetingState.ts';
+import { RoomConnection, type RoomSocketFactory } from './RoomConnection.ts';
+import { summarizeInboundStats, type InboundFigures } from './stats.ts';
+
+/** How long `leave()` waits for the server before closing anyway. */
+export const LEAVE_TIMEOUT_MS = 2_000;
+
+/** Something a screen reader should hear about, politely. */
+export type MeetingNotice =
+  | { type: 'memberJoined'; displayName: string }
+  | { type: 'memberLeft'; displayName: string }
+  | { type: 'activeSpeaker'; displayName: string; isSelf: boolean };
+
+export type MeetingClientEvents = {
+  /** The state snapshot changed (a new object each time). */
+  state: [MeetingState];
+  notice: [MeetingNotice];
+};
+
+/** Where local tracks come from (navigator.mediaDevices in a browser). */
+export interface MediaAcquirer {
+  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
+  getDisplayMedia(options: DisplayMediaStreamOptions): Promise<MediaStream>;
+}
+
+/**
+ * The slot for end-to-end encryption (packages/e2ee): extra peer connection
+ * settings and a hook on every RTP sender and receiver, where an encoded
+ * transform can be attached before any frame flows.
+ */
+export interface MediaTransformHooks {
+  transportSettings?: Partial<RTCConfiguration>;
+  onRtpSender?(sender: RTCRtpSender, source: MediaSource): void;
+  onRtpReceiver?(receiver: RTCRtpReceiver, info: { memberId: string; source: MediaSource }): void;
+}
+
+export interface MeetingClientOptions {
+  /** The room token from `POST /api/meetings/:id/join-tokens`. */
+  token: string;
+  socketFactory: RoomSocketFactory;
+  /** Defaults to mediasoup-client's browser detection. */
+  createDevice?: () => Promise<Device>;
+  mediaDevices?: MediaAcquirer;
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  transform?: MediaTransformHooks;
+}
+
+export interface LocalTrackOptions {
+  /** A track already acquired (the pre-join preview); the client takes ownership of it. */
+  track?: MediaStreamTrack | null;
+  deviceId?: string | null;
+}
+
+export interface ConsumerStats extends InboundFigures {
+  memberId: string;
+  source: MediaSource;
+  kind: 'audio' | 'video';
+  producerId: string;
+  consumerId: string;
+  producerPaused: boolean;
+}
+
+interface ConsumerEntry {
+  consumer: ms.Consumer;
+  memberId: string;
+  source: MediaSource;
+  simulcast: boolean;
+  /** The spatial layer last asked for, null until asked. */
+  layer: SpatialLayer | null;
+}
+
+/**
+ * One participation in one meeting: the Socket.IO connection, the mediasoup
+ * device, a send and a receive transport, local producers and remote
+ * consumers. The UI reads `state` and calls the methods; nothing else touches
+ * mediasoup. `close()` is idempotent and releases everything (tracks included).
+ */
+export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
+  readonly #options: MeetingClientOptions;
+  readonly #logger: Logger;
+  readonly #media: MediaAcquirer;
+  #state: MeetingState = initialMeetingState;
+  #connection: RoomConnection | null = null;
+  #device: Device | null = null;
+  #sendTransport: ms.Transport | null = null;
+  #recvTransport: ms.Transport | null = null;
+  readonly #producers = new Map<MediaSource, ms.Producer>();
+  readonly #consumers = new Map<string, ConsumerEntry>();
+  /** Producer ids being consumed right now, so that none is consumed twice. */
+  readonly #consuming = new Set<string>();
+  /** Server events that arrived before the join answer; replayed after it. */
+  #early: Array<() => void> | null = [];
+  readonly #deviceIds: { camera: string | null; microphone: string | null } = { camera: null, microphone: null };
+  /** Local media operations run one at a time (a double click must not produce twice). */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: MeetingClientOptions) {
+    const logger = options.logger ?? silentLogger;
+    super((error, event) => logger.error(`listener of ${String(event)} threw`, error));
+    this.#options = options;
+    this.#logger = logger;
+    this.#media = options.mediaDevices ?? browserMediaDevices();
+  }
+
+  get state(): MeetingState {
+    return this.#state;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** For React's useSyncExternalStore. */
+  readonly subscribe = (onChange: () => void): (() => void) => this.on('state', onChange);
+  readonly getSnapshot = (): MeetingState => this.#state;
+
+  /**
+   * Connects, joins, loads the device, creates both transports and consumes
+   * what the others already send. Rejects with a MeetingError (and ends the
+   * session) if any step fails.
+   */
+  async join(): Promise<void> {
+    if (this.#closed) {
+      throw MeetingError.closed();
+    }
+    if (this.#connection) {
+      throw new TypeError('join() was already called');
+    }
+    this.#dispatch({ type: 'connecting' });
+    const connection = new RoomConnection({
+      token: this.#options.token,
+      socketFactory: this.#options.socketFactory,
+      logger: this.#logger,
+      ...(this.#options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.#options.requestTimeoutMs } : {}),
+      ...(this.#options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
+    });
+    this.#connection = connection;
+    this.#listen(connection);
+    try {
+      await connection.connect();
+      this.#assertOpen();
+      const joined = await this.#request('join', {});
+      this.#assertOpen();
+      const device = await (this.#options.createDevice ?? (() => Device.factory()))();
+      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
+      this.#assertOpen();
+      this.#device = device;
+      this.#dispatch({ type: 'joined', self: joined.self, members: joined.members, producers: joined.producers });
+      const early = this.#early ?? [];
+      this.#early = null;
+      for (const replay of early) {
+        replay();
+      }
+      const [send, recv] = await Promise.all([this.#createTransport('send'), this.#createTransport('recv')]);
+      this.#sendTransport = send;
+      this.#recvTransport = recv;
+      this.#consumeMissing();
+    } catch (error) {
+      const failure = MeetingError.from(error);
+      if (!this.#closed) {
+        this.#end(failure.reason === 'closed' ? 'left' : 'refused', failure);
+      }
+      throw failure;
+    }
+  }
+
+  /** Sends the microphone; with `muted`, the track is silenced before it is sent. */
+  startMicrophone(options: LocalTrackOptions & { muted?: boolean } = {}): Promise<void> {
+    return this.#serialize(async () => {
+      this.#deviceIds.microphone = options.deviceId ?? this.#deviceIds.microphone;
+      if (this.#producers.has('microphone')) {
+        options.track?.stop();
+        return;
+      }
+      await this.#startMicrophone(options.track ?? null, options.muted ?? false);
+    });
+  }
+
+  /** Sends the camera (three simulcast layers). */
+  startCamera(options: LocalTrackOptions = {}): Promise<void> {
+    return this.#serialize(async () => {
+      this.#deviceIds.camera = options.deviceId ?? this.#deviceIds.camera;
+      if (this.#producers.has('camera')) {
+        options.track?.stop();
+        return;
+      }
+      await this.#startCamera(options.track ?? null);
+    });
+  }
+
+  /** Mute (pause) or unmute the microphone; starts it if it was never started. */
+  setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    return this.#serialize(async () => {
+      const producer = this.#producers.get('microphone');
+      if (!producer) {
+        if (enabled) {
+          await this.#startMicrophone(null, false);
+        }
+        return;
+      }
+      if (enabled === !producer.paused) {
+        return;
+      }
+      // Stop sending locally first: muting must not wait for the server.
+      if (enabled) {
+        producer.resume();
+      } else {
+        producer.pause();
+      }
+      this.#setLocal('microphone', { active: enabled, track: producer.track });
+      await this.#request('setProducerPaused', { producerId: producer.id, paused: !enabled });
+    });
+  }
+
+  /**
+   * Camera off pauses the producer and releases the camera (its light goes
+   * off); camera on acquires a new track into the same producer.
+   */
+  setCameraEnabled(enabled: boolean): Promise<void> {
+    return this.#serialize(async () => {
+      const producer = this.#producers.get('camera');
+      if (!enabled) {
+        if (producer && !producer.paused) {
+          await this.#releaseCamera(producer);
+        }
+        return;
+      }
+      if (!producer) {
+        await this.#startCamera(null);
+        return;
+      }
+      if (!producer.paused) {
+        return;
+      }
+      const track = await this.#acquire('camera');
+      try {
+        await producer.replaceTrack({ track });
+      } catch (error) {
+        track.stop();
+        throw MeetingError.from(error);
+      }
+      producer.resume();
+      this.#setLocal('camera', { active: true, track });
+      await this.#request('setProducerPaused', { producerId: producer.id, paused: false });
+    });
+  }
+
+  /** Shares a screen (and its audio, if the browser offers it). Resolves false if the user cancelled. */
+  startScreenShare(): Promise<boolean> {
+    return this.#serialize(async () => {
+      if (this.#producers.has('screen')) {
+        return true;
+      }
+      let stream: MediaStream;
+      try {
+        stream = await this.#media.getDisplayMedia(SCREEN_CONSTRAINTS);
+      } catch (error) {
+        if (isUserCancel(error)) {
+          return false;
+        }
+        throw MeetingError.device('screen capture failed', error);
+      }
+      const video = stream.getVideoTracks()[0];
+      const audio = stream.getAudioTracks()[0];
+      if (!video || this.#closed) {
+        stopAll(stream);
+        return false;
+      }
+      video.contentHint = 'detail';
+      try {
+        await this.#produce('screen', video, { encodings: SCREEN_ENCODINGS });
+        if (audio) {
+          await this.#produce('screen-audio', audio, {});
+        }
+      } catch (error) {
+        stopAll(stream);
+        await this.#closeProducer('screen');
+        await this.#closeProducer('screen-audio');
+        throw MeetingError.from(error);
+      }
+      this.#setLocal('screen', { active: true, track: video });
+      return true;
+    });
+  }
+
+  stopScreenShare(): Promise<void> {
+    return this.#serialize(async () => {
+      await this.#closeProducer('screen');
+      await this.#closeProducer('screen-audio');
+      this.#setLocal('screen', { active: false, track: null });
+    });
+  }
+
+  /** Tells the server, then closes. Never throws. */
+  async leave(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    const connection = this.#connection;
+    if (connection && this.#state.phase.name === 'joined') {
+      try {
+        await connection.request('leave', {}, LEAVE_TIMEOUT_MS);
+      } catch (error) {
+        this.#logger.warn('leave was not acknowledged', error);
+      }
+    }
+    this.#end('left', null);
+  }
+
+  /** Idempotent: releases transports, tracks and the connection. */
+  close(): void {
+    this.#end('left', null);
+  }
+
+  /** Inbound RTP figures of every live consumer (used by the browser tests). */
+  async getStats(): Promise<ConsumerStats[]> {
+    const entries = [...this.#consumers.values()].filter((entry) => !entry.consumer.closed);
+    return Promise.all(
+      entries.map(async (entry): Promise<ConsumerStats> => {
+        let figures: InboundFigures = {};
+        try {
+          figures = summarizeInboundStats((await entry.consumer.getStats()).values());
+        } catch (error) {
+          this.#logger.debug('consumer stats unavailable', error);
+        }
+        const media = this.#state.media.find((m) => m.producerId === entry.consumer.producerId);
+        return {
+          memberId: entry.memberId,
+          source: entry.source,
+          kind: entry.consumer.kind,
+          producerId: entry.consumer.producerId,
+          consumerId: entry.consumer.id,
+          producerPaused: media?.paused ?? false,
+          ...figures,
+        };
+      }),
+    );
+  }
+
+  // ---- server events -------------------------------------------------------
+
+  #listen(connection: RoomConnection): void {
+    // Until the join answer is in, events are kept and replayed after it.
+    const afterJoin =
+      <A>(handler: (payload: A) => void) =>
+      (payload: A): void => {
+        if (this.#early) {
+          this.#early.push(() => handler(payload));
+        } else {
+          handler(payload);
+        }
+      };
+    connection.on(
+      'memberJoined',
+      afterJoin(({ member }) => {
+        const before = this.#state.members;
+        this.#dispatch({ type: 'memberJoined', member });
+        if (this.#state.members !== before) {
+          this.emit('notice', { type: 'memberJoined', displayName: member.displayName });
+        }
+      }),
+    );
+    connection.on(
+      'memberLeft',
+      afterJoin(({ memberId }) => {
+        const name = displayNameOf(this.#state, memberId);
+        for (const [id, entry] of this.#consumers) {
+          if (entry.memberId === memberId) {
+            entry.consumer.close();
+            this.#consumers.delete(id);
+          }
+        }
+        this.#dispatch({ type: 'memberLeft', memberId });
+        if (name !== null && memberId !== this.#state.self?.memberId) {
+          this.emit('notice', { type: 'memberLeft', displayName: name });
+        }
+      }),
+    );
+    connection.on(
+      'producerAdded',
+      afterJoin(({ producer }) => {
+        this.#dispatch({ type: 'producerAdded', producer });
+        this.#consumeMissing();
+      }),
+    );
+    connection.on(
+      'producerClosed',
+      afterJoin(({ producerId }) => {
+        this.#closeConsumerOf(producerId);
+        this.#dispatch({ type: 'producerClosed', producerId });
+      }),
+    );
+    connection.on(
+      'producerPaused',
+      afterJoin(({ producerId, paused }) => {
+        this.#dispatch({ type: 'producerPaused', producerId, paused });
+      }),
+    );
+    connection.on(
+      'consumerClosed',
+      afterJoin(({ consumerId }) => {
+        const entry = this.#consumers.get(consumerId);
+        entry?.consumer.close();
+        this.#consumers.delete(consumerId);
+        this.#dispatch({ type: 'consumerClosed', consumerId });
+      }),
+    );
+    connection.on(
+      'activeSpeaker',
+      afterJoin(({ memberId }) => {
+        if (memberId === this.#state.activeSpeakerId) {
+          return;
+        }
+        this.#dispatch({ type: 'activeSpeaker', memberId });
+        const name = memberId === null ? null : displayNameOf(this.#state, memberId);
+        if (memberId !== null && name !== null) {
+          this.emit('notice', { type: 'activeSpeaker', displayName: name, isSelf: memberId === this.#state.self?.memberId });
+        }
+      }),
+    );
+    connection.on('roomClosed', ({ reason }) => {
+      this.#end(reason === 'ended' ? 'ended' : 'media-server-restarted', null);
+    });
+    connection.on('disconnected', (reason) => {
+      this.#end('connection-lost', new MeetingError('connection-lost', `disconnected: ${reason}`));
+    });
+  }
+
+  // ---- consuming -----------------------------------------------------------
+
+  /** Consumes every known remote producer that has no consumer yet. */
+  #consumeMissing(): void {
+    if (!this.#recvTransport || this.#closed) {
+      return;
+    }
+    for (const media of this.#state.media) {
+      if (media.consumerId === null && !this.#consuming.has(media.producerId)) {
+        void this.#consume(media.producerId, media.memberId, media.source);
+      }
+    }
+  }
+
+  async #consume(producerId: string, memberId: string, source: MediaSource): Promise<void> {
+    const transport = this.#recvTransport;
+    const device = this.#device;
+    if (!transport || !device) {
+      return;
+    }
+    this.#consuming.add(producerId);
+    try {
+      const options = await this.#request('consume', {
+        producerId,
+        rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
+      });
+      if (this.#closed || !this.#hasMedia(producerId)) {
+        return;
+      }
+      const hook = this.#options.transform?.onRtpReceiver;
+      const consumer = await transport.consume({
+        id: options.id,
+        producerId,
+        kind: options.kind,
+        rtpParameters: options.rtpParameters as ms.RtpParameters,
+        // One stream per member and kind of capture, so the browser keeps lips and voice in sync.
+        streamId: `${memberId}-${source === 'screen' || source === 'screen-audio' ? 'screen' : 'camera'}`,
+        ...(hook ? { onRtpReceiver: (receiver: RTCRtpReceiver) => hook(receiver, { memberId, source }) } : {}),
+        appData: { memberId, source },
+      });
+      if (this.#closed || !this.#hasMedia(producerId)) {
+        consumer.close();
+        return;
+      }
+      this.#consumers.set(consumer.id, {
+        consumer,
+        memberId,
+        source,
+        simulcast: options.type === 'simulcast',
+        layer: null,
+      });
+      // Dispatching also picks the consumer's layer, before it is resumed.
+      this.#dispatch({ type: 'consumed', producerId, consumerId: consumer.id, track: consumer.track });
+      await this.#request('resumeConsumer', { consumerId: consumer.id });
+    } catch (error) {
+      const failure = MeetingError.from(error);
+      if (failure.reason === 'closed') {
+        return;
+      }
+      if (failure.reason === 'not-found') {
+        // The producer went away between its announcement and our request.
+        this.#dispatch({ type: 'producerClosed', producerId });
+        return;
+      }
+      this.#logger.warn(`could not consume ${source} of ${memberId}`, failure);
+    } finally {
+      this.#consuming.delete(producerId);
+    }
+  }
+
+  #hasMedia(producerId: string): boolean {
+    return this.#state.media.some((m) => m.producerId === producerId);
+  }
+
+  #closeConsumerOf(producerId: string): void {
+    for (const [id, entry] of this.#consumers) {
+      if (entry.consumer.producerId === producerId) {
+        entry.consumer.close();
+        this.#consumers.delete(id);
+      }
+    }
+  }
+
+  /** Asks for the simulcast layer each video consumer's tile deserves, when it changed. */
+  #updateLayers(): void {
+    const connection = this.#connection;
+    if (!connection || this.#closed || this.#state.phase.name !== 'joined') {
+      return;
+    }
+    const state = this.#state;
+    const videoTileCount =
+      1 +
+      state.members.length +
+      state.media.filter((m) => m.source === 'screen').length +
+      (state.local.screen.active ? 1 : 0);
+    for (const entry of this.#consumers.values()) {
+      if (!entry.simulcast || entry.consumer.kind !== 'video' || entry.consumer.closed) {
+        continue;
+      }
+      const layer = chooseSpatialLayer({
+        source: entry.source,
+        isActiveSpeaker: entry.memberId === state.activeSpeakerId,
+        videoTileCount,
+      });
+      if (layer === entry.layer) {
+        continue;
+      }
+      entry.layer = layer;
+      this.#request('setConsumerLayers', { consumerId: entry.consumer.id, spatialLayer: layer }).catch(
+        (error: unknown) => {
+          this.#logger.warn('setConsumerLayers failed', error);
+          if (entry.layer === layer) {
+            entry.layer = null;
+          }
+        },
+      );
+    }
+  }
+
+  // ---- producing -----------------------------------------------------------
+
+  async #createTransport(direction: TransportDirection): Promise<ms.Transport> {
+    const device = this.#device;
+    if (!device) {
+      throw MeetingError.closed();
+    }
+    const remote = await this.#request('createTransport', { direction });
+    this.#assertOpen();
+    const options = toMediasoupTransportOptions(remote, this.#options.transform?.transportSettings);
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.#request('connectTransport', {
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as DtlsParameters,
+      }).then(() => callback(), errback);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        const source = mediaSourceSchema.safeParse(appData['source']);
+        if (!source.success) {
+          errback(new TypeError('producer appData.source is missing'));
+          return;
+        }
+        this.#request('produce', {
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as RtpParameters,
+          source: source.data,
+        }).then(({ producerId }) => callback({ id: producerId }), errback);
+      });
+    }
+    transport.on('connectionstatechange', (connectionState) => {
+      if (connectionState === 'failed') {
+        this.#end('connection-lost', new MeetingError('connection-lost', `${direction} transport failed`));
+      }
+    });
+    return transport;
+  }
+
+  async #startMicrophone(given: MediaStreamTrack | null, muted: boolean): Promise<void> {
+    const track = given ?? (await this.#acquire('microphone'));
+    // A muted start must not leak a single sample while the pause is on its way.
+    track.enabled = !muted;
+    const producer = await this.#produce('microphone', track, {
+      codecOptions: { opusDtx: true, opusFec: true },
+    });
+    if (muted) {
+      producer.pause();
+    }
+    this.#setLocal('microphone', { active: !muted, track });
+    if (muted) {
+      await this.#request('setProducerPaused', { producerId: producer.id, paused: true });
+    }
+  }
+
+  async #startCamera(given: MediaStreamTrack | null): Promise<void> {
+    const track = given ?? (await this.#acquire('camera'));
+    const codec = this.#device?.sendRtpCapabilities.codecs?.find(
+      (c) => c.mimeType.toLowerCase() === CAMERA_CODEC_MIME_TYPE,
+    );
+    await this.#produce('camera', track, {
+      encodings: CAMERA_ENCODINGS,
+      codecOptions: { videoGoogleStartBitrate: 1000 },
+      ...(codec ? { codec } : {}),
+    });
+    this.#setLocal('camera', { active: true, track });
+  }
+
+  async #releaseCamera(producer: ms.Producer): Promise<void> {
+    producer.pause();
+    const track = producer.track;
+    await producer.replaceTrack({ track: null });
+    track?.stop();
+    this.#setLocal('camera', { active: false, track: null });
+    await this.#request('setProducerPaused', { producerId: producer.id, paused: true });
+  }
+
+  async #produce(
+    source: MediaSource,
+    track: MediaStreamTrack,
+    extra: Pick<ms.ProducerOptions, 'encodings' | 'codecOptions' | 'codec'>,
+  ): Promise<ms.Producer> {
+    const transport = this.#sendTransport;
+    if (!transport || this.#closed) {
+      track.stop();
+      throw this.#closed ? MeetingError.closed() : new MeetingError('not-joined', 'not joined yet');
+    }
+    const hook = this.#options.transform?.onRtpSender;
+    let producer: ms.Producer;
+    try {
+      producer = await transport.produce({
+        track,
+        stopTracks: true,
+        appData: { source },
+        ...extra,
+        ...(hook ? { onRtpSender: (sender: RTCRtpSender) => hook(sender, source) } : {}),
+      });
+    } catch (error) {
+      track.stop();
+      throw MeetingError.from(error);
+    }
+    if (this.#closed) {
+      producer.close();
+      throw MeetingError.closed();
+    }
+    this.#producers.set(source, producer);
+    producer.on('trackended', () => this.#onTrackEnded(source));
+    return producer;
+  }
+
+  /** A device was unplugged, or the browser's own "stop sharing" button was used. */
+  #onTrackEnded(source: MediaSource): void {
+    this.#logger.info(`${source} track ended`);
+    const done = (error: unknown): void => this.#logger.warn(`could not stop ${source}`, error);
+    switch (source) {
+      case 'screen':
+      case 'screen-audio':
+        this.stopScreenShare().catch(done);
+        return;
+      case 'camera':
+        this.setCameraEnabled(false).catch(done);
+        return;
+      case 'microphone':
+        this.setMicrophoneEnabled(false).catch(done);
+        return;
+      default: {
+        const unreachable: never = source;
+        return unreachable;
+      }
+    }
+  }
+
+  async #closeProducer(source: MediaSource): Promise<void> {
+    const producer = this.#producers.get(source);
+    if (!producer) {
+      return;
+    }
+    this.#producers.delete(source);
+    producer.close();
+    try {
+      await this.#request('closeProducer', { producerId: producer.id });
+    } catch (error) {
+      this.#logger.warn(`closeProducer(${source}) failed`, error);
+    }
+  }
+
+  async #acquire(kind: 'camera' | 'microphone'): Promise<MediaStreamTrack> {
+    const constraints: MediaStreamConstraints =
+      kind === 'camera'
+        ? { video: cameraConstraints(this.#deviceIds.camera) }
+        : { audio: microphoneConstraints(this.#deviceIds.microphone) };
+    let stream: MediaStream;
+    try {
+      stream = await this.#media.getUserMedia(constraints);
+    } catch (error) {
+      throw MeetingError.device(`${kind} unavailable`, error);
+    }
+    const track = kind === 'camera' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    if (!track || this.#closed) {
+      stopAll(stream);
+      throw track ? MeetingError.closed() : MeetingError.device(`${kind} gave no track`, null);
+    }
+    return track;
+  }
+
+  // ---- plumbing ------------------------------------------------------------
+
+  #request<K extends RoomRequestName>(
+    name: K,
+    payload: RequestOf<typeof roomRequests, K>,
+  ): Promise<ResponseOf<typeof roomRequests, K>> {
+    const connection = this.#connection;
+    if (!connection || this.#closed) {
+      return Promise.reject(MeetingError.closed());
+    }
+    return connection.request(name, payload);
+  }
+
+  #serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) {
+        throw MeetingError.closed();
+      }
+      return operation();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #setLocal(source: LocalSourceName, value: MeetingState['local'][LocalSourceName]): void {
+    this.#dispatch({ type: 'local', source, value });
+  }
+
+  #dispatch(action: MeetingAction): void {
+    const next = meetingReducer(this.#state, action);
+    if (next === this.#state) {
+      return;
+    }
+    this.#state = next;
+    this.emit('state', next);
+    this.#updateLayers();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw MeetingError.closed();
+    }
+  }
+
+  #end(reason: EndReason, error: MeetingError | null): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    if (error) {
+      this.#logger.warn(`meeting ended (${reason})`, error);
+    }
+    for (const producer of this.#producers.values()) {
+      producer.close();
+    }
+    this.#producers.clear();
+    for (const entry of this.#consumers.values()) {
+      entry.consumer.close();
+    }
+    this.#consumers.clear();
+    this.#sendTransport?.close();
+    this.#recvTransport?.close();
+    this.#connection?.close();
+    // A paused camera holds no track; the others were stopped with their producers.
+    this.#dispatch({ type: 'ended', reason, error });
+  }
+}
+
+function browserMediaDevices(): MediaAcquirer {
+  return {
+    getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
+    getDisplayMedia: (options) => navigator.mediaDevices.getDisplayMedia(options),
+  };
+}
+
+/**
+ * ICE servers come only from what the server returns: no public STUN is ever
+ * added here.
+ */
+export function toMediasoupTransportOptions(
+  remote: TransportOptions,
+  settings: Partial<RTCConfiguration> | undefined,
+): ms.TransportOptions {
+  return {
+    id: remote.id,
+    iceParameters: remote.iceParameters,
+    iceCandidates: remote.iceCandidates.map((candidate) => ({ ...candidate, ip: candidate.ip ?? candidate.address })),
+    dtlsParameters: remote.dtlsParameters,
+    ...(settings ? { additionalSettings: settings } : {}),
+  };
+}
+
+function isUserCancel(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'NotAllowedError' || name === 'AbortError';
+}
+
+function stopAll(stream: MediaStream): void {
+  for (const track of stream.getTracks()) {
+    track.stop();
+  }
+}
