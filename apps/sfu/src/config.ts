@@ -39,9 +39,10 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
 }
 
 export function secretBytes(secret: string): Buffer {
-  const bytes = /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
-    ? Buffer.from(secret, 'hex')
-    : Buffer.from(secret, 'base64url');
+  const bytes =
+    /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
+      ? Buffer.from(secret, 'hex')
+      : Buffer.from(secret, 'base64url');
   if (bytes.length < 32) {
     throw new ConfigError('invalid configuration:\n  SFU_CONTROL_SECRET: must be at least 32 bytes');
   }

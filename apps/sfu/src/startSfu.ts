@@ -16,7 +16,10 @@ export interface RunningSfu {
 }
 
 /** Wires the SFU together: workers, rooms and the control channel. */
-export async function startSfu(config: SfuConfig, logger: Logger = createLogger('sfu', config.SFU_LOG_LEVEL)): Promise<RunningSfu> {
+export async function startSfu(
+  config: SfuConfig,
+  logger: Logger = createLogger('sfu', config.SFU_LOG_LEVEL),
+): Promise<RunningSfu> {
   const tokens = new TokenService({
     keys: new KeyRing([{ kid: 'control', secret: secretBytes(config.SFU_CONTROL_SECRET) }]),
     issuer: SFU_CONTROL_ISSUER,
@@ -29,7 +32,8 @@ export async function startSfu(config: SfuConfig, logger: Logger = createLogger(
     basePort: config.SFU_RTC_PORT,
     logger,
     // Routers on a dead worker close by themselves; their rooms emit `closed`.
-    onWorkerDied: (slot) => logger.warn({ worker: slot, rooms: rooms.registry?.size }, 'rooms on dead worker closed'),
+    onWorkerDied: (slot) =>
+      logger.warn({ worker: slot, rooms: rooms.registry?.size }, 'rooms on dead worker closed'),
   });
   const registry = new RoomRegistry(pool, mediaCodecs, logger);
   rooms.registry = registry;
@@ -46,7 +50,9 @@ export async function startSfu(config: SfuConfig, logger: Logger = createLogger(
   registry.on('consumerClosed', (roomId, memberId, consumerId, producerId) =>
     control.broadcast('consumerClosed', { roomId, memberId, consumerId, producerId }),
   );
-  registry.on('activeSpeaker', (roomId, memberId) => control.broadcast('activeSpeaker', { roomId, memberId }));
+  registry.on('activeSpeaker', (roomId, memberId) =>
+    control.broadcast('activeSpeaker', { roomId, memberId }),
+  );
   registry.on('closed', (roomId, reason) => control.broadcast('roomClosed', { roomId, reason }));
   logger.info({ controlPort: control.port, workers: config.SFU_WORKERS }, 'SFU ready');
 

@@ -44,23 +44,27 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     .filter((o) => o.length > 0);
   for (const origin of allowedOrigins) {
     if (origin === '*' || !/^https?:\/\/[^/]+$/.test(origin)) {
-      throw new ConfigError(`invalid signaling configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
+      throw new ConfigError(
+        `invalid signaling configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`,
+      );
     }
   }
   return { ...config, allowedOrigins };
 }
 
 function defaultOrigins(host: string, port: number): string {
-  const hosts = host === '127.0.0.1' || host === 'localhost' || host === '::1'
-    ? ['localhost', '127.0.0.1', '[::1]']
-    : [host];
+  const hosts =
+    host === '127.0.0.1' || host === 'localhost' || host === '::1'
+      ? ['localhost', '127.0.0.1', '[::1]']
+      : [host];
   return hosts.map((h) => `http://${h}:${port}`).join(',');
 }
 
 export function secretBytes(name: string, secret: string): Buffer {
-  const bytes = /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
-    ? Buffer.from(secret, 'hex')
-    : Buffer.from(secret, 'base64url');
+  const bytes =
+    /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
+      ? Buffer.from(secret, 'hex')
+      : Buffer.from(secret, 'base64url');
   if (bytes.length < 32) {
     throw new ConfigError(`invalid signaling configuration:\n  ${name}: must be at least 32 bytes`);
   }

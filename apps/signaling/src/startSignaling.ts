@@ -32,16 +32,25 @@ export interface SignalingDeps {
 }
 
 /** Wires signaling together: HTTP API, Socket.IO gateway and the SFU control client. */
-export async function startSignaling(config: SignalingConfig, deps: SignalingDeps = {}): Promise<RunningSignaling> {
-  const logger = deps.logger ?? pino({ name: 'signaling', level: config.LOG_LEVEL, base: { service: 'signaling' } });
+export async function startSignaling(
+  config: SignalingConfig,
+  deps: SignalingDeps = {},
+): Promise<RunningSignaling> {
+  const logger =
+    deps.logger ?? pino({ name: 'signaling', level: config.LOG_LEVEL, base: { service: 'signaling' } });
   const tokens = new TokenService({
     keys: new KeyRing([
-      { kid: 'room-1', secret: config.TOKEN_SECRET ? secretBytes('TOKEN_SECRET', config.TOKEN_SECRET) : randomBytes(32) },
+      {
+        kid: 'room-1',
+        secret: config.TOKEN_SECRET ? secretBytes('TOKEN_SECRET', config.TOKEN_SECRET) : randomBytes(32),
+      },
     ]),
     issuer: ROOM_TOKEN_ISSUER,
   });
   const controlTokens = new TokenService({
-    keys: new KeyRing([{ kid: 'control', secret: secretBytes('SFU_CONTROL_SECRET', config.SFU_CONTROL_SECRET) }]),
+    keys: new KeyRing([
+      { kid: 'control', secret: secretBytes('SFU_CONTROL_SECRET', config.SFU_CONTROL_SECRET) },
+    ]),
     issuer: SFU_CONTROL_ISSUER,
   });
   const meetings = deps.meetings ?? new InMemoryMeetingStore();

@@ -32,10 +32,10 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   once<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
-    const off = this.on(event, ((...args: E[K]) => {
+    const off = this.on(event, (...args: E[K]) => {
       off();
       listener(...args);
-    }));
+    });
     return off;
   }
 

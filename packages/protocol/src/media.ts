@@ -46,10 +46,7 @@ const headerExtensionCapabilitySchema = z.strictObject({
 
 export const rtpCapabilitiesSchema = z.strictObject({
   codecs: z.array(codecCapabilitySchema).max(LIMITS.maxCodecs).optional(),
-  headerExtensions: z
-    .array(headerExtensionCapabilitySchema)
-    .max(LIMITS.maxHeaderExtensions)
-    .optional(),
+  headerExtensions: z.array(headerExtensionCapabilitySchema).max(LIMITS.maxHeaderExtensions).optional(),
 });
 export type RtpCapabilities = z.infer<typeof rtpCapabilitiesSchema>;
 
@@ -88,10 +85,7 @@ const encodingSchema = z.strictObject({
 export const rtpParametersSchema = z.strictObject({
   mid: z.string().max(32).optional(),
   codecs: z.array(codecParametersSchema).min(1).max(LIMITS.maxCodecs),
-  headerExtensions: z
-    .array(headerExtensionParametersSchema)
-    .max(LIMITS.maxHeaderExtensions)
-    .optional(),
+  headerExtensions: z.array(headerExtensionParametersSchema).max(LIMITS.maxHeaderExtensions).optional(),
   encodings: z.array(encodingSchema).max(LIMITS.maxEncodings).optional(),
   rtcp: z
     .strictObject({

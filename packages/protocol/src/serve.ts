@@ -1,5 +1,12 @@
 import { ProtocolError } from './errors.ts';
-import { isRequestName, parseRequest, type Ack, type RequestMap, type RequestOf, type ResponseOf } from './rpc.ts';
+import {
+  isRequestName,
+  parseRequest,
+  type Ack,
+  type RequestMap,
+  type RequestOf,
+  type ResponseOf,
+} from './rpc.ts';
 
 /** The part of a Socket.IO server socket that request serving needs. */
 export interface ServingSocket {

@@ -51,18 +51,14 @@ export class TokenService {
     const iat = this.#now();
     const exp = iat + options.ttlSeconds;
     const jti = randomUUID();
-    const token = jwt.sign(
-      { ...options.claims, typ: options.typ, iat, nbf: iat, exp },
-      key,
-      {
-        algorithm: TOKEN_ALGORITHM,
-        keyid: kid,
-        issuer: this.#issuer,
-        audience: options.audience,
-        subject: options.subject,
-        jwtid: jti,
-      },
-    );
+    const token = jwt.sign({ ...options.claims, typ: options.typ, iat, nbf: iat, exp }, key, {
+      algorithm: TOKEN_ALGORITHM,
+      keyid: kid,
+      issuer: this.#issuer,
+      audience: options.audience,
+      subject: options.subject,
+      jwtid: jti,
+    });
     return { token, jti, expiresAt: exp };
   }
 

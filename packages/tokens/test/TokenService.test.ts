@@ -35,7 +35,13 @@ function refusal(fn: () => unknown): string {
 describe('TokenService', () => {
   it('accepts a fresh token with the right audience and type', () => {
     const { service } = setup();
-    const { token } = service.issue({ audience, typ, subject: 'member-1', ttlSeconds: 60, claims: { room: 'r' } });
+    const { token } = service.issue({
+      audience,
+      typ,
+      subject: 'member-1',
+      ttlSeconds: 60,
+      claims: { room: 'r' },
+    });
     const verified = service.verify(token, { audience, typ });
     expect(verified.sub).toBe('member-1');
     expect(verified.claims.room).toBe('r');
@@ -54,7 +60,10 @@ describe('TokenService', () => {
   it('rejects a token without exp', () => {
     const { service, secret, now } = setup();
     const token = jwt.sign({ typ, sub: 's', jti: 'j', iat: now() }, secret, {
-      algorithm: 'HS256', keyid: 'k1', issuer: 'confidentiel', audience,
+      algorithm: 'HS256',
+      keyid: 'k1',
+      issuer: 'confidentiel',
+      audience,
     });
     expect(refusal(() => service.verify(token, { audience, typ }))).toBe('invalid');
   });
@@ -62,7 +71,10 @@ describe('TokenService', () => {
   it('rejects a token whose nbf is in the future', () => {
     const { service, secret, now } = setup();
     const token = jwt.sign({ typ, sub: 's', jti: 'j', nbf: now() + 60, exp: now() + 120 }, secret, {
-      algorithm: 'HS256', keyid: 'k1', issuer: 'confidentiel', audience,
+      algorithm: 'HS256',
+      keyid: 'k1',
+      issuer: 'confidentiel',
+      audience,
     });
     expect(refusal(() => service.verify(token, { audience, typ }))).toBe('not-yet-valid');
   });
@@ -70,7 +82,10 @@ describe('TokenService', () => {
   it('rejects alg none', () => {
     const { service, now } = setup();
     const token = jwt.sign({ typ, sub: 's', jti: 'j', exp: now() + 60 }, '', {
-      algorithm: 'none', keyid: 'k1', issuer: 'confidentiel', audience,
+      algorithm: 'none',
+      keyid: 'k1',
+      issuer: 'confidentiel',
+      audience,
     });
     expect(refusal(() => service.verify(token, { audience, typ }))).toBe('invalid');
   });
@@ -79,7 +94,10 @@ describe('TokenService', () => {
     const { service, now } = setup();
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const token = jwt.sign({ typ, sub: 's', jti: 'j', exp: now() + 60 }, privateKey, {
-      algorithm: 'RS256', keyid: 'k1', issuer: 'confidentiel', audience,
+      algorithm: 'RS256',
+      keyid: 'k1',
+      issuer: 'confidentiel',
+      audience,
     });
     expect(refusal(() => service.verify(token, { audience, typ }))).toBe('invalid');
   });
@@ -89,7 +107,12 @@ describe('TokenService', () => {
     const other = new TokenService({ keys, issuer: 'someone-else', now });
     const foreign = other.issue({ audience, typ, subject: 's', ttlSeconds: 60 }).token;
     expect(refusal(() => service.verify(foreign, { audience, typ }))).toBe('invalid');
-    const control = service.issue({ audience: 'sfu-control', typ: 'sfu-control', subject: 's', ttlSeconds: 60 }).token;
+    const control = service.issue({
+      audience: 'sfu-control',
+      typ: 'sfu-control',
+      subject: 's',
+      ttlSeconds: 60,
+    }).token;
     expect(refusal(() => service.verify(control, { audience, typ }))).toBe('invalid');
     const wrongTyp = service.issue({ audience, typ: 'other', subject: 's', ttlSeconds: 60 }).token;
     expect(refusal(() => service.verify(wrongTyp, { audience, typ }))).toBe('invalid');
@@ -98,7 +121,10 @@ describe('TokenService', () => {
   it('rejects a forged signature', () => {
     const { service, now } = setup();
     const token = jwt.sign({ typ, sub: 's', jti: 'j', exp: now() + 60 }, randomBytes(32), {
-      algorithm: 'HS256', keyid: 'k1', issuer: 'confidentiel', audience,
+      algorithm: 'HS256',
+      keyid: 'k1',
+      issuer: 'confidentiel',
+      audience,
     });
     expect(refusal(() => service.verify(token, { audience, typ }))).toBe('invalid');
   });

@@ -19,7 +19,6 @@ import type { z } from 'zod';
 import type { RoomRegistry } from '../media/RoomRegistry.ts';
 import { createControlHandlers } from './handlers.ts';
 
-
 export interface ControlServerOptions {
   host: string;
   port: number;
@@ -90,7 +89,10 @@ export class ControlServer {
       throw new ProtocolError('protocol-mismatch', `expected protocol ${PROTOCOL_VERSION}`);
     }
     try {
-      this.#options.tokens.verify(auth.data.token, { audience: SFU_CONTROL_AUDIENCE, typ: SFU_CONTROL_AUDIENCE });
+      this.#options.tokens.verify(auth.data.token, {
+        audience: SFU_CONTROL_AUDIENCE,
+        typ: SFU_CONTROL_AUDIENCE,
+      });
     } catch (error) {
       if (error instanceof TokenError && error.reason === 'expired') {
         throw new ProtocolError('token-expired', 'token expired');

@@ -54,7 +54,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #logger: Logger;
   #closed = false;
 
-  private constructor(id: string, slot: WorkerSlot, router: types.Router, speaker: types.ActiveSpeakerObserver, logger: Logger) {
+  private constructor(
+    id: string,
+    slot: WorkerSlot,
+    router: types.Router,
+    speaker: types.ActiveSpeakerObserver,
+    logger: Logger,
+  ) {
     super((error, event) => logger.error({ err: error, event }, 'room listener threw'));
     this.id = id;
     this.#slot = slot;
@@ -151,7 +157,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     };
   }
 
-  async connectTransport(memberId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
+  async connectTransport(
+    memberId: string,
+    transportId: string,
+    dtlsParameters: DtlsParameters,
+  ): Promise<void> {
     const transport = this.#existingMember(memberId).transport(transportId);
     try {
       await transport.connect({ dtlsParameters: dtlsParameters });
@@ -220,7 +230,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     return undefined;
   }
 
-  async consume(memberId: string, producerId: string, rtpCapabilities: RtpCapabilities): Promise<ConsumerOptions> {
+  async consume(
+    memberId: string,
+    producerId: string,
+    rtpCapabilities: RtpCapabilities,
+  ): Promise<ConsumerOptions> {
     const member = this.#existingMember(memberId);
     const producer = this.#findProducer(producerId);
     if (!producer || producer.closed) {
@@ -265,7 +279,12 @@ export class Room extends TypedEmitter<RoomEvents> {
     await this.#existingMember(memberId).consumer(consumerId).resume();
   }
 
-  async setConsumerLayers(memberId: string, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+  async setConsumerLayers(
+    memberId: string,
+    consumerId: string,
+    spatialLayer: number,
+    temporalLayer?: number,
+  ): Promise<void> {
     const consumer = this.#existingMember(memberId).consumer(consumerId);
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
       return;

@@ -30,13 +30,21 @@ export function createMetrics(state: RoomState): Metrics {
   });
   return {
     registry,
-    connections: new Gauge({ name: 'confidentiel_socket_connections', help: 'Open room sockets', registers: [registry] }),
+    connections: new Gauge({
+      name: 'confidentiel_socket_connections',
+      help: 'Open room sockets',
+      registers: [registry],
+    }),
     refusals: new Counter({
       name: 'confidentiel_refusals_total',
       help: 'Refused connections and requests, by reason',
       labelNames: ['reason'],
       registers: [registry],
     }),
-    meetingsCreated: new Counter({ name: 'confidentiel_meetings_created_total', help: 'Meetings created', registers: [registry] }),
+    meetingsCreated: new Counter({
+      name: 'confidentiel_meetings_created_total',
+      help: 'Meetings created',
+      registers: [registry],
+    }),
   };
 }

@@ -96,18 +96,28 @@ export class MemberSession {
           this.#joined = true;
           await this.#socket.join([this.roomId, memberChannel(this.memberId)]);
           this.#socket.to(this.roomId).emit('memberJoined', { member: self });
-          this.#deps.logger.info({ room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member joined');
+          this.#deps.logger.info(
+            { room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) },
+            'member joined',
+          );
           return { self, members, producers, routerRtpCapabilities: rtpCapabilities };
         } finally {
           this.#joining = false;
         }
       },
-      createTransport: ({ direction }) => sfu.request('createWebRtcTransport', { ...this.#scope(), direction }),
+      createTransport: ({ direction }) =>
+        sfu.request('createWebRtcTransport', { ...this.#scope(), direction }),
       connectTransport: (request) => sfu.request('connectTransport', { ...this.#scope(), ...request }),
       produce: async (request) => {
         const scope = this.#scope();
         const { producerId } = await sfu.request('produce', { ...scope, ...request });
-        const producer = { producerId, memberId: this.memberId, kind: request.kind, source: request.source, paused: false };
+        const producer = {
+          producerId,
+          memberId: this.memberId,
+          kind: request.kind,
+          source: request.source,
+          paused: false,
+        };
         state.addProducer(this.roomId, producer);
         this.#socket.to(this.roomId).emit('producerAdded', { producer });
         return { producerId };
@@ -150,7 +160,9 @@ export class MemberSession {
     const roomId = this.roomId;
     const removed = state.removeMember(roomId, this.memberId);
     for (const producer of removed) {
-      this.#socket.to(roomId).emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
+      this.#socket
+        .to(roomId)
+        .emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
     }
     this.#socket.to(roomId).emit('memberLeft', { memberId: this.memberId });
     void this.#socket.leave(roomId);

@@ -65,7 +65,10 @@ export class RoomGateway {
         identities.set(socket, authenticateHandshake(socket.handshake.auth, options.tokens));
         next();
       } catch (error) {
-        const body = error instanceof ProtocolError ? error.toBody() : { reason: 'unauthorized' as const, message: 'refused' };
+        const body =
+          error instanceof ProtocolError
+            ? error.toBody()
+            : { reason: 'unauthorized' as const, message: 'refused' };
         metrics.refusals.inc({ reason: body.reason });
         logger.info({ reason: body.reason }, 'connection refused');
         next(Object.assign(new Error(body.reason), { data: body }));
@@ -105,7 +108,10 @@ export class RoomGateway {
           metrics.refusals.inc({ reason: 'rate-limited' });
           const ack: unknown = args[args.length - 1];
           if (typeof ack === 'function') {
-            (ack as (a: unknown) => void)({ ok: false, error: { reason: 'rate-limited', message: `too many requests (${String(event)})` } });
+            (ack as (a: unknown) => void)({
+              ok: false,
+              error: { reason: 'rate-limited', message: `too many requests (${String(event)})` },
+            });
           }
         });
     });

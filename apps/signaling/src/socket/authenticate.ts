@@ -1,4 +1,10 @@
-import { PROTOCOL_VERSION, ProtocolError, roomHandshakeSchema, roomTokenClaimsSchema, type RoomTokenClaims } from '@confidentiel/protocol';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  roomHandshakeSchema,
+  roomTokenClaimsSchema,
+  type RoomTokenClaims,
+} from '@confidentiel/protocol';
 import { TokenError, type TokenService } from '@confidentiel/tokens';
 
 export const ROOM_AUDIENCE = 'room';
@@ -29,7 +35,11 @@ export function authenticateHandshake(auth: unknown, tokens: TokenService): Iden
     }
     throw new ProtocolError('unauthorized', 'token refused');
   }
-  const claims = roomTokenClaimsSchema.safeParse({ ...verified.claims, sub: verified.sub, typ: verified.typ });
+  const claims = roomTokenClaimsSchema.safeParse({
+    ...verified.claims,
+    sub: verified.sub,
+    typ: verified.typ,
+  });
   if (!claims.success) {
     throw new ProtocolError('unauthorized', 'token refused');
   }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: lint, type-check, unit and integration tests (vitest, real
+# mediasoup workers), and browser tests (Playwright driving Debian's Chromium
+# with a fake camera and microphone, inside a private network namespace that
+# has only loopback). Installs what it needs first (see scripts/setup.sh).
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=/dev/null
+source .tools/env.sh
+reports=".tools/reports"
+rm -rf "$reports" && mkdir -p "$reports"
+status=0
+step() { echo "== $*" >&2; }
+
+step "lint"
+npm run --silent lint || status=1
+step "format"
+npm run --silent format:check || status=1
+step "typecheck"
+npm run --silent typecheck || status=1
+
+step "unit and integration tests (vitest)"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
+
+step "browser tests (Playwright, Chromium, private loopback-only network namespace)"
+# The namespace has only `lo`: no packet can leave this machine.
+if [ "$(id -u)" -eq 0 ]; then
+  netns=(unshare --net)
+else
+  netns=(unshare --user --map-root-user --net)
+fi
+"${netns[@]}" bash -c 'ip link set lo up && cd tests && npx playwright test' || status=1
+
+node scripts/test-summary.ts "$reports" || status=1
+exit "$status"

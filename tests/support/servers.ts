@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const PORT = Number(process.env.E2E_PORT ?? 18080);
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** Where the servers' logs go, so tests can search them. */
+export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
+
+/** How long the service may take to report ready. */
+const READY_TIMEOUT_MS = 60_000;
+
+/** Starts the real service (scripts/serve.ts: SFU + signaling + built web app). */
+export async function startService(): Promise<ChildProcess> {
+  await mkdir(dirname(SERVER_LOG), { recursive: true });
+  const log = createWriteStream(SERVER_LOG);
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts')], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(PORT),
+      SFU_CONTROL_PORT: String(PORT + 1),
+      SFU_RTC_PORT: String(PORT + 100),
+      SFU_WORKERS: '2',
+      SFU_CONTROL_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'debug',
+      SFU_LOG_LEVEL: 'debug',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`service exited with ${child.exitCode}; see ${SERVER_LOG}`);
+    }
+    try {
+      const res = await fetch(`${BASE_URL}/readyz`);
+      if (res.ok) {
+        return child;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`service not ready after ${READY_TIMEOUT_MS} ms; see ${SERVER_LOG}`);
+}
