@@ -1,0 +1,110 @@
+import {
+  createMeetingResponseSchema,
+  errorBodySchema,
+  joinTokenResponseSchema,
+  meetingIdSchema,
+  type RefusalReason,
+} from '@confidentiel/protocol';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export type ApiErrorReason = RefusalReason | 'network' | 'bad-response';
+
+/** A failed HTTP API call, with a reason the UI can translate. */
+export class ApiError extends Error {
+  readonly reason: ApiErrorReason;
+  readonly status: number | null;
+
+  constructor(reason: ApiErrorReason, message: string, options?: { status?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.reason = reason;
+    this.status = options?.status ?? null;
+  }
+}
+
+const defaultFetch: FetchLike = (input, init) => fetch(input, init);
+
+export interface CreatedMeeting {
+  meetingId: string;
+  joinPath: string;
+}
+
+/** `POST /api/meetings`. */
+export async function createMeeting(fetchFn: FetchLike = defaultFetch, title?: string): Promise<CreatedMeeting> {
+  const body = await postJson(fetchFn, '/api/meetings', title ? { title } : {});
+  const parsed = createMeetingResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ApiError('bad-response', 'unexpected answer to create meeting');
+  }
+  return parsed.data;
+}
+
+export interface JoinToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** `POST /api/meetings/:id/join-tokens`. A malformed id is refused locally, like an unknown one. */
+export async function requestJoinToken(
+  meetingId: string,
+  displayName: string,
+  fetchFn: FetchLike = defaultFetch,
+): Promise<JoinToken> {
+  if (!meetingIdSchema.safeParse(meetingId).success) {
+    throw new ApiError('room-not-found', 'malformed meeting id');
+  }
+  const body = await postJson(fetchFn, `/api/meetings/${encodeURIComponent(meetingId)}/join-tokens`, {
+    displayName,
+  });
+  const parsed = joinTokenResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ApiError('bad-response', 'unexpected answer to join token');
+  }
+  return parsed.data;
+}
+
+async function postJson(fetchFn: FetchLike, path: string, payload: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetchFn(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(payload),
+      credentials: 'same-origin',
+    });
+  } catch (error) {
+    throw new ApiError('network', 'the server could not be reached', { cause: error });
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const refusal = errorBodySchema.safeParse(body);
+    if (refusal.success) {
+      throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
+    }
+    throw new ApiError(statusReason(response.status), `HTTP ${response.status}`, { status: response.status });
+  }
+  return body;
+}
+
+function statusReason(status: number): ApiErrorReason {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'room-not-found';
+    case 413:
+      return 'too-large';
+    case 429:
+      return 'rate-limited';
+    default:
+      return status >= 500 ? 'internal' : 'bad-response';
+  }
+}
