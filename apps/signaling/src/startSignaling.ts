@@ -86,6 +86,7 @@ export async function startSignaling(
     sfu,
     metrics,
     logger,
+    logIpAddresses: config.LOG_IP_ADDRESSES,
   });
   gateway.wireSfuEvents();
   await new Promise<void>((resolve, reject) => {

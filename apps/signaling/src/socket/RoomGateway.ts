@@ -29,6 +29,8 @@ export interface RoomGatewayOptions {
   sfu: SfuClient;
   metrics: Metrics;
   logger: Logger;
+  /** Log client addresses (operator's choice; off by default). */
+  logIpAddresses?: boolean;
   now?: () => number;
 }
 
@@ -99,6 +101,9 @@ export class RoomGateway {
     });
     this.#sessions.set(identity.sub, session);
     metrics.connections.inc();
+    if (this.#options.logIpAddresses) {
+      logger.info({ ip: socket.handshake.address, member: identity.sub.slice(0, 6) }, 'connection');
+    }
 
     socket.use(([event, ...args], next) => {
       this.#limiter
