@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadSignalingConfig } from '../src/config.ts';
+
+const secret = randomBytes(32).toString('hex');
+const valid = { SFU_CONTROL_SECRET: secret };
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadSignalingConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+/** Runs `node <entry>` with `env` only (plus PATH), bounded, and reports how it ended. */
+function runNode(entry: string, env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('signaling configuration', () => {
+  it('accepts a minimal valid environment with safe defaults', () => {
+    const config = loadSignalingConfig(valid);
+    expect(config.HOST).toBe('127.0.0.1');
+    expect(config.PORT).toBe(8080);
+    expect(config.LOG_IP_ADDRESSES).toBe(false);
+    expect(config.JOIN_TOKEN_TTL).toBeLessThanOrEqual(3600);
+    expect(config.allowedOrigins).not.toContain('*');
+    expect(config.allowedOrigins).toContain('http://localhost:8080');
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['SFU_CONTROL_SECRET', { SFU_CONTROL_SECRET: 'short' }],
+    ['TOKEN_SECRET', { TOKEN_SECRET: 'too-short' }],
+    ['JOIN_TOKEN_TTL', { JOIN_TOKEN_TTL: String(6 * 3600) }],
+    ['JOIN_TOKEN_TTL', { JOIN_TOKEN_TTL: '0' }],
+    ['SFU_URL', { SFU_URL: 'not a url' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['LOG_IP_ADDRESSES', { LOG_IP_ADDRESSES: 'yes' }],
+    ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: '*' }],
+    ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'http://localhost:1234,*' }],
+    ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'localhost:1234' }],
+    ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'http://localhost:1234/path' }],
+  ])('refuses a bad %s with a ConfigError naming it (%j)', (setting, bad) => {
+    const error = refusal({ ...valid, ...bad });
+    expect(error.message).toContain(setting);
+  });
+
+  it('refuses a missing SFU_CONTROL_SECRET', () => {
+    expect(refusal({}).message).toContain('SFU_CONTROL_SECRET');
+  });
+
+  it('exits with code 2 and names PORT on stderr when started with a bad PORT', async () => {
+    const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const { code, stderr } = await runNode(entry, { ...valid, PORT: 'abc' });
+    expect(stderr).toContain('PORT');
+    expect(stderr).not.toContain(secret);
+    expect(code).toBe(2);
+  }, 20_000);
+});
