@@ -1,0 +1,213 @@
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '@confidentiel/protocol';
+import { meetingLink } from '../router/routes.ts';
+import { CopyLink } from '../ui/CopyLink.tsx';
+import { canChooseSpeakers, TrackVideo } from '../ui/MediaElements.tsx';
+import { DeviceSelect } from './DeviceSelect.tsx';
+import { usePreview, type TakenTracks } from './useMediaPreview.ts';
+
+/** What the person chose before joining. */
+export interface JoinChoices {
+  displayName: string;
+  cameraId: string | null;
+  microphoneId: string | null;
+  speakerId: string | null;
+  startMuted: boolean;
+  startCameraOff: boolean;
+  /** The preview could not get any device: do not ask again on join. */
+  mediaDenied: boolean;
+}
+
+const NAME_STORAGE_KEY = 'confidentiel.displayName';
+
+function storedName(): string {
+  try {
+    return window.localStorage.getItem(NAME_STORAGE_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function rememberName(name: string): void {
+  try {
+    window.localStorage.setItem(NAME_STORAGE_KEY, name);
+  } catch {
+    // Private browsing: nothing to remember.
+  }
+}
+
+export function JoinPage(props: {
+  meetingId: string;
+  busy: boolean;
+  error: string | null;
+  initial: JoinChoices | null;
+  onJoin(choices: JoinChoices, tracks: TakenTracks): void;
+}): ReactNode {
+  const { t } = useTranslation();
+  const ids = { name: useId(), nameHint: useId(), nameError: useId(), heading: useId() };
+  const nameInput = useRef<HTMLInputElement>(null);
+  const [displayName, setDisplayName] = useState(props.initial?.displayName ?? storedName());
+  const [nameMissing, setNameMissing] = useState(false);
+  const [cameraId, setCameraId] = useState<string | null>(props.initial?.cameraId ?? null);
+  const [microphoneId, setMicrophoneId] = useState<string | null>(props.initial?.microphoneId ?? null);
+  const [speakerId, setSpeakerId] = useState<string | null>(props.initial?.speakerId ?? null);
+  const [startMuted, setStartMuted] = useState(props.initial?.startMuted ?? false);
+  const [startCameraOff, setStartCameraOff] = useState(props.initial?.startCameraOff ?? false);
+  const preview = usePreview({ cameraId, microphoneId, cameraEnabled: !startCameraOff });
+
+  const videoTrack = preview.stream?.getVideoTracks()[0] ?? null;
+  const devicesOf = (kind: MediaDeviceKind): MediaDeviceInfo[] =>
+    // Chromium also lists "default" and "communications" aliases: our empty value already means default.
+    preview.devices.filter(
+      (d) => d.kind === kind && d.deviceId !== '' && d.deviceId !== 'default' && d.deviceId !== 'communications',
+    );
+
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const name = displayName.trim();
+    if (name === '') {
+      setNameMissing(true);
+      nameInput.current?.focus();
+      return;
+    }
+    rememberName(name);
+    props.onJoin(
+      {
+        displayName: name,
+        cameraId,
+        microphoneId,
+        speakerId,
+        startMuted,
+        startCameraOff,
+        mediaDenied: preview.error === 'denied',
+      },
+      preview.takeTracks(),
+    );
+  };
+
+  const mediaMessage =
+    preview.error === 'denied'
+      ? t('join.mediaDenied')
+      : preview.error === 'not-found'
+        ? t('join.mediaNotFound')
+        : preview.error === 'failed'
+          ? t('join.mediaError')
+          : null;
+
+  return (
+    <section className="join-page" aria-labelledby={ids.heading}>
+      <h1 id={ids.heading}>{t('join.title')}</h1>
+      <div className="join-layout">
+        <div className="join-preview">
+          <div className="preview-frame" role="img" aria-label={t('join.preview')}>
+            {videoTrack ? (
+              <TrackVideo track={videoTrack} testId="local-video" mirrored />
+            ) : (
+              <p className="preview-placeholder">
+                {startCameraOff ? t('join.previewOff') : preview.status === 'loading' ? t('join.previewLoading') : ''}
+              </p>
+            )}
+          </div>
+          {mediaMessage ? (
+            <p className="notice notice-warning" data-testid="media-error">
+              {mediaMessage}
+            </p>
+          ) : null}
+          <CopyLink
+            link={meetingLink(window.location.origin, props.meetingId)}
+            label={t('join.inviteLabel')}
+            hint={t('join.inviteHint')}
+          />
+        </div>
+
+        <form className="join-form" onSubmit={submit} noValidate>
+          {props.error ? (
+            <p className="notice notice-error" role="alert" data-testid="join-error">
+              {props.error}
+            </p>
+          ) : null}
+          <div className="field">
+            <label htmlFor={ids.name}>{t('join.displayName')}</label>
+            <input
+              ref={nameInput}
+              id={ids.name}
+              type="text"
+              name="displayName"
+              autoComplete="name"
+              required
+              maxLength={LIMITS.displayNameLength}
+              value={displayName}
+              data-testid="display-name-input"
+              aria-invalid={nameMissing ? true : undefined}
+              aria-describedby={nameMissing ? `${ids.nameError} ${ids.nameHint}` : ids.nameHint}
+              onChange={(event) => {
+                setDisplayName(event.target.value);
+                if (event.target.value.trim() !== '') {
+                  setNameMissing(false);
+                }
+              }}
+            />
+            <p className="hint" id={ids.nameHint}>
+              {t('join.displayNameHint')}
+            </p>
+            {nameMissing ? (
+              <p className="field-error" id={ids.nameError}>
+                {t('join.displayNameRequired')}
+              </p>
+            ) : null}
+          </div>
+
+          <fieldset className="devices">
+            <legend>{t('join.devices')}</legend>
+            <DeviceSelect
+              label={t('join.camera')}
+              testId="camera-select"
+              devices={devicesOf('videoinput')}
+              value={cameraId}
+              onChange={setCameraId}
+            />
+            <DeviceSelect
+              label={t('join.microphone')}
+              testId="microphone-select"
+              devices={devicesOf('audioinput')}
+              value={microphoneId}
+              onChange={setMicrophoneId}
+            />
+            {canChooseSpeakers() ? (
+              <DeviceSelect
+                label={t('join.speakers')}
+                testId="speaker-select"
+                devices={devicesOf('audiooutput')}
+                value={speakerId}
+                onChange={setSpeakerId}
+              />
+            ) : null}
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={startMuted}
+                data-testid="start-muted"
+                onChange={(event) => setStartMuted(event.target.checked)}
+              />
+              {t('join.startMuted')}
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={startCameraOff}
+                data-testid="start-camera-off"
+                onChange={(event) => setStartCameraOff(event.target.checked)}
+              />
+              {t('join.startCameraOff')}
+            </label>
+          </fieldset>
+
+          <button type="submit" className="button button-primary button-large" data-testid="join-button" disabled={props.busy}>
+            {props.busy ? t('join.joining') : t('join.submit')}
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,50 @@
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { createMeeting } from '../api/meetingsApi.ts';
+import { meetingPath } from '../router/routes.ts';
+import { navigate } from '../router/useRoute.ts';
+
+export function HomePage(): ReactNode {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const meeting = await createMeeting();
+      // Built from the id rather than trusting a path from the answer.
+      navigate(meetingPath(meeting.meetingId));
+    } catch {
+      setError(t('errors.createFailed'));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="home" aria-labelledby="home-title">
+      <h1 id="home-title">{t('home.title')}</h1>
+      <p className="lead">{t('home.lead')}</p>
+      <button
+        type="button"
+        className="button button-primary button-large"
+        data-testid="create-meeting"
+        disabled={busy}
+        onClick={() => void create()}
+      >
+        {busy ? t('home.creating') : t('home.create')}
+      </button>
+      {error ? (
+        <p className="notice notice-error" role="alert" data-testid="create-error">
+          {error}
+        </p>
+      ) : null}
+      <ul className="points">
+        <li>{t('home.pointSovereign')}</li>
+        <li>{t('home.pointNoAccount')}</li>
+        <li>{t('home.pointAccessible')}</li>
+      </ul>
+    </section>
+  );
+}

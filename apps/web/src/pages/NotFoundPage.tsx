@@ -1,0 +1,15 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from '../ui/Link.tsx';
+
+export function NotFoundPage(): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <section className="message-page" data-testid="not-found-page">
+      <h1>{t('notFound.title')}</h1>
+      <Link to="/" className="button">
+        {t('notFound.home')}
+      </Link>
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+import type { ParseKeys } from 'i18next';
+
+/** The translation key of the message shown for a failure reason (HTTP API or meeting). */
+export function errorMessageKey(reason: string): ParseKeys {
+  switch (reason) {
+    case 'room-not-found':
+    case 'forbidden':
+    case 'unauthorized':
+    case 'not-found':
+      // An unknown meeting and a forbidden one must look the same.
+      return 'errors.notFound';
+    case 'token-expired':
+      return 'errors.expired';
+    case 'protocol-mismatch':
+      return 'errors.protocolMismatch';
+    case 'rate-limited':
+      return 'errors.rateLimited';
+    case 'network':
+    case 'connection-failed':
+      return 'errors.network';
+    case 'timeout':
+      return 'errors.timeout';
+    case 'unsupported-browser':
+      return 'errors.unsupportedBrowser';
+    case 'device-error':
+      return 'errors.device';
+    default:
+      return 'errors.generic';
+  }
+}
