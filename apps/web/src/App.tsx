@@ -35,9 +35,21 @@ export function App(): ReactNode {
       </a>
       <header className="app-header">
         <Link to="/" className="brand">
-          <svg className="brand-mark" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false">
+          <svg
+            className="brand-mark"
+            viewBox="0 0 32 32"
+            width="28"
+            height="28"
+            aria-hidden="true"
+            focusable="false"
+          >
             <rect width="32" height="32" rx="7" fill="currentColor" />
-            <path d="M10 14v-3a6 6 0 0 1 12 0v3" fill="none" stroke="var(--brand-contrast)" strokeWidth="2.5" />
+            <path
+              d="M10 14v-3a6 6 0 0 1 12 0v3"
+              fill="none"
+              stroke="var(--brand-contrast)"
+              strokeWidth="2.5"
+            />
             <rect x="8" y="14" width="16" height="12" rx="2" fill="var(--brand-contrast)" />
           </svg>
           <span>{t('app.name')}</span>

@@ -3,32 +3,46 @@ import { ApiError, createMeeting, requestJoinToken, type FetchLike } from './mee
 
 const MEETING_ID = 'AbCdEfGhIjKlMnOpQrStUv';
 
-function fakeFetch(status: number, body: unknown, calls: Array<{ url: string; init: RequestInit }> = []): FetchLike {
+function fakeFetch(
+  status: number,
+  body: unknown,
+  calls: Array<{ url: string; init: RequestInit }> = [],
+): FetchLike {
   return (url, init) => {
     calls.push({ url, init });
-    return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+    return Promise.resolve(
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
+    );
   };
 }
 
 describe('meetings API', () => {
   it('creates a meeting with a JSON POST to its own origin', async () => {
     const calls: Array<{ url: string; init: RequestInit }> = [];
-    const created = await createMeeting(fakeFetch(201, { meetingId: MEETING_ID, joinPath: `/m/${MEETING_ID}` }, calls));
+    const created = await createMeeting(
+      fakeFetch(201, { meetingId: MEETING_ID, joinPath: `/m/${MEETING_ID}` }, calls),
+    );
     expect(created).toEqual({ meetingId: MEETING_ID, joinPath: `/m/${MEETING_ID}` });
     expect(calls[0]?.url).toBe('/api/meetings');
     expect(calls[0]?.init.method).toBe('POST');
   });
 
   it('rejects an answer that does not match the schema', async () => {
-    await expect(createMeeting(fakeFetch(201, { meetingId: 'short' }))).rejects.toMatchObject({ reason: 'bad-response' });
+    await expect(createMeeting(fakeFetch(201, { meetingId: 'short' }))).rejects.toMatchObject({
+      reason: 'bad-response',
+    });
   });
 
   it('asks for a join token with the display name', async () => {
     const calls: Array<{ url: string; init: RequestInit }> = [];
-    const token = await requestJoinToken(MEETING_ID, 'Maître Dupont', fakeFetch(201, { token: 't', expiresAt: 5 }, calls));
+    const token = await requestJoinToken(
+      MEETING_ID,
+      'Maître Dupont',
+      fakeFetch(201, { token: 't', expiresAt: 5 }, calls),
+    );
     expect(token).toEqual({ token: 't', expiresAt: 5 });
     expect(calls[0]?.url).toBe(`/api/meetings/${MEETING_ID}/join-tokens`);
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ displayName: 'Maître Dupont' });
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ displayName: 'Maître Dupont' });
   });
 
   it('carries the refusal reason of an unknown meeting', async () => {

@@ -31,7 +31,10 @@ export interface CreatedMeeting {
 }
 
 /** `POST /api/meetings`. */
-export async function createMeeting(fetchFn: FetchLike = defaultFetch, title?: string): Promise<CreatedMeeting> {
+export async function createMeeting(
+  fetchFn: FetchLike = defaultFetch,
+  title?: string,
+): Promise<CreatedMeeting> {
   const body = await postJson(fetchFn, '/api/meetings', title ? { title } : {});
   const parsed = createMeetingResponseSchema.safeParse(body);
   if (!parsed.success) {
@@ -76,7 +79,7 @@ async function postJson(fetchFn: FetchLike, path: string, payload: unknown): Pro
   } catch (error) {
     throw new ApiError('network', 'the server could not be reached', { cause: error });
   }
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = await response.json();
   } catch {

@@ -23,7 +23,10 @@ describe('translations', () => {
   });
 
   it('no translation is empty', () => {
-    for (const [name, dictionary] of [['fr', fr], ['en', en]] as const) {
+    for (const [name, dictionary] of [
+      ['fr', fr],
+      ['en', en],
+    ] as const) {
       for (const key of keysOf(dictionary)) {
         expect(String(valueAt(dictionary, key)).trim(), `${name}:${key}`).not.toBe('');
       }

@@ -7,7 +7,7 @@ export function DeviceSelect(props: {
   testId: string;
   devices: MediaDeviceInfo[];
   value: string | null;
-  onChange(deviceId: string | null): void;
+  onChange: (deviceId: string | null) => void;
 }): ReactNode {
   const { t } = useTranslation();
   const id = useId();

@@ -42,7 +42,7 @@ export function JoinPage(props: {
   busy: boolean;
   error: string | null;
   initial: JoinChoices | null;
-  onJoin(choices: JoinChoices, tracks: TakenTracks): void;
+  onJoin: (choices: JoinChoices, tracks: TakenTracks) => void;
 }): ReactNode {
   const { t } = useTranslation();
   const ids = { name: useId(), nameHint: useId(), nameError: useId(), heading: useId() };
@@ -60,7 +60,8 @@ export function JoinPage(props: {
   const devicesOf = (kind: MediaDeviceKind): MediaDeviceInfo[] =>
     // Chromium also lists "default" and "communications" aliases: our empty value already means default.
     preview.devices.filter(
-      (d) => d.kind === kind && d.deviceId !== '' && d.deviceId !== 'default' && d.deviceId !== 'communications',
+      (d) =>
+        d.kind === kind && d.deviceId !== '' && d.deviceId !== 'default' && d.deviceId !== 'communications',
     );
 
   const submit = (event: FormEvent<HTMLFormElement>): void => {
@@ -105,7 +106,11 @@ export function JoinPage(props: {
               <TrackVideo track={videoTrack} testId="local-video" mirrored />
             ) : (
               <p className="preview-placeholder">
-                {startCameraOff ? t('join.previewOff') : preview.status === 'loading' ? t('join.previewLoading') : ''}
+                {startCameraOff
+                  ? t('join.previewOff')
+                  : preview.status === 'loading'
+                    ? t('join.previewLoading')
+                    : ''}
               </p>
             )}
           </div>
@@ -203,7 +208,12 @@ export function JoinPage(props: {
             </label>
           </fieldset>
 
-          <button type="submit" className="button button-primary button-large" data-testid="join-button" disabled={props.busy}>
+          <button
+            type="submit"
+            className="button button-primary button-large"
+            data-testid="join-button"
+            disabled={props.busy}
+          >
             {props.busy ? t('join.joining') : t('join.submit')}
           </button>
         </form>

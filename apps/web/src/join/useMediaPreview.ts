@@ -61,7 +61,12 @@ function stopAll(stream: MediaStream | null): void {
  * meeting (`takeTracks`), so joining does not ask for the devices twice.
  */
 export function usePreview(options: PreviewOptions): PreviewState & { takeTracks(): TakenTracks } {
-  const [state, setState] = useState<PreviewState>({ status: 'loading', stream: null, error: null, devices: [] });
+  const [state, setState] = useState<PreviewState>({
+    status: 'loading',
+    stream: null,
+    error: null,
+    devices: [],
+  });
   const current = useRef<MediaStream | null>(null);
 
   useEffect(() => {

@@ -52,11 +52,23 @@ describe('MeetingClient', () => {
     await client.join();
     await settle();
 
-    expect(room.requests.slice(0, 3).map((r) => r.name)).toEqual(['join', 'createTransport', 'createTransport']);
-    expect(room.requestsNamed('createTransport').map((r) => r.payload['direction']).sort()).toEqual(['recv', 'send']);
-    expect(room.requestsNamed('consume').map((r) => r.payload['producerId']).sort()).toEqual(
-      [mic.producerId, cam.producerId].sort(),
-    );
+    expect(room.requests.slice(0, 3).map((r) => r.name)).toEqual([
+      'join',
+      'createTransport',
+      'createTransport',
+    ]);
+    expect(
+      room
+        .requestsNamed('createTransport')
+        .map((r) => r.payload['direction'])
+        .sort(),
+    ).toEqual(['recv', 'send']);
+    expect(
+      room
+        .requestsNamed('consume')
+        .map((r) => r.payload['producerId'])
+        .sort(),
+    ).toEqual([mic.producerId, cam.producerId].sort());
     expect(room.requestsNamed('resumeConsumer')).toHaveLength(2);
 
     const state = client.state;
@@ -246,7 +258,9 @@ describe('MeetingClient', () => {
     await client.join();
     await settle();
     // 7 video tiles: the middle layer for everyone.
-    expect(room.requestsNamed('setConsumerLayers').map((r) => r.payload['spatialLayer'])).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(room.requestsNamed('setConsumerLayers').map((r) => r.payload['spatialLayer'])).toEqual([
+      1, 1, 1, 1, 1, 1,
+    ]);
 
     room.emit('activeSpeaker', { memberId: others[2]!.memberId });
     const speakerConsumer = client.state.media.find((m) => m.memberId === others[2]!.memberId)?.consumerId;

@@ -2,7 +2,6 @@ import { Device } from 'mediasoup-client';
 import type { types as ms } from 'mediasoup-client';
 import {
   mediaSourceSchema,
-  type DtlsParameters,
   type MediaSource,
   type RequestOf,
   type ResponseOf,
@@ -11,7 +10,7 @@ import {
   type RtpParameters,
   type TransportDirection,
   type TransportOptions,
-  roomRequests,
+  type roomRequests,
 } from '@confidentiel/protocol';
 import { TypedEmitter } from '@confidentiel/events';
 import { silentLogger, type Logger } from '../logger.ts';
@@ -65,8 +64,8 @@ export interface MediaAcquirer {
  */
 export interface MediaTransformHooks {
   transportSettings?: Partial<RTCConfiguration>;
-  onRtpSender?(sender: RTCRtpSender, source: MediaSource): void;
-  onRtpReceiver?(receiver: RTCRtpReceiver, info: { memberId: string; source: MediaSource }): void;
+  onRtpSender?: (sender: RTCRtpSender, source: MediaSource) => void;
+  onRtpReceiver?: (receiver: RTCRtpReceiver, info: { memberId: string; source: MediaSource }) => void;
 }
 
 export interface MeetingClientOptions {
@@ -127,7 +126,10 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly #consuming = new Set<string>();
   /** Server events that arrived before the join answer; replayed after it. */
   #early: Array<() => void> | null = [];
-  readonly #deviceIds: { camera: string | null; microphone: string | null } = { camera: null, microphone: null };
+  readonly #deviceIds: { camera: string | null; microphone: string | null } = {
+    camera: null,
+    microphone: null,
+  };
   /** Local media operations run one at a time (a double click must not produce twice). */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -169,8 +171,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       token: this.#options.token,
       socketFactory: this.#options.socketFactory,
       logger: this.#logger,
-      ...(this.#options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.#options.requestTimeoutMs } : {}),
-      ...(this.#options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
+      ...(this.#options.requestTimeoutMs !== undefined
+        ? { requestTimeoutMs: this.#options.requestTimeoutMs }
+        : {}),
+      ...(this.#options.connectTimeoutMs !== undefined
+        ? { connectTimeoutMs: this.#options.connectTimeoutMs }
+        : {}),
     });
     this.#connection = connection;
     this.#listen(connection);
@@ -183,7 +189,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
       this.#assertOpen();
       this.#device = device;
-      this.#dispatch({ type: 'joined', self: joined.self, members: joined.members, producers: joined.producers });
+      this.#dispatch({
+        type: 'joined',
+        self: joined.self,
+        members: joined.members,
+        producers: joined.producers,
+      });
       const early = this.#early ?? [];
       this.#early = null;
       for (const replay of early) {
@@ -452,7 +463,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         this.#dispatch({ type: 'activeSpeaker', memberId });
         const name = memberId === null ? null : displayNameOf(this.#state, memberId);
         if (memberId !== null && name !== null) {
-          this.emit('notice', { type: 'activeSpeaker', displayName: name, isSelf: memberId === this.#state.self?.memberId });
+          this.emit('notice', {
+            type: 'activeSpeaker',
+            displayName: name,
+            isSelf: memberId === this.#state.self?.memberId,
+          });
         }
       }),
     );
@@ -501,7 +516,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         rtpParameters: options.rtpParameters as ms.RtpParameters,
         // One stream per member and kind of capture, so the browser keeps lips and voice in sync.
         streamId: `${memberId}-${source === 'screen' || source === 'screen-audio' ? 'screen' : 'camera'}`,
-        ...(hook ? { onRtpReceiver: (receiver: RTCRtpReceiver) => hook(receiver, { memberId, source }) } : {}),
+        ...(hook
+          ? { onRtpReceiver: (receiver: RTCRtpReceiver) => hook(receiver, { memberId, source }) }
+          : {}),
         appData: { memberId, source },
       });
       if (this.#closed || !this.#hasMedia(producerId)) {
@@ -593,12 +610,16 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     const remote = await this.#request('createTransport', { direction });
     this.#assertOpen();
     const options = toMediasoupTransportOptions(remote, this.#options.transform?.transportSettings);
-    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    const transport =
+      direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.#request('connectTransport', {
         transportId: transport.id,
-        dtlsParameters: dtlsParameters as DtlsParameters,
-      }).then(() => callback(), errback);
+        dtlsParameters,
+      }).then(
+        () => callback(),
+        (error: unknown) => errback(MeetingError.from(error)),
+      );
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
@@ -612,7 +633,10 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
           kind,
           rtpParameters: rtpParameters as RtpParameters,
           source: source.data,
-        }).then(({ producerId }) => callback({ id: producerId }), errback);
+        }).then(
+          ({ producerId }) => callback({ id: producerId }),
+          (error: unknown) => errback(MeetingError.from(error)),
+        );
       });
     }
     transport.on('connectionstatechange', (connectionState) => {
@@ -835,7 +859,10 @@ export function toMediasoupTransportOptions(
   return {
     id: remote.id,
     iceParameters: remote.iceParameters,
-    iceCandidates: remote.iceCandidates.map((candidate) => ({ ...candidate, ip: candidate.ip ?? candidate.address })),
+    iceCandidates: remote.iceCandidates.map((candidate) => ({
+      ...candidate,
+      ip: candidate.ip ?? candidate.address,
+    })),
     dtlsParameters: remote.dtlsParameters,
     ...(settings ? { additionalSettings: settings } : {}),
   };

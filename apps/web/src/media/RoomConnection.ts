@@ -131,7 +131,9 @@ export class RoomConnection extends TypedEmitter<RoomConnectionEvents> {
       this.#waiting.add(settle);
       cleanup.push(() => this.#waiting.delete(settle));
       cleanup.push(this.#listen('connect', () => settle(null)));
-      cleanup.push(this.#listen('connect_error', (error: unknown) => settle(connectErrorToMeetingError(error))));
+      cleanup.push(
+        this.#listen('connect_error', (error: unknown) => settle(connectErrorToMeetingError(error))),
+      );
     });
   }
 
@@ -155,7 +157,9 @@ export class RoomConnection extends TypedEmitter<RoomConnectionEvents> {
     try {
       ack = await Promise.race([this.#socket.emitWithAck(name, body, timeoutMs), aborted]);
     } catch (error) {
-      throw this.#closed ? MeetingError.closed() : new MeetingError('timeout', `${name} timed out`, { cause: error });
+      throw this.#closed
+        ? MeetingError.closed()
+        : new MeetingError('timeout', `${name} timed out`, { cause: error });
     } finally {
       this.#waiting.delete(abort);
     }

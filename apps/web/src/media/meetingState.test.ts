@@ -19,7 +19,11 @@ function joined(): MeetingState {
 
 describe('meetingReducer', () => {
   it('keeps self out of the members and of the remote media', () => {
-    const own: ProducerInfo = { ...camera, producerId: '22222222-2222-2222-2222-222222222222', memberId: self.memberId };
+    const own: ProducerInfo = {
+      ...camera,
+      producerId: '22222222-2222-2222-2222-222222222222',
+      memberId: self.memberId,
+    };
     const state = meetingReducer(initialMeetingState, {
       type: 'joined',
       self,
@@ -37,14 +41,23 @@ describe('meetingReducer', () => {
   });
 
   it('attaches a consumed track, and detaches it when the consumer closes', () => {
-    let state = meetingReducer(joined(), { type: 'consumed', producerId: camera.producerId, consumerId: 'c1', track });
+    let state = meetingReducer(joined(), {
+      type: 'consumed',
+      producerId: camera.producerId,
+      consumerId: 'c1',
+      track,
+    });
     expect(state.media[0]).toMatchObject({ consumerId: 'c1', track });
     state = meetingReducer(state, { type: 'consumerClosed', consumerId: 'c1' });
     expect(state.media[0]).toMatchObject({ consumerId: null, track: null });
   });
 
   it('tracks the paused state of a remote producer', () => {
-    const state = meetingReducer(joined(), { type: 'producerPaused', producerId: camera.producerId, paused: true });
+    const state = meetingReducer(joined(), {
+      type: 'producerPaused',
+      producerId: camera.producerId,
+      paused: true,
+    });
     expect(state.media[0]?.paused).toBe(true);
   });
 
@@ -59,7 +72,9 @@ describe('meetingReducer', () => {
   it('freezes once ended', () => {
     const ended = meetingReducer(joined(), { type: 'ended', reason: 'ended', error: null });
     expect(ended.phase).toEqual({ name: 'ended', reason: 'ended', error: null });
-    expect(meetingReducer(ended, { type: 'memberJoined', member: { ...bob, memberId: 'carol-0001' } })).toBe(ended);
+    expect(meetingReducer(ended, { type: 'memberJoined', member: { ...bob, memberId: 'carol-0001' } })).toBe(
+      ended,
+    );
     expect(meetingReducer(ended, { type: 'ended', reason: 'left', error: null })).toBe(ended);
   });
 

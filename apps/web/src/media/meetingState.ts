@@ -3,12 +3,7 @@ import type { MeetingError } from './MeetingError.ts';
 
 /** Why a meeting session ended. */
 export type EndReason =
-  | 'left'
-  | 'ended'
-  | 'media-server-restarted'
-  | 'connection-lost'
-  | 'refused'
-  | 'failed';
+  'left' | 'ended' | 'media-server-restarted' | 'connection-lost' | 'refused' | 'failed';
 
 export type MeetingPhase =
   | { name: 'idle' }
@@ -92,14 +87,22 @@ function toRemoteMedia(producer: ProducerInfo): RemoteMedia {
 }
 
 /** Adds a member unless known (events may repeat what the join answer said). */
-function addMember(members: readonly MemberInfo[], member: MemberInfo, selfId: string | undefined): readonly MemberInfo[] {
+function addMember(
+  members: readonly MemberInfo[],
+  member: MemberInfo,
+  selfId: string | undefined,
+): readonly MemberInfo[] {
   if (member.memberId === selfId || members.some((m) => m.memberId === member.memberId)) {
     return members;
   }
   return [...members, member];
 }
 
-function addMedia(media: readonly RemoteMedia[], producer: ProducerInfo, selfId: string | undefined): readonly RemoteMedia[] {
+function addMedia(
+  media: readonly RemoteMedia[],
+  producer: ProducerInfo,
+  selfId: string | undefined,
+): readonly RemoteMedia[] {
   if (producer.memberId === selfId || media.some((m) => m.producerId === producer.producerId)) {
     return media;
   }
@@ -164,7 +167,9 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
       return { ...state, media: state.media.filter((m) => m.producerId !== action.producerId) };
     }
     case 'producerPaused': {
-      const media = updateMedia(state.media, (m) => m.producerId === action.producerId, { paused: action.paused });
+      const media = updateMedia(state.media, (m) => m.producerId === action.producerId, {
+        paused: action.paused,
+      });
       return media === state.media ? state : { ...state, media };
     }
     case 'consumed': {
@@ -182,7 +187,9 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
       return media === state.media ? state : { ...state, media };
     }
     case 'activeSpeaker':
-      return state.activeSpeakerId === action.memberId ? state : { ...state, activeSpeakerId: action.memberId };
+      return state.activeSpeakerId === action.memberId
+        ? state
+        : { ...state, activeSpeakerId: action.memberId };
     case 'local':
       return { ...state, local: { ...state.local, [action.source]: action.value } };
     case 'ended':

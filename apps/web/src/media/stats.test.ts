@@ -5,7 +5,14 @@ describe('summarizeInboundStats', () => {
   it('keeps the numeric figures of the inbound-rtp entry only', () => {
     const figures = summarizeInboundStats([
       { type: 'transport', bytesReceived: 999 },
-      { type: 'inbound-rtp', kind: 'video', framesDecoded: 120, frameWidth: 640, packetsReceived: 300, codecId: 'x' },
+      {
+        type: 'inbound-rtp',
+        kind: 'video',
+        framesDecoded: 120,
+        frameWidth: 640,
+        packetsReceived: 300,
+        codecId: 'x',
+      },
       { type: 'codec', mimeType: 'video/VP8' },
     ]);
     expect(figures).toEqual({ framesDecoded: 120, frameWidth: 640, packetsReceived: 300 });

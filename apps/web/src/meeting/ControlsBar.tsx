@@ -4,10 +4,10 @@ import type { MeetingState } from '../media/meetingState.ts';
 import { Icon } from '../ui/Icon.tsx';
 
 export interface ControlActions {
-  toggleMicrophone(): void;
-  toggleCamera(): void;
-  toggleScreen(): void;
-  leave(): void;
+  toggleMicrophone: () => void;
+  toggleCamera: () => void;
+  toggleScreen: () => void;
+  leave: () => void;
 }
 
 function canShareScreen(): boolean {
@@ -52,7 +52,12 @@ export function ControlsBar(props: { local: MeetingState['local']; actions: Cont
           {screen.active ? t('controls.stopShare') : t('controls.shareScreen')}
         </button>
       ) : null}
-      <button type="button" className="button control control-leave" data-testid="leave-button" onClick={props.actions.leave}>
+      <button
+        type="button"
+        className="button control control-leave"
+        data-testid="leave-button"
+        onClick={props.actions.leave}
+      >
         <Icon name="leave" />
         {t('controls.leave')}
       </button>

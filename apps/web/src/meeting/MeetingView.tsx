@@ -37,7 +37,7 @@ export function MeetingView(props: {
   /** A message for a failure that ended the session (already translated). */
   endMessage: string | null;
   actions: ControlActions;
-  onRejoin(): void;
+  onRejoin: () => void;
 }): ReactNode {
   const { t } = useTranslation();
   const state = useSyncExternalStore(props.client.subscribe, props.client.getSnapshot);
@@ -70,7 +70,12 @@ export function MeetingView(props: {
             </p>
           ) : null}
           <div className="actions">
-            <button type="button" className="button button-primary" data-testid="rejoin-button" onClick={props.onRejoin}>
+            <button
+              type="button"
+              className="button button-primary"
+              data-testid="rejoin-button"
+              onClick={props.onRejoin}
+            >
               {t('ended.rejoin')}
             </button>
             <Link to="/" className="button">

@@ -21,7 +21,9 @@ export function ParticipantsPanel(props: { meetingId: string; tiles: TileModel[]
               {person.displayName}
               {person.isSelf ? ` ${t('meeting.you')}` : ''}
             </span>
-            {person.isActiveSpeaker ? <span className="badge badge-speaking">{t('meeting.speaking')}</span> : null}
+            {person.isActiveSpeaker ? (
+              <span className="badge badge-speaking">{t('meeting.speaking')}</span>
+            ) : null}
             {person.audioMuted ? <span className="badge badge-muted">{t('meeting.micMuted')}</span> : null}
           </li>
         ))}

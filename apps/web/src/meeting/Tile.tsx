@@ -20,7 +20,11 @@ export function Tile(props: { tile: TileModel; speakerId: string | null }): Reac
     tile.source === 'camera' && tile.videoOff ? t('meeting.cameraOff') : null,
   ].filter((s): s is string => s !== null);
   const label = [title, ...states].join(', ');
-  const videoTestId = tile.isSelf ? (tile.source === 'camera' ? 'local-video' : 'local-screen-video') : 'remote-video';
+  const videoTestId = tile.isSelf
+    ? tile.source === 'camera'
+      ? 'local-video'
+      : 'local-screen-video'
+    : 'remote-video';
   const classes = [
     'tile',
     `tile-${tile.source}`,

@@ -40,7 +40,12 @@ describe('selectTiles', () => {
   it('puts a shared screen in its own tile, before the cameras', () => {
     const screen = producer('screen');
     let state = joined([producer('camera'), screen]);
-    state = meetingReducer(state, { type: 'consumed', producerId: screen.producerId, consumerId: 'c1', track });
+    state = meetingReducer(state, {
+      type: 'consumed',
+      producerId: screen.producerId,
+      consumerId: 'c1',
+      track,
+    });
     const tiles = selectTiles(state);
     expect(tiles.map((t) => `${t.memberId}:${t.source}`)).toEqual([
       `${ana.memberId}:screen`,
@@ -54,7 +59,12 @@ describe('selectTiles', () => {
     const camera = producer('camera', true);
     const mic = producer('microphone', true);
     let state = joined([camera, mic]);
-    state = meetingReducer(state, { type: 'consumed', producerId: camera.producerId, consumerId: 'c1', track });
+    state = meetingReducer(state, {
+      type: 'consumed',
+      producerId: camera.producerId,
+      consumerId: 'c1',
+      track,
+    });
     const tile = selectTiles(state).find((t) => t.memberId === ana.memberId);
     expect(tile).toMatchObject({ videoOff: true, audioMuted: true, videoTrack: track });
   });
@@ -65,7 +75,11 @@ describe('selectTiles', () => {
   });
 
   it('adds a tile for one own screen share', () => {
-    const state = meetingReducer(joined([]), { type: 'local', source: 'screen', value: { active: true, track } });
+    const state = meetingReducer(joined([]), {
+      type: 'local',
+      source: 'screen',
+      value: { active: true, track },
+    });
     expect(selectTiles(state)[0]).toMatchObject({ source: 'screen', isSelf: true, videoTrack: track });
   });
 });

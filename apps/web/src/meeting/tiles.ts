@@ -102,7 +102,7 @@ export function initialsOf(displayName: string): string {
   const words = displayName.trim().split(/\s+/u).filter(Boolean);
   const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [words[0]];
   return letters
-    .map((word) => (word ? Array.from(word)[0] ?? '' : ''))
+    .map((word) => (word ? (Array.from(word)[0] ?? '') : ''))
     .join('')
     .toLocaleUpperCase();
 }

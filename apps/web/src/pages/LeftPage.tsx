@@ -2,7 +2,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from '../ui/Link.tsx';
 
-export function LeftPage(props: { onRejoin(): void }): ReactNode {
+export function LeftPage(props: { onRejoin: () => void }): ReactNode {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   // The controls the focus was on are gone: put it somewhere meaningful.
@@ -14,7 +14,12 @@ export function LeftPage(props: { onRejoin(): void }): ReactNode {
       </h1>
       <p>{t('left.body')}</p>
       <div className="actions">
-        <button type="button" className="button button-primary" data-testid="rejoin-button" onClick={props.onRejoin}>
+        <button
+          type="button"
+          className="button button-primary"
+          data-testid="rejoin-button"
+          onClick={props.onRejoin}
+        >
           {t('left.rejoin')}
         </button>
         <Link to="/" className="button">

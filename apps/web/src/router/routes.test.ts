@@ -7,8 +7,14 @@ describe('routes', () => {
   });
 
   it('parses a meeting path, with or without a trailing slash', () => {
-    expect(parseRoute('/m/AbCdEfGhIjKlMnOpQrStUv')).toEqual({ name: 'meeting', meetingId: 'AbCdEfGhIjKlMnOpQrStUv' });
-    expect(parseRoute('/m/AbCdEfGhIjKlMnOpQrStUv/')).toEqual({ name: 'meeting', meetingId: 'AbCdEfGhIjKlMnOpQrStUv' });
+    expect(parseRoute('/m/AbCdEfGhIjKlMnOpQrStUv')).toEqual({
+      name: 'meeting',
+      meetingId: 'AbCdEfGhIjKlMnOpQrStUv',
+    });
+    expect(parseRoute('/m/AbCdEfGhIjKlMnOpQrStUv/')).toEqual({
+      name: 'meeting',
+      meetingId: 'AbCdEfGhIjKlMnOpQrStUv',
+    });
   });
 
   it('sends anything else to not-found', () => {

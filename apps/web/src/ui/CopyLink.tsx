@@ -32,7 +32,11 @@ export function CopyLink(props: { link: string; label: string; hint?: string }):
   return (
     <div className="copy-link">
       <label htmlFor={id}>{props.label}</label>
-      {props.hint ? <p className="hint" id={`${id}-hint`}>{props.hint}</p> : null}
+      {props.hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
       <div className="copy-link-row">
         <input
           ref={input}

@@ -22,7 +22,9 @@ export function TrackVideo(props: {
       element.srcObject = null;
     };
   }, [props.track]);
-  const classes = ['media', props.mirrored ? 'mirrored' : '', props.className ?? ''].filter(Boolean).join(' ');
+  const classes = ['media', props.mirrored ? 'mirrored' : '', props.className ?? '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <video
       ref={ref}
@@ -38,7 +40,11 @@ export function TrackVideo(props: {
 }
 
 /** An <audio> playing one remote track on the chosen speakers. */
-export function TrackAudio(props: { track: MediaStreamTrack; sinkId: string | null; testId: string }): ReactNode {
+export function TrackAudio(props: {
+  track: MediaStreamTrack;
+  sinkId: string | null;
+  testId: string;
+}): ReactNode {
   const ref = useRef<HTMLAudioElement>(null);
   useEffect(() => {
     const element = ref.current;
