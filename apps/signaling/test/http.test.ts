@@ -108,6 +108,7 @@ describe('HTTP API, probes and logs', () => {
     const meetingId = await h.createMeeting();
     const ada = await h.joinMember(meetingId, 'Ada');
     okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
+    expect(refusalOf(await request(ada.socket, 'resumeConsumer', { consumerId: 'not-an-id' } as never))).toBe('invalid-payload');
     const refused = await attemptConnect(h.baseUrl, { auth: { token: 'garbage', protocolVersion: PROTOCOL_VERSION } });
     expect(refused.kind).toBe('refused');
     const forged = await attemptConnect(h.baseUrl, { auth: { token: ada.token, protocolVersion: PROTOCOL_VERSION }, origin: 'http://evil.example' });
@@ -128,7 +129,7 @@ describe('HTTP API, probes and logs', () => {
 
   it('never writes an IP address to the logs', () => {
     const lines = [...h.signalingLogs.lines, ...h.logs.lines];
-    expect(h.signalingLogs.lines.length).toBeGreaterThan(10);
+    expect(h.signalingLogs.lines.length).toBeGreaterThan(5);
     const offending = lines.filter((line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       // The start-up line names the address signaling listens on: configuration, not a client's address.

@@ -7,6 +7,7 @@ import {
   opusRtpParameters,
   refusalOf,
   request,
+  sleep,
   startHarness,
   unknownMediaId,
   waitFor,
@@ -113,6 +114,34 @@ describe('join flow over a real SFU', () => {
     // A third member learns about the producer in its join answer.
     const cleo = await h.joinMember(meetingId, 'Cleo');
     expect(cleo.join.producers.map((p) => p.producerId)).toEqual([producerId]);
+  });
+
+  it('tells the others exactly once when a producer closes, and closes their consumers of it', async () => {
+    const meetingId = await h.createMeeting();
+    const ada = await h.joinMember(meetingId, 'Ada');
+    const bob = await h.joinMember(meetingId, 'Bob');
+    const send = okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
+    const { producerId } = okData(
+      await request(ada.socket, 'produce', {
+        transportId: send.id,
+        kind: 'audio',
+        rtpParameters: opusRtpParameters(),
+        source: 'microphone',
+      }),
+    );
+    okData(await request(bob.socket, 'createTransport', { direction: 'recv' }));
+    const consumer = okData(
+      await request(bob.socket, 'consume', { producerId, rtpCapabilities: bob.join.routerRtpCapabilities }),
+    );
+    const consumerClosed = nextEvent(bob.socket, 'consumerClosed');
+    okData(await request(ada.socket, 'closeProducer', { producerId }));
+    expect(await consumerClosed).toEqual({ consumerId: consumer.id, producerId });
+    await waitFor('the SFU consumer to close', () => h.media.consumers.get(consumer.id)?.closed);
+    await sleep(100);
+    expect(bob.events.get('producerClosed')).toEqual([{ producerId, memberId: ada.join.self.memberId }]);
+    expect(bob.events.get('consumerClosed')).toHaveLength(1);
+    expect(ada.events.get('producerClosed')).toBeUndefined();
+    expect(refusalOf(await request(ada.socket, 'closeProducer', { producerId }))).toBe('not-found');
   });
 
   it('tells the room when a member disconnects, and closes its media on the SFU', async () => {
