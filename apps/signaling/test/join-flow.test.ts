@@ -144,6 +144,47 @@ describe('join flow over a real SFU', () => {
     expect(refusalOf(await request(ada.socket, 'closeProducer', { producerId }))).toBe('not-found');
   });
 
+  it('refuses to produce on a receive transport, or a kind the source cannot carry', async () => {
+    const meetingId = await h.createMeeting();
+    const ada = await h.joinMember(meetingId, 'Ada');
+    const bob = await h.joinMember(meetingId, 'Bob');
+    const send = okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
+    const recv = okData(await request(ada.socket, 'createTransport', { direction: 'recv' }));
+    const audio = { kind: 'audio' as const, rtpParameters: opusRtpParameters() };
+    expect(refusalOf(await request(ada.socket, 'produce', { ...audio, transportId: recv.id, source: 'microphone' }))).toBe(
+      'forbidden',
+    );
+    expect(refusalOf(await request(ada.socket, 'produce', { ...audio, transportId: send.id, source: 'camera' }))).toBe(
+      'forbidden',
+    );
+    expect([...h.media.producers.values()].filter((p) => !p.closed && p.appData.memberId === ada.join.self.memberId)).toEqual(
+      [],
+    );
+    await sleep(50);
+    expect(bob.events.get('producerAdded')).toBeUndefined();
+  });
+
+  it('replaces the old connection of a member that connects again (a reload) and counts it once', async () => {
+    const meetingId = await h.createMeeting();
+    const ada = await h.joinMember(meetingId, 'Ada');
+    const bob = await h.joinMember(meetingId, 'Bob');
+    const before = await h.memberCount();
+    const dropped = nextEvent<string>(bob.socket, 'disconnect');
+    const left = nextEvent<{ memberId: string }>(ada.socket, 'memberLeft');
+    const reloaded = await h.connect(bob.token);
+    expect(await dropped).toBe('io server disconnect');
+    expect((await left).memberId).toBe(bob.join.self.memberId);
+    const back = nextEvent<{ member: MemberInfo }>(ada.socket, 'memberJoined');
+    const rejoin = okData(await request(reloaded, 'join', {}));
+    expect(rejoin.self.memberId).toBe(bob.join.self.memberId);
+    expect((await back).member.memberId).toBe(bob.join.self.memberId);
+    expect(await h.memberCount()).toBe(before);
+    // The reloaded member has working media.
+    const transport = okData(await request(reloaded, 'createTransport', { direction: 'send' }));
+    await sleep(100);
+    expect(h.media.transports.get(transport.id)?.closed).toBe(false);
+  });
+
   it('tells the room when a member disconnects, and closes its media on the SFU', async () => {
     const meetingId = await h.createMeeting();
     const ada = await h.joinMember(meetingId, 'Ada');
