@@ -64,17 +64,20 @@ describe('per-socket limits', () => {
     await sleep(1_100);
     const limitedBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'rate-limited' });
 
+    const started = Date.now();
     const flood = Array.from({ length: 200 }, () =>
       rawRequest(bob.socket, 'resumeConsumer', [{ consumerId: unknownMediaId() }], 10_000),
     );
     const adaDuringFlood = request(ada.socket, 'createTransport', { direction: 'send' });
     const reasons = (await Promise.all(flood)).map(refusalOf);
+    // The limiter counts in fixed one-second windows: the flood may straddle a boundary (or more, on a loaded machine).
+    const windows = Math.ceil((Date.now() - started) / 1_000) + 1;
     const limited = reasons.filter((r) => r === 'rate-limited').length;
     const served = reasons.filter((r) => r === 'not-found').length;
     expect(limited + served).toBe(200);
-    expect(limited).toBeGreaterThanOrEqual(200 - 2 * REQUESTS_PER_SECOND);
     expect(served).toBeGreaterThanOrEqual(REQUESTS_PER_SECOND);
-    expect(served).toBeLessThanOrEqual(2 * REQUESTS_PER_SECOND);
+    expect(served).toBeLessThanOrEqual(windows * REQUESTS_PER_SECOND);
+    expect(limited).toBeGreaterThan(0);
     expect(metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'rate-limited' })).toBe(
       limitedBefore + limited,
     );
