@@ -64,8 +64,10 @@ describe('meetings API', () => {
   });
 
   it('maps an error without a body by its status, and a network failure to network', async () => {
-    const noBody: FetchLike = () => Promise.resolve(new Response('oops', { status: 503 }));
-    await expect(createMeeting(noBody)).rejects.toMatchObject({ reason: 'internal', status: 503 });
+    const noBody: FetchLike = () => Promise.resolve(new Response('oops', { status: 500 }));
+    await expect(createMeeting(noBody)).rejects.toMatchObject({ reason: 'internal', status: 500 });
+    const gateway: FetchLike = () => Promise.resolve(new Response('bad gateway', { status: 502 }));
+    await expect(createMeeting(gateway)).rejects.toMatchObject({ reason: 'network', status: 502 });
     const offline: FetchLike = () => Promise.reject(new TypeError('Failed to fetch'));
     await expect(createMeeting(offline)).rejects.toMatchObject({ reason: 'network' });
   });

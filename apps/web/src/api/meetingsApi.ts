@@ -107,6 +107,11 @@ function statusReason(status: number): ApiErrorReason {
       return 'too-large';
     case 429:
       return 'rate-limited';
+    case 502:
+    case 503:
+    case 504:
+      // The proxy in front of signaling answers for it when it is down.
+      return 'network';
     default:
       return status >= 500 ? 'internal' : 'bad-response';
   }

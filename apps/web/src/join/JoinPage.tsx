@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ParseKeys } from 'i18next';
 import { LIMITS } from '@confidentiel/protocol';
 import { meetingLink } from '../router/routes.ts';
 import { CopyLink } from '../ui/CopyLink.tsx';
@@ -40,9 +41,10 @@ function rememberName(name: string): void {
 export function JoinPage(props: {
   meetingId: string;
   busy: boolean;
-  error: string | null;
+  error: ParseKeys | null;
   initial: JoinChoices | null;
-  onJoin: (choices: JoinChoices, tracks: TakenTracks) => void;
+  /** `takeTracks` hands the preview's tracks over; call it only once joining goes ahead. */
+  onJoin: (choices: JoinChoices, takeTracks: () => TakenTracks) => void;
 }): ReactNode {
   const { t } = useTranslation();
   const ids = { name: useId(), nameHint: useId(), nameError: useId(), heading: useId() };
@@ -83,7 +85,7 @@ export function JoinPage(props: {
         startCameraOff,
         mediaDenied: preview.error === 'denied',
       },
-      preview.takeTracks(),
+      preview.takeTracks,
     );
   };
 
@@ -129,7 +131,7 @@ export function JoinPage(props: {
         <form className="join-form" onSubmit={submit} noValidate>
           {props.error ? (
             <p className="notice notice-error" role="alert" data-testid="join-error">
-              {props.error}
+              {t(props.error)}
             </p>
           ) : null}
           <div className="field">

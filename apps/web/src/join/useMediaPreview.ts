@@ -60,7 +60,7 @@ function stopAll(stream: MediaStream | null): void {
  * The pre-join camera and microphone preview. The tracks can be handed to the
  * meeting (`takeTracks`), so joining does not ask for the devices twice.
  */
-export function usePreview(options: PreviewOptions): PreviewState & { takeTracks(): TakenTracks } {
+export function usePreview(options: PreviewOptions): PreviewState & { takeTracks: () => TakenTracks } {
   const [state, setState] = useState<PreviewState>({
     status: 'loading',
     stream: null,

@@ -33,9 +33,9 @@ export function MeetingView(props: {
   client: MeetingClient;
   meetingId: string;
   speakerId: string | null;
-  alert: string | null;
-  /** A message for a failure that ended the session (already translated). */
-  endMessage: string | null;
+  alert: ParseKeys | null;
+  /** Why the session could not go on, when a failure ended it. */
+  endMessage: ParseKeys | null;
   actions: ControlActions;
   onRejoin: () => void;
 }): ReactNode {
@@ -66,7 +66,7 @@ export function MeetingView(props: {
           <h1>{t(endMessageKey(state.phase.reason))}</h1>
           {props.endMessage ? (
             <p className="notice notice-error" role="alert">
-              {props.endMessage}
+              {t(props.endMessage)}
             </p>
           ) : null}
           <div className="actions">
@@ -99,7 +99,7 @@ export function MeetingView(props: {
           <div className="controls-area">
             {props.alert ? (
               <p className="notice notice-error" role="alert" data-testid="meeting-alert">
-                {props.alert}
+                {t(props.alert)}
               </p>
             ) : null}
             <ControlsBar local={state.local} actions={props.actions} />

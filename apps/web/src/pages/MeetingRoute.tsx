@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import type { ParseKeys } from 'i18next';
 import { ApiError, requestJoinToken } from '../api/meetingsApi.ts';
 import { JoinPage, type JoinChoices } from '../join/JoinPage.tsx';
 import type { TakenTracks } from '../join/useMediaPreview.ts';
@@ -15,9 +15,14 @@ import { LeftPage } from './LeftPage.tsx';
 
 /** How long a control error stays on screen. */
 const ALERT_MS = 6_000;
+/** After the media server lost the room, rejoin by ourselves after this delay... */
+const AUTO_REJOIN_DELAY_MS = 1_000;
+/** ...at most this many times within this window, then leave it to the person. */
+const AUTO_REJOIN_MAX = 3;
+const AUTO_REJOIN_WINDOW_MS = 60_000;
 
 type View =
-  | { name: 'join'; busy: boolean; error: string | null }
+  | { name: 'join'; busy: boolean; error: ParseKeys | null }
   | { name: 'meeting'; client: MeetingClient }
   | { name: 'left' };
 
@@ -31,12 +36,12 @@ function stopTracks(tracks: TakenTracks): void {
  * MeetingClient of the page and closes it when the page goes away.
  */
 export function MeetingRoute(props: { meetingId: string }): ReactNode {
-  const { t } = useTranslation();
   const [view, setView] = useState<View>({ name: 'join', busy: false, error: null });
-  const [alert, setAlert] = useState<string | null>(null);
-  const [endMessage, setEndMessage] = useState<string | null>(null);
+  const [alert, setAlert] = useState<ParseKeys | null>(null);
+  const [endMessage, setEndMessage] = useState<ParseKeys | null>(null);
   const choices = useRef<JoinChoices | null>(null);
   const clientRef = useRef<MeetingClient | null>(null);
+  const autoRejoins = useRef<number[]>([]);
 
   useEffect(
     () => () => {
@@ -54,28 +59,31 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
     return () => clearTimeout(timer);
   }, [alert]);
 
-  const showError = useCallback(
-    (error: unknown) => {
-      setAlert(t(errorMessageKey(MeetingError.from(error).reason)));
-    },
-    [t],
-  );
+  const showError = useCallback((error: unknown) => {
+    setAlert(errorMessageKey(MeetingError.from(error).reason));
+  }, []);
 
   const join = useCallback(
-    async (chosen: JoinChoices, tracks: TakenTracks): Promise<void> => {
+    async (chosen: JoinChoices, takeTracks: () => TakenTracks, fromForm: boolean): Promise<void> => {
       choices.current = chosen;
       setEndMessage(null);
-      setView({ name: 'join', busy: true, error: null });
+      if (fromForm) {
+        setView({ name: 'join', busy: true, error: null });
+      }
       let token: string;
       try {
         token = (await requestJoinToken(props.meetingId, chosen.displayName)).token;
       } catch (error) {
-        stopTracks(tracks);
+        // The preview keeps running: the person can correct and try again.
         const reason = error instanceof ApiError ? error.reason : 'network';
-        const message = reason === 'invalid-payload' ? t('errors.invalidName') : t(errorMessageKey(reason));
-        setView({ name: 'join', busy: false, error: message });
+        setView({
+          name: 'join',
+          busy: false,
+          error: reason === 'invalid-payload' ? 'errors.invalidName' : errorMessageKey(reason),
+        });
         return;
       }
+      const tracks = takeTracks();
 
       clientRef.current?.close();
       const client = new MeetingClient({
@@ -97,9 +105,9 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
           return;
         }
         if (isAccessRefusal(failure.reason)) {
-          setView({ name: 'join', busy: false, error: t('errors.notFound') });
+          setView({ name: 'join', busy: false, error: 'errors.notFound' });
         } else {
-          setEndMessage(t(errorMessageKey(failure.reason)));
+          setEndMessage(errorMessageKey(failure.reason));
         }
         return;
       }
@@ -117,17 +125,41 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
         }
       }
     },
-    [props.meetingId, showError, t],
+    [props.meetingId, showError],
   );
 
   const rejoin = useCallback(() => {
     const previous = choices.current;
     if (previous) {
-      void join(previous, { audio: null, video: null });
+      void join(previous, () => ({ audio: null, video: null }), false);
     } else {
       setView({ name: 'join', busy: false, error: null });
     }
   }, [join]);
+
+  // The design has clients rebuild a room the media server lost (a worker died).
+  useEffect(() => {
+    if (view.name !== 'meeting') {
+      return undefined;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = view.client.on('state', (state) => {
+      if (state.phase.name !== 'ended' || state.phase.reason !== 'media-server-restarted' || timer) {
+        return;
+      }
+      const now = Date.now();
+      const recent = autoRejoins.current.filter((at) => now - at < AUTO_REJOIN_WINDOW_MS);
+      if (recent.length >= AUTO_REJOIN_MAX) {
+        return;
+      }
+      autoRejoins.current = [...recent, now];
+      timer = setTimeout(rejoin, AUTO_REJOIN_DELAY_MS);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [view, rejoin]);
 
   const client = view.name === 'meeting' ? view.client : null;
   const actions: ControlActions = {
@@ -168,7 +200,7 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
           busy={view.busy}
           error={view.error}
           initial={choices.current}
-          onJoin={(chosen, tracks) => void join(chosen, tracks)}
+          onJoin={(chosen, takeTracks) => void join(chosen, takeTracks, true)}
         />
       );
     case 'meeting':
