@@ -52,6 +52,16 @@ const OPUS_PAYLOAD_TYPE = 100;
 const SENDER_SSRC = 0x1111_1111;
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const AUDIO_LEVEL_EXTENSION_ID = 1;
+/** RFC 6464 levels are -dBov: 127 is silence, 0 the loudest. */
+const SILENCE = { level: 127, voice: false };
+/**
+ * Speech as the observer scores it: long loud runs (its long-term score needs
+ * five loud 20 ms samples in a row) over a quiet floor heard now and then (a
+ * level that never drops becomes the floor itself and scores nothing).
+ */
+function speech(sequenceNumber: number): { level: number; voice: boolean } {
+  return sequenceNumber % 50 === 0 ? { level: 90, voice: false } : { level: 10, voice: true };
+}
 
 const mediaCodecs: types.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
@@ -422,7 +432,10 @@ describe('SRTP between two routers through an untrusted relay', () => {
       expect(relay.cleartextLeaks).toBeGreaterThanOrEqual(PACKET_COUNT);
       expect(new Set(relay.trailerLengths)).toEqual(new Set([0]));
       expect(relay.tamperedSent).toBe(TAMPERED_COUNT);
-      expect(receiver.corrupted + receiver.duplicates).toBeGreaterThan(0);
+      // Every forgery reached the receiver: payload and tag flips as corrupted
+      // payloads, timestamp flips as duplicates.
+      expect(receiver.intact.size).toBe(PACKET_COUNT);
+      expect(receiver.corrupted + receiver.duplicates).toBe(TAMPERED_COUNT);
     },
     TEST_TIMEOUT_MS,
   );
@@ -468,61 +481,95 @@ describe('the worker built from Debian libraries', () => {
   );
 
   it(
-    'ActiveSpeakerObserver names the producer that speaks, whatever order its map iterates in',
+    'ActiveSpeakerObserver passes the floor from a silent producer to one that speaks',
     async () => {
-      // The unordered_dense stand-in iterates in hash order, not insertion order,
-      // and the observer takes its map's begin() as the first candidate when no
-      // speaker has the floor: whichever comes first, speech must win it.
-      const observer = await routerA.createActiveSpeakerObserver({ interval: 100 });
-      const dominant: string[] = [];
-      observer.on('dominantspeaker', ({ producer }) => dominant.push(producer.id));
-      const sender = await bindUdp();
-      const transports: types.Transport[] = [];
-      try {
-        const speaker = async (ssrc: number) => {
-          const transport = await routerA.createPlainTransport({ listenInfo: listenInfo(), comedia: true });
-          transports.push(transport);
-          const producer = await transport.produce({
-            kind: 'audio',
-            rtpParameters: {
-              codecs: [opusCodec],
-              headerExtensions: [{ uri: AUDIO_LEVEL_URI, id: AUDIO_LEVEL_EXTENSION_ID }],
-              encodings: [{ ssrc }],
-            },
-          });
-          return { port: transport.tuple.localPort, producer, ssrc };
-        };
-        const silent = await speaker(0x2222_2222);
-        const loud = await speaker(0x3333_3333);
-        const payload = Buffer.alloc(40, 0xaa);
-        let sequenceNumber = 0;
-        const speakUntil = async (done: () => boolean, speakers: (typeof silent)[]) => {
-          const deadline = Date.now() + ACTIVE_SPEAKER_TIMEOUT_MS;
-          while (!done() && Date.now() < deadline) {
-            for (const { port, ssrc } of speakers) {
-              const audioLevel = ssrc === loud.ssrc ? { level: 10, voice: true } : { level: 127, voice: false };
-              sender.send(buildRtp({ sequenceNumber, ssrc, payload, audioLevel }), port, LOCALHOST);
-            }
-            sequenceNumber += 1;
-            await sleep(20);
-          }
-        };
+      await withSpeakers(async ({ silent, loud, observer, dominant, speakUntil }) => {
+        await observer.addProducer({ producerId: silent.id });
+        await speakUntil(() => dominant.at(-1) === silent.id, ['silent']);
+        expect(dominant).toEqual([silent.id]);
+        await observer.addProducer({ producerId: loud.id });
+        await speakUntil(() => dominant.at(-1) === loud.id, ['silent', 'loud']);
+        expect(dominant).toEqual([silent.id, loud.id]);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-        // Alone, the silent producer gets the floor; then the loud one must take it.
-        await observer.addProducer({ producerId: silent.producer.id });
-        await speakUntil(() => dominant.at(-1) === silent.producer.id, [silent]);
-        expect(dominant).toEqual([silent.producer.id]);
-        await observer.addProducer({ producerId: loud.producer.id });
-        await speakUntil(() => dominant.at(-1) === loud.producer.id, [silent, loud]);
-        expect(dominant).toEqual([silent.producer.id, loud.producer.id]);
-      } finally {
-        observer.close();
-        for (const transport of transports) {
-          transport.close();
-        }
-        sender.close();
-      }
+  it(
+    'ActiveSpeakerObserver gives the floor to the producer that speaks when both join at once',
+    async () => {
+      // The unordered_dense stand-in iterates in hash order, not insertion
+      // order, and with nobody on the floor the observer starts from its map's
+      // begin(): whichever producer that is, speech must end up with the floor.
+      await withSpeakers(async ({ silent, loud, observer, dominant, speakUntil }) => {
+        await observer.addProducer({ producerId: silent.id });
+        await observer.addProducer({ producerId: loud.id });
+        await speakUntil(() => dominant.at(-1) === loud.id, ['silent', 'loud']);
+        expect(dominant.at(-1)).toBe(loud.id);
+      });
     },
     TEST_TIMEOUT_MS,
   );
 });
+
+type Floor = {
+  silent: types.Producer;
+  loud: types.Producer;
+  observer: types.ActiveSpeakerObserver;
+  /** Producer ids in the order the observer gave them the floor. */
+  dominant: string[];
+  /** Sends a 20 ms audio packet from each named producer in turn until `done()` or the timeout. */
+  speakUntil: (done: () => boolean, who: ('silent' | 'loud')[]) => Promise<void>;
+};
+
+/** Two audio producers on router A, one silent and one speaking, and an ActiveSpeakerObserver. */
+async function withSpeakers(run: (floor: Floor) => Promise<void>): Promise<void> {
+  const observer = await routerA.createActiveSpeakerObserver({ interval: 100 });
+  const dominant: string[] = [];
+  observer.on('dominantspeaker', ({ producer }) => dominant.push(producer.id));
+  const sender = await bindUdp();
+  const transports: types.Transport[] = [];
+  try {
+    const speaker = async (ssrc: number) => {
+      const transport = await routerA.createPlainTransport({ listenInfo: listenInfo(), comedia: true });
+      transports.push(transport);
+      const producer = await transport.produce({
+        kind: 'audio',
+        rtpParameters: {
+          codecs: [opusCodec],
+          headerExtensions: [{ uri: AUDIO_LEVEL_URI, id: AUDIO_LEVEL_EXTENSION_ID }],
+          encodings: [{ ssrc }],
+        },
+      });
+      return { port: transport.tuple.localPort, producer, ssrc };
+    };
+    const speakers = { silent: await speaker(0x2222_2222), loud: await speaker(0x3333_3333) };
+    const payload = Buffer.alloc(40, 0xaa);
+    let sequenceNumber = 0;
+    const speakUntil = async (done: () => boolean, who: ('silent' | 'loud')[]) => {
+      const deadline = Date.now() + ACTIVE_SPEAKER_TIMEOUT_MS;
+      while (!done() && Date.now() < deadline) {
+        for (const name of who) {
+          const { port, ssrc } = speakers[name];
+          const audioLevel = name === 'loud' ? speech(sequenceNumber) : SILENCE;
+          sender.send(buildRtp({ sequenceNumber, ssrc, payload, audioLevel }), port, LOCALHOST);
+        }
+        sequenceNumber += 1;
+        await sleep(20);
+      }
+    };
+    await run({
+      silent: speakers.silent.producer,
+      loud: speakers.loud.producer,
+      observer,
+      dominant,
+      speakUntil,
+    });
+  } finally {
+    observer.close();
+    for (const transport of transports) {
+      transport.close();
+    }
+    sender.close();
+  }
+}
