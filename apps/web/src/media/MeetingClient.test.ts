@@ -239,6 +239,25 @@ describe('MeetingClient', () => {
     client.close();
   });
 
+  it('shares the screen without audio when the browser cannot capture it', async () => {
+    const { room, client, devices } = setup();
+    devices.screenAudioUnsupported = true;
+    await client.join();
+    expect(await client.startScreenShare()).toBe(true);
+    expect(room.requestsNamed('produce').map((r) => r.payload['source'])).toEqual(['screen']);
+    client.close();
+  });
+
+  it('reports a browser without WebRTC support as such', async () => {
+    const room = new FakeRoom();
+    const client = new MeetingClient({
+      token: 't',
+      socketFactory: room.socketFactory,
+      createDevice: () => Promise.reject(Object.assign(new Error('no WebRTC'), { name: 'UnsupportedError' })),
+    });
+    await expect(client.join()).rejects.toMatchObject({ reason: 'unsupported-browser' });
+  });
+
   it('treats a cancelled screen picker as nothing happening', async () => {
     const { room, client, devices } = setup();
     devices.cancelScreen = true;

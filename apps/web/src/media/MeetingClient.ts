@@ -185,10 +185,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       this.#assertOpen();
       const joined = await this.#request('join', {});
       this.#assertOpen();
-      const device = await (this.#options.createDevice ?? (() => Device.factory()))();
-      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as ms.RtpCapabilities });
+      this.#device = await this.#loadDevice(joined.routerRtpCapabilities as ms.RtpCapabilities);
       this.#assertOpen();
-      this.#device = device;
       this.#dispatch({
         type: 'joined',
         self: joined.self,
@@ -300,14 +298,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       if (this.#producers.has('screen')) {
         return true;
       }
-      let stream: MediaStream;
-      try {
-        stream = await this.#media.getDisplayMedia(SCREEN_CONSTRAINTS);
-      } catch (error) {
-        if (isUserCancel(error)) {
-          return false;
-        }
-        throw MeetingError.device('screen capture failed', error);
+      const stream = await this.#captureScreen();
+      if (!stream) {
+        return false;
       }
       const video = stream.getVideoTracks()[0];
       const audio = stream.getAudioTracks()[0];
@@ -774,6 +767,42 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   }
 
   // ---- plumbing ------------------------------------------------------------
+
+  async #loadDevice(routerRtpCapabilities: ms.RtpCapabilities): Promise<Device> {
+    try {
+      const device = await (this.#options.createDevice ?? (() => Device.factory()))();
+      await device.load({ routerRtpCapabilities });
+      return device;
+    } catch (error) {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name === 'UnsupportedError') {
+        throw new MeetingError('unsupported-browser', 'this browser cannot do WebRTC with the SFU', {
+          cause: error,
+        });
+      }
+      throw MeetingError.from(error);
+    }
+  }
+
+  /** Asks for the screen with its audio; a browser that cannot capture audio gets a second, video-only ask. */
+  async #captureScreen(): Promise<MediaStream | null> {
+    try {
+      return await this.#media.getDisplayMedia(SCREEN_CONSTRAINTS);
+    } catch (error) {
+      if (isUserCancel(error)) {
+        return null;
+      }
+      this.#logger.info('screen capture with audio failed; trying video only', error);
+    }
+    try {
+      return await this.#media.getDisplayMedia({ ...SCREEN_CONSTRAINTS, audio: false });
+    } catch (error) {
+      if (isUserCancel(error)) {
+        return null;
+      }
+      throw MeetingError.device('screen capture failed', error);
+    }
+  }
 
   #request<K extends RoomRequestName>(
     name: K,

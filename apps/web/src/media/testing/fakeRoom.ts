@@ -183,11 +183,18 @@ export class FakeMediaDevices implements MediaAcquirer {
     return Promise.resolve(fakeStream(track));
   }
 
-  getDisplayMedia(): Promise<MediaStream> {
+  /** Like some browsers: asking for screen audio fails outright rather than giving no audio track. */
+  screenAudioUnsupported = false;
+
+  getDisplayMedia(options: DisplayMediaStreamOptions): Promise<MediaStream> {
     if (this.cancelScreen) {
       return Promise.reject(Object.assign(new Error('cancelled'), { name: 'NotAllowedError' }));
     }
-    const tracks = [new FakeTrack('video'), ...(this.screenAudio ? [new FakeTrack('audio')] : [])];
+    if (options.audio && this.screenAudioUnsupported) {
+      return Promise.reject(Object.assign(new Error('audio unsupported'), { name: 'NotSupportedError' }));
+    }
+    const withAudio = this.screenAudio && !this.screenAudioUnsupported && Boolean(options.audio);
+    const tracks = [new FakeTrack('video'), ...(withAudio ? [new FakeTrack('audio')] : [])];
     this.tracks.push(...tracks);
     return Promise.resolve(fakeStream(...tracks));
   }
