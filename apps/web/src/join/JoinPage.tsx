@@ -5,6 +5,7 @@ import { LIMITS } from '@confidentiel/protocol';
 import { meetingLink } from '../router/routes.ts';
 import { CopyLink } from '../ui/CopyLink.tsx';
 import { canChooseSpeakers, TrackVideo } from '../ui/MediaElements.tsx';
+import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 import { DeviceSelect } from './DeviceSelect.tsx';
 import { usePreview, type TakenTracks } from './useMediaPreview.ts';
 
@@ -56,6 +57,7 @@ export function JoinPage(props: {
   const [speakerId, setSpeakerId] = useState<string | null>(props.initial?.speakerId ?? null);
   const [startMuted, setStartMuted] = useState(props.initial?.startMuted ?? false);
   const [startCameraOff, setStartCameraOff] = useState(props.initial?.startCameraOff ?? false);
+  useDocumentTitle(t('join.title'));
   const preview = usePreview({ cameraId, microphoneId, cameraEnabled: !startCameraOff });
 
   const videoTrack = preview.stream?.getVideoTracks()[0] ?? null;

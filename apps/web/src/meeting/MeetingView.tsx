@@ -1,9 +1,10 @@
-import { useMemo, useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { EndReason } from '../media/meetingState.ts';
 import { Link } from '../ui/Link.tsx';
+import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 import { ControlsBar, type ControlActions } from './ControlsBar.tsx';
 import { ParticipantsPanel } from './ParticipantsPanel.tsx';
 import { Tile } from './Tile.tsx';
@@ -43,6 +44,15 @@ export function MeetingView(props: {
   const state = useSyncExternalStore(props.client.subscribe, props.client.getSnapshot);
   const announcement = useAnnouncements(props.client);
   const tiles = useMemo(() => selectTiles(state), [state]);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const phase = state.phase.name;
+  useDocumentTitle(t('meeting.title'));
+  // The join button the focus was on is gone: start from the meeting's heading.
+  useEffect(() => {
+    if (phase === 'joined' || phase === 'ended') {
+      heading.current?.focus();
+    }
+  }, [phase]);
 
   const liveRegion = (
     <div className="visually-hidden" role="status" aria-live="polite" data-testid="announcer">
@@ -63,7 +73,9 @@ export function MeetingView(props: {
     case 'ended':
       return (
         <section className="meeting-status" data-testid="meeting-ended" data-end-reason={state.phase.reason}>
-          <h1>{t(endMessageKey(state.phase.reason))}</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            {t(endMessageKey(state.phase.reason))}
+          </h1>
           {props.endMessage ? (
             <p className="notice notice-error" role="alert">
               {t(props.endMessage)}
@@ -88,6 +100,9 @@ export function MeetingView(props: {
     case 'joined':
       return (
         <div className="meeting" data-testid="meeting">
+          <h1 ref={heading} tabIndex={-1} className="visually-hidden">
+            {t('meeting.title')}
+          </h1>
           <section className="stage" aria-label={t('meeting.stage')}>
             <ul className="grid" data-count={Math.min(tiles.length, 9)}>
               {tiles.map((tile) => (

@@ -3,11 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { createMeeting } from '../api/meetingsApi.ts';
 import { meetingPath } from '../router/routes.ts';
 import { navigate } from '../router/useRoute.ts';
+import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 
 export function HomePage(): ReactNode {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  useDocumentTitle(null);
 
   const create = async (): Promise<void> => {
     setBusy(true);

@@ -1,10 +1,12 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from '../ui/Link.tsx';
+import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 
 export function LeftPage(props: { onRejoin: () => void }): ReactNode {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
+  useDocumentTitle(t('left.title'));
   // The controls the focus was on are gone: put it somewhere meaningful.
   useEffect(() => heading.current?.focus(), []);
   return (

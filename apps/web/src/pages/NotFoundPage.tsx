@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from '../ui/Link.tsx';
+import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 
 export function NotFoundPage(): ReactNode {
   const { t } = useTranslation();
+  useDocumentTitle(t('notFound.title'));
   return (
     <section className="message-page" data-testid="not-found-page">
       <h1>{t('notFound.title')}</h1>
