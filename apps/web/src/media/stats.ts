@@ -12,6 +12,9 @@ export interface InboundFigures {
   framesPerSecond?: number;
   totalSamplesReceived?: number;
   audioLevel?: number;
+  pliCount?: number;
+  firCount?: number;
+  nackCount?: number;
 }
 
 const numericFields = [
@@ -27,6 +30,9 @@ const numericFields = [
   'framesPerSecond',
   'totalSamplesReceived',
   'audioLevel',
+  'pliCount',
+  'firCount',
+  'nackCount',
 ] as const satisfies ReadonlyArray<keyof InboundFigures>;
 
 /**
