@@ -36,7 +36,6 @@ fi
 # 2. Node 24 first on PATH for every later command, npm's own scripts included.
 node_bin="$(bash scripts/ensure-node.sh)"
 export PATH="$node_bin:$PATH"
-export npm_config_nodedir="$(dirname "$node_bin")"
 log "node $(node -v)"
 
 # 3. npm packages, reinstalled only when the lock file changed.
@@ -64,7 +63,6 @@ npm run build --workspace apps/web --silent >&2
 mkdir -p .tools
 cat > .tools/env.sh <<ENV
 export PATH="$node_bin:\$PATH"
-export npm_config_nodedir="$(dirname "$node_bin")"
 export MEDIASOUP_WORKER_BIN="$worker_bin"
 ENV
 log "ready"

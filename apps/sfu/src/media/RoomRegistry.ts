@@ -60,7 +60,7 @@ export class RoomRegistry extends TypedEmitter<RegistryEvents> {
   }
 
   async #create(roomId: string): Promise<Room> {
-    const slot = this.#pool.leastLoaded();
+    const slot = await this.#pool.leastLoaded();
     const room = await Room.create(roomId, slot, this.#codecs, this.#logger);
     this.#rooms.set(roomId, room);
     room.on('producerClosed', (...args) => this.emit('producerClosed', roomId, ...args));

@@ -1,6 +1,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
+import { ProtocolError } from '@confidentiel/protocol';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -24,6 +25,8 @@ export interface WorkerSlot {
 
 /** Delay before replacing a dead worker, so a crash loop does not spin a core. */
 const RESPAWN_DELAY_MS = 500;
+/** How long a new room waits for a worker when all are being replaced. */
+const WAIT_FOR_WORKER_MS = 5_000;
 
 /**
  * One mediasoup worker per core, each with a WebRtcServer on one UDP and one
@@ -55,13 +58,22 @@ export class WorkerPool {
     return this.#slots.filter((s): s is WorkerSlot => s !== undefined);
   }
 
-  /** The live worker with the fewest rooms. */
-  leastLoaded(): WorkerSlot {
-    const live = this.slots.filter((s) => !s.worker.closed);
-    if (live.length === 0) {
-      throw new Error('no live mediasoup worker');
+  /**
+   * The live worker with the fewest rooms. When every worker is down (one died
+   * and is being replaced), waits for a replacement up to WAIT_FOR_WORKER_MS.
+   */
+  async leastLoaded(): Promise<WorkerSlot> {
+    const deadline = Date.now() + WAIT_FOR_WORKER_MS;
+    for (;;) {
+      const live = this.slots.filter((s) => !s.worker.closed);
+      if (live.length > 0) {
+        return live.reduce((a, b) => (b.load < a.load ? b : a));
+      }
+      if (this.#closed || Date.now() >= deadline) {
+        throw new ProtocolError('sfu-unavailable', 'no live mediasoup worker');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return live.reduce((a, b) => (b.load < a.load ? b : a));
   }
 
   async #spawn(index: number): Promise<WorkerSlot> {

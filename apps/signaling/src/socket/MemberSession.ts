@@ -83,6 +83,10 @@ export class MemberSession {
           }
           const { rtpCapabilities } = await sfu.request('getRouterRtpCapabilities', { roomId: this.roomId });
           if (!this.#socket.connected) {
+            // Nobody else may be left to close the room this join just made on the SFU.
+            if (state.members(this.roomId).length === 0) {
+              await sfu.request('closeRoom', { roomId: this.roomId }).catch(() => undefined);
+            }
             throw new ProtocolError('not-joined', 'disconnected while joining');
           }
           const self: MemberInfo = {
