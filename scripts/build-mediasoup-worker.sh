@@ -96,17 +96,29 @@ version_at_least() { # $1 >= $2, Debian version ordering
   dpkg --compare-versions "$1" ge "$2"
 }
 
+# Prints the directory of the newest meson unpacked in the cache, if any.
+cached_meson() {
+  local dir best=""
+  for dir in "$cache_root"/meson/*/; do
+    [ -x "$dir/usr/bin/meson" ] || continue
+    if [ -z "$best" ] || version_at_least "$(basename "$dir")" "$(basename "$best")"; then best="${dir%/}"; fi
+  done
+  echo "$best"
+}
+
 # Prints the directory of an unpacked meson .deb (holding usr/bin/meson),
 # fetching it once into the cache.
 ensure_meson() {
-  local dir v best=""
-  for dir in "$cache_root"/meson/*/; do
-    [ -x "$dir/usr/bin/meson" ] || continue
-    v="$(basename "$dir")"
-    if [ -z "$best" ] || version_at_least "$v" "$(basename "$best")"; then best="${dir%/}"; fi
-  done
-  if [ -n "$best" ]; then
-    echo "$best"
+  local dir v
+  dir="$(cached_meson)"
+  if [ -z "$dir" ]; then
+    # One fetch at a time (apt locks its lists); the lock goes with this subshell.
+    exec 8>"$cache_root/.meson.lock"
+    flock 8
+    dir="$(cached_meson)"
+  fi
+  if [ -n "$dir" ]; then
+    echo "$dir"
     return 0
   fi
 
@@ -140,7 +152,7 @@ EOF
   dpkg-deb -x "$deb" "$tmp/root"
   mkdir -p "$cache_root/meson"
   rm -rf "${cache_root:?}/meson/$v"
-  mv "$tmp/root" "$cache_root/meson/$v"
+  mv -T "$tmp/root" "$cache_root/meson/$v"
   rm -rf "$tmp"
   echo "$cache_root/meson/$v"
 }
@@ -172,7 +184,7 @@ build_inputs() {
   echo "compiler $(g++ -v 2>&1 | tail -n 1)"
   echo "script $(sha256sum <"$script" | cut -d' ' -f1)"
   echo "worker-sources $(worker_files | (cd "$worker_src" && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"
-  (cd "$standins" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed 's/^/standin /')
+  (cd "$standins" && find subprojects test -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed 's/^/standin /')
 }
 
 # --- build -------------------------------------------------------------------
@@ -232,7 +244,7 @@ build() {
   rm -rf "$staging"
   mkdir -p "$staging"
   cp "$bin" "$staging/mediasoup-worker"
-  build_inputs >"$staging/build-inputs.txt"
+  printf '%s\n' "$inputs" >"$staging/build-inputs.txt"
   if ! mv -T "$staging" "$out_dir" 2>/dev/null; then
     rm -rf "$staging"
     [ -x "$out_dir/mediasoup-worker" ] || die "could not publish $out_dir"
@@ -245,14 +257,20 @@ mediasoup_version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[
 check_standins
 meson_dir="$(ensure_meson)"
 
-key="$(build_inputs | sha256sum | cut -d' ' -f1)"
+inputs="$(build_inputs)"
+key="$(printf '%s\n' "$inputs" | sha256sum | cut -d' ' -f1)"
 out_dir="$cache_root/$mediasoup_version-$key"
 
 if [ ! -x "$out_dir/mediasoup-worker" ]; then
   # One build at a time per cache; the second caller reuses the first's result.
   exec 9>"$cache_root/.lock"
-  flock 9
-  if [ ! -x "$out_dir/mediasoup-worker" ]; then
+  if ! flock -n 9; then
+    log "waiting for another build in $cache_root to finish"
+    flock 9
+  fi
+  if [ -x "$out_dir/mediasoup-worker" ]; then
+    log "built meanwhile by another run: $out_dir"
+  else
     log "building mediasoup $mediasoup_version worker into $out_dir"
     build "$out_dir"
   fi
