@@ -160,6 +160,28 @@ describe('MeetingClient', () => {
     client.close();
   });
 
+  it('does not retry a consumer that failed on its side', async () => {
+    const cam = producer(ALICE.memberId, 'camera');
+    const { room, client } = setup((r) => {
+      r.producers = [cam];
+    });
+    room.handle('consume', () => ({
+      ok: false,
+      error: { reason: 'media-error', message: 'cannot consume' },
+    }));
+    await client.join();
+    await settle();
+    const later = producer(ALICE.memberId, 'microphone');
+    room.producers.push(later);
+    room.emit('producerAdded', { producer: later });
+    await settle();
+    expect(room.requestsNamed('consume').map((r) => r.payload['producerId'])).toEqual([
+      cam.producerId,
+      later.producerId,
+    ]);
+    client.close();
+  });
+
   it('rejects join with the refusal reason given at connect', async () => {
     const { client } = setup((r) => {
       r.refuse = { reason: 'room-not-found', message: 'no such room' };

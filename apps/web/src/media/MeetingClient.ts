@@ -124,6 +124,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   readonly #consumers = new Map<string, ConsumerEntry>();
   /** Producer ids being consumed right now, so that none is consumed twice. */
   readonly #consuming = new Set<string>();
+  /**
+   * Producer ids whose consumer failed on our side. Not retried: the server
+   * may hold a consumer for each attempt, and the same failure would repeat.
+   */
+  readonly #unconsumable = new Set<string>();
   /** Server events that arrived before the join answer; replayed after it. */
   #early: Array<() => void> | null = [];
   readonly #deviceIds: { camera: string | null; microphone: string | null } = {
@@ -480,7 +485,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       return;
     }
     for (const media of this.#state.media) {
-      if (media.consumerId === null && !this.#consuming.has(media.producerId)) {
+      if (
+        media.consumerId === null &&
+        !this.#consuming.has(media.producerId) &&
+        !this.#unconsumable.has(media.producerId)
+      ) {
         void this.#consume(media.producerId, media.memberId, media.source);
       }
     }
@@ -538,6 +547,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         this.#dispatch({ type: 'producerClosed', producerId });
         return;
       }
+      this.#unconsumable.add(producerId);
       this.#logger.warn(`could not consume ${source} of ${memberId}`, failure);
     } finally {
       this.#consuming.delete(producerId);
