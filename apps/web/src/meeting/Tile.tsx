@@ -45,6 +45,11 @@ export function Tile(props: { tile: TileModel; speakerId: string | null }): Reac
       data-active-speaker={tile.isActiveSpeaker ? 'true' : 'false'}
       aria-label={label}
     >
+      {tile.source === 'camera' ? (
+        <div className="tile-avatar" aria-hidden="true">
+          <span>{initialsOf(tile.displayName)}</span>
+        </div>
+      ) : null}
       {tile.videoTrack ? (
         <TrackVideo
           track={tile.videoTrack}
@@ -53,11 +58,6 @@ export function Tile(props: { tile: TileModel; speakerId: string | null }): Reac
           hidden={tile.videoOff}
           className={tile.source === 'screen' ? 'media-contain' : ''}
         />
-      ) : null}
-      {tile.videoOff ? (
-        <div className="tile-avatar" aria-hidden="true">
-          <span>{initialsOf(tile.displayName)}</span>
-        </div>
       ) : null}
       {tile.audioTrack && !tile.isSelf ? (
         <TrackAudio track={tile.audioTrack} sinkId={props.speakerId} testId="remote-audio" />
