@@ -27,7 +27,7 @@
 set -euo pipefail
 
 readonly BUILD_PACKAGES=(
-  g++ pkg-config ninja-build python3
+  g++ pkg-config ninja-build python3 patch
   libuv1-dev libssl-dev libsrtp2-dev libflatbuffers-dev flatbuffers-compiler
   # Only for libwebrtc's bandwidth estimator, mediasoup's default.
   libabsl-dev
@@ -184,7 +184,7 @@ build_inputs() {
   echo "compiler $(g++ -v 2>&1 | tail -n 1)"
   echo "script $(sha256sum <"$script" | cut -d' ' -f1)"
   echo "worker-sources $(worker_files | (cd "$worker_src" && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"
-  (cd "$standins" && find subprojects test -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed 's/^/standin /')
+  (cd "$standins" && find subprojects test patches -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sed 's/^/standin /')
 }
 
 # --- build -------------------------------------------------------------------
@@ -215,6 +215,15 @@ build() {
   mkdir -p "$scratch/worker"
   worker_files | tar -C "$worker_src" --null -T - -cf - | tar -C "$scratch/worker" -xf -
   cp -a "$standins/subprojects/." "$scratch/worker/subprojects/"
+  # Fixes to mediasoup's own sources, each explained in its patch
+  # (infra/mediasoup-worker/patches, see the README there).
+  local patch_file
+  for patch_file in "$standins"/patches/*.patch; do
+    [ -e "$patch_file" ] || continue
+    log "applying $(basename "$patch_file")"
+    patch -d "$scratch/worker" -p1 --forward --batch --quiet <"$patch_file" >&2 ||
+      die "$(basename "$patch_file") does not apply to mediasoup $mediasoup_version: review it"
+  done
 
   # The libsrtp 3 API glue is checked on its own first (seconds, not minutes).
   log "checking the libsrtp 3 compatibility header"
