@@ -110,7 +110,6 @@ export function MeetingView(props: {
               ))}
             </ul>
           </section>
-          <ParticipantsPanel meetingId={props.meetingId} tiles={tiles} />
           <div className="controls-area">
             {props.alert ? (
               <p className="notice notice-error" role="alert" data-testid="meeting-alert">
@@ -119,6 +118,8 @@ export function MeetingView(props: {
             ) : null}
             <ControlsBar local={state.local} actions={props.actions} />
           </div>
+          {/* After the controls in the tab order; placed on the side by the grid. */}
+          <ParticipantsPanel meetingId={props.meetingId} tiles={tiles} />
           {liveRegion}
         </div>
       );
