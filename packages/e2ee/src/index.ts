@@ -1,0 +1,2 @@
+export * from './E2eeError.ts';
+export * from './Header.ts';
