@@ -104,5 +104,8 @@ export async function expectDecoding(
     measured.delta,
     `${kind} ${source} of ${memberId}: ${JSON.stringify(measured)}`,
   ).toBeGreaterThanOrEqual(minimum);
+  process.stdout.write(
+    `  decoded ${kind} ${source} of ${memberId.slice(0, 6)}: +${measured.delta} in 4 s (${measured.before} -> ${measured.after})\n`,
+  );
   return measured;
 }
