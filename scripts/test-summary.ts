@@ -1,10 +1,14 @@
-/** Prints one closing line "N passed, N failed[, N skipped]" from the runners' JSON reports. */
+/**
+ * Prints one closing line "N passed, N failed[, N skipped]" from the runners'
+ * JSON reports; argv[3] is the number of failed checks (lint, format, types),
+ * each counted as one failure.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2] ?? '.tools/reports';
 let passed = 0;
-let failed = 0;
+let failed = Number(process.argv[3] ?? 0);
 let skipped = 0;
 
 const vitestFile = join(dir, 'vitest.json');

@@ -13,14 +13,17 @@ source .tools/env.sh
 reports=".tools/reports"
 rm -rf "$reports" && mkdir -p "$reports"
 status=0
+failed_checks=0
 step() { echo "== $*" >&2; }
+check() {
+  step "$1"
+  shift
+  "$@" || { status=1; failed_checks=$((failed_checks + 1)); echo "== FAILED: $*" >&2; }
+}
 
-step "lint"
-npm run --silent lint || status=1
-step "format"
-npm run --silent format:check || status=1
-step "typecheck"
-npm run --silent typecheck || status=1
+check "lint" npm run --silent lint
+check "format" npm run --silent format:check
+check "typecheck" npm run --silent typecheck
 
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
@@ -34,5 +37,5 @@ else
 fi
 "${netns[@]}" bash -c 'ip link set lo up && cd tests && npx playwright test' || status=1
 
-node scripts/test-summary.ts "$reports" || status=1
+node scripts/test-summary.ts "$reports" "$failed_checks" || status=1
 exit "$status"

@@ -1,6 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, SFU_CONTROL_AUDIENCE, SFU_CONTROL_ISSUER, SFU_CONTROL_NAMESPACE } from '@confidentiel/protocol';
+import {
+  PROTOCOL_VERSION,
+  SFU_CONTROL_AUDIENCE,
+  SFU_CONTROL_ISSUER,
+  SFU_CONTROL_NAMESPACE,
+} from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
 import {
   attemptConnect,
@@ -65,7 +70,12 @@ describe('SFU control channel', () => {
   it('refuses a room token, even one signed with the control secret', async () => {
     const roomTokens = new TokenService({ keys: KeyRing.generate('room-1'), issuer: 'confidentiel' });
     await expectRefused(
-      { auth: { token: roomToken(roomTokens, { room: unknownMeetingId() }), protocolVersion: PROTOCOL_VERSION } },
+      {
+        auth: {
+          token: roomToken(roomTokens, { room: unknownMeetingId() }),
+          protocolVersion: PROTOCOL_VERSION,
+        },
+      },
       'unauthorized',
     );
     // The right key, issuer and kid, but a room audience and type.
@@ -74,7 +84,9 @@ describe('SFU control channel', () => {
       issuer: SFU_CONTROL_ISSUER,
     });
     await expectRefused(
-      { auth: { token: roomToken(sameKey, { room: unknownMeetingId() }), protocolVersion: PROTOCOL_VERSION } },
+      {
+        auth: { token: roomToken(sameKey, { room: unknownMeetingId() }), protocolVersion: PROTOCOL_VERSION },
+      },
       'unauthorized',
     );
     // The right audience and type, but another key.
@@ -82,12 +94,20 @@ describe('SFU control channel', () => {
       keys: new KeyRing([{ kid: 'control', secret: randomBytes(32) }]),
       issuer: SFU_CONTROL_ISSUER,
     });
-    const forged = otherKey.issue({ audience: SFU_CONTROL_AUDIENCE, typ: SFU_CONTROL_AUDIENCE, subject: 'signaling', ttlSeconds: 60 }).token;
+    const forged = otherKey.issue({
+      audience: SFU_CONTROL_AUDIENCE,
+      typ: SFU_CONTROL_AUDIENCE,
+      subject: 'signaling',
+      ttlSeconds: 60,
+    }).token;
     await expectRefused({ auth: { token: forged, protocolVersion: PROTOCOL_VERSION } }, 'unauthorized');
   });
 
   it('refuses another protocol version', async () => {
-    await expectRefused({ auth: { token: s.controlToken(), protocolVersion: PROTOCOL_VERSION + 1 } }, 'protocol-mismatch');
+    await expectRefused(
+      { auth: { token: s.controlToken(), protocolVersion: PROTOCOL_VERSION + 1 } },
+      'protocol-mismatch',
+    );
   });
 
   it('refuses any request that carries an Origin header, even with a valid control token', async () => {
@@ -97,7 +117,10 @@ describe('SFU control channel', () => {
   });
 
   it('serves nothing on the default namespace', async () => {
-    const outcome = await attempt({ namespace: '/', auth: { token: s.controlToken(), protocolVersion: PROTOCOL_VERSION } });
+    const outcome = await attempt({
+      namespace: '/',
+      auth: { token: s.controlToken(), protocolVersion: PROTOCOL_VERSION },
+    });
     expect(outcome.kind).toBe('refused');
     expect(outcome.kind === 'refused' && outcome.message).toBe('forbidden');
   });
@@ -127,7 +150,9 @@ describe('SFU control channel', () => {
       Array.from({ length: 10 }, (_, i) =>
         i % 2 === 0
           ? rawRequest(control, 'getRouterRtpCapabilities', [{ roomId }])
-          : rawRequest(control, 'createWebRtcTransport', [{ roomId, memberId: `member-${i}-xyz`, direction: 'send' }]),
+          : rawRequest(control, 'createWebRtcTransport', [
+              { roomId, memberId: `member-${i}-xyz`, direction: 'send' },
+            ]),
       ),
     );
     expect(acks.map(refusalOf)).toEqual(acks.map(() => undefined));
@@ -150,7 +175,9 @@ describe('SFU control channel', () => {
     const control = await connectControl();
     const roomsBefore = s.sfu.registry.size;
     for (const payload of [{}, { roomId: 'short' }, { roomId: unknownMeetingId(), extra: 1 }, null]) {
-      expect(refusalOf(await rawRequest(control, 'getRouterRtpCapabilities', [payload]))).toBe('invalid-payload');
+      expect(refusalOf(await rawRequest(control, 'getRouterRtpCapabilities', [payload]))).toBe(
+        'invalid-payload',
+      );
     }
     expect(refusalOf(await rawRequest(control, 'dropDatabase', [{}]))).toBe('unknown-event');
     expect(s.sfu.registry.size).toBe(roomsBefore);

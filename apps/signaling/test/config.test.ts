@@ -18,7 +18,11 @@ function refusal(env: Record<string, string>): ConfigError {
 }
 
 /** Runs `node <entry>` with `env` only (plus PATH), bounded, and reports how it ended. */
-function runNode(entry: string, env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; stderr: string }> {
+function runNode(
+  entry: string,
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry], {
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -117,19 +117,32 @@ describe('Socket.IO handshake refusals', () => {
 
   it('refuses a token in the wrong field, in the query string, or with unknown handshake fields', async () => {
     await expectRefused({ auth: { jwt: validToken, protocolVersion: PROTOCOL_VERSION } }, 'unauthorized');
-    await expectRefused({ auth: { protocolVersion: PROTOCOL_VERSION }, query: { token: validToken } }, 'unauthorized');
+    await expectRefused(
+      { auth: { protocolVersion: PROTOCOL_VERSION }, query: { token: validToken } },
+      'unauthorized',
+    );
     await expectRefused(auth(validToken, { admin: true }), 'unauthorized');
   });
 
   it('refuses an expired token with token-expired', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = signRaw({ typ: 'room', room: meetingId, name: 'Old', iat: now - 600, nbf: now - 600, exp: now - 60 });
+    const expired = signRaw({
+      typ: 'room',
+      room: meetingId,
+      name: 'Old',
+      iat: now - 600,
+      nbf: now - 600,
+      exp: now - 60,
+    });
     await expectRefused(auth(expired), 'token-expired');
   });
 
   it('refuses a token without exp, with alg none, or signed with another key', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expectRefused(auth(signRaw({ typ: 'room', room: meetingId, name: 'NoExp', iat: now })), 'unauthorized');
+    await expectRefused(
+      auth(signRaw({ typ: 'room', room: meetingId, name: 'NoExp', iat: now })),
+      'unauthorized',
+    );
     const unsigned = jwt.sign({ typ: 'room', room: meetingId, name: 'None', exp: now + 60 }, '', {
       algorithm: 'none',
       keyid: ROOM_KEY_ID,
@@ -139,14 +152,18 @@ describe('Socket.IO handshake refusals', () => {
       jwtid: randomUUID(),
     });
     await expectRefused(auth(unsigned), 'unauthorized');
-    const forged = jwt.sign({ typ: 'room', room: meetingId, name: 'Forged', exp: now + 60 }, randomBytes(32), {
-      algorithm: 'HS256',
-      keyid: ROOM_KEY_ID,
-      issuer: ROOM_TOKEN_ISSUER,
-      audience: 'room',
-      subject: 'member-forged-1',
-      jwtid: randomUUID(),
-    });
+    const forged = jwt.sign(
+      { typ: 'room', room: meetingId, name: 'Forged', exp: now + 60 },
+      randomBytes(32),
+      {
+        algorithm: 'HS256',
+        keyid: ROOM_KEY_ID,
+        issuer: ROOM_TOKEN_ISSUER,
+        audience: 'room',
+        subject: 'member-forged-1',
+        jwtid: randomUUID(),
+      },
+    );
     await expectRefused(auth(forged), 'unauthorized');
   });
 
@@ -156,7 +173,10 @@ describe('Socket.IO handshake refusals', () => {
       auth(roomToken(h.roomTokens, { room: meetingId }, { audience: 'sfu-control', typ: 'sfu-control' })),
       'unauthorized',
     );
-    await expectRefused(auth(roomToken(h.roomTokens, { room: meetingId }, { typ: 'sfu-control' })), 'unauthorized');
+    await expectRefused(
+      auth(roomToken(h.roomTokens, { room: meetingId }, { typ: 'sfu-control' })),
+      'unauthorized',
+    );
     // A real SFU control token (other key, issuer and audience).
     await expectRefused(auth(h.controlToken()), 'unauthorized');
     const now = Math.floor(Date.now() / 1000);
@@ -169,8 +189,14 @@ describe('Socket.IO handshake refusals', () => {
   it('refuses a validly signed token whose claims are malformed', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expectRefused(auth(signRaw({ typ: 'room', name: 'NoRoom', exp: now + 60 })), 'unauthorized');
-    await expectRefused(auth(signRaw({ typ: 'room', room: '../x', name: 'BadRoom', exp: now + 60 })), 'unauthorized');
-    await expectRefused(auth(signRaw({ typ: 'room', room: meetingId, name: 'a\u0000b', exp: now + 60 })), 'unauthorized');
+    await expectRefused(
+      auth(signRaw({ typ: 'room', room: '../x', name: 'BadRoom', exp: now + 60 })),
+      'unauthorized',
+    );
+    await expectRefused(
+      auth(signRaw({ typ: 'room', room: meetingId, name: 'a\u0000b', exp: now + 60 })),
+      'unauthorized',
+    );
   });
 
   it('refuses another protocol version with protocol-mismatch', async () => {

@@ -55,7 +55,10 @@ describe('HTTP API, probes and logs', () => {
     const { meetingId, joinPath } = (await res.json()) as { meetingId: string; joinPath: string };
     expect(meetingId).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(joinPath).toBe(`/m/${meetingId}`);
-    const tokenRes = await post(`/api/meetings/${meetingId}/join-tokens`, JSON.stringify({ displayName: 'Ada' }));
+    const tokenRes = await post(
+      `/api/meetings/${meetingId}/join-tokens`,
+      JSON.stringify({ displayName: 'Ada' }),
+    );
     expect(tokenRes.status).toBe(201);
     const { token, expiresAt } = (await tokenRes.json()) as { token: string; expiresAt: number };
     expect(token.split('.')).toHaveLength(3);
@@ -78,7 +81,13 @@ describe('HTTP API, probes and logs', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { reason: string }).reason).toBe('invalid-payload');
     }
-    for (const body of [{}, { displayName: '' }, { displayName: 'a\u0007b' }, { displayName: 'x'.repeat(65) }, { displayName: 'Ada', room: 'x' }]) {
+    for (const body of [
+      {},
+      { displayName: '' },
+      { displayName: 'a\u0007b' },
+      { displayName: 'x'.repeat(65) },
+      { displayName: 'Ada', room: 'x' },
+    ]) {
       const res = await post(`/api/meetings/${meetingId}/join-tokens`, JSON.stringify(body));
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(((await res.json()) as { reason: string }).reason).toBe('invalid-payload');
@@ -108,10 +117,17 @@ describe('HTTP API, probes and logs', () => {
     const meetingId = await h.createMeeting();
     const ada = await h.joinMember(meetingId, 'Ada');
     okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
-    expect(refusalOf(await request(ada.socket, 'resumeConsumer', { consumerId: 'not-an-id' } as never))).toBe('invalid-payload');
-    const refused = await attemptConnect(h.baseUrl, { auth: { token: 'garbage', protocolVersion: PROTOCOL_VERSION } });
+    expect(refusalOf(await request(ada.socket, 'resumeConsumer', { consumerId: 'not-an-id' }))).toBe(
+      'invalid-payload',
+    );
+    const refused = await attemptConnect(h.baseUrl, {
+      auth: { token: 'garbage', protocolVersion: PROTOCOL_VERSION },
+    });
     expect(refused.kind).toBe('refused');
-    const forged = await attemptConnect(h.baseUrl, { auth: { token: ada.token, protocolVersion: PROTOCOL_VERSION }, origin: 'http://evil.example' });
+    const forged = await attemptConnect(h.baseUrl, {
+      auth: { token: ada.token, protocolVersion: PROTOCOL_VERSION },
+      origin: 'http://evil.example',
+    });
     expect(forged.kind).toBe('refused');
 
     await h.sfu.close();

@@ -77,7 +77,7 @@ describe('join flow over a real SFU', () => {
     }
   });
 
-  it('lets a member consume another member\'s producer but not its own, and not a nonexistent one', async () => {
+  it("lets a member consume another member's producer but not its own, and not a nonexistent one", async () => {
     const meetingId = await h.createMeeting();
     const ada = await h.joinMember(meetingId, 'Ada');
     const bob = await h.joinMember(meetingId, 'Bob');
@@ -85,7 +85,10 @@ describe('join flow over a real SFU', () => {
     const send = okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
     okData(await request(ada.socket, 'createTransport', { direction: 'recv' }));
     okData(await request(ada.socket, 'connectTransport', { transportId: send.id, dtlsParameters }));
-    const added = nextEvent<{ producer: { producerId: string; memberId: string } }>(bob.socket, 'producerAdded');
+    const added = nextEvent<{ producer: { producerId: string; memberId: string } }>(
+      bob.socket,
+      'producerAdded',
+    );
     const { producerId } = okData(
       await request(ada.socket, 'produce', {
         transportId: send.id,
@@ -99,7 +102,10 @@ describe('join flow over a real SFU', () => {
     const caps = ada.join.routerRtpCapabilities;
     const own = await request(ada.socket, 'consume', { producerId, rtpCapabilities: caps });
     expect(refusalOf(own)).toBe('forbidden');
-    const missing = await request(ada.socket, 'consume', { producerId: unknownMediaId(), rtpCapabilities: caps });
+    const missing = await request(ada.socket, 'consume', {
+      producerId: unknownMediaId(),
+      rtpCapabilities: caps,
+    });
     expect(refusalOf(missing)).toBe('not-found');
     expect([...h.media.consumers.values()].filter((c) => c.producerId === producerId)).toEqual([]);
 
@@ -151,15 +157,19 @@ describe('join flow over a real SFU', () => {
     const send = okData(await request(ada.socket, 'createTransport', { direction: 'send' }));
     const recv = okData(await request(ada.socket, 'createTransport', { direction: 'recv' }));
     const audio = { kind: 'audio' as const, rtpParameters: opusRtpParameters() };
-    expect(refusalOf(await request(ada.socket, 'produce', { ...audio, transportId: recv.id, source: 'microphone' }))).toBe(
-      'forbidden',
-    );
-    expect(refusalOf(await request(ada.socket, 'produce', { ...audio, transportId: send.id, source: 'camera' }))).toBe(
-      'forbidden',
-    );
-    expect([...h.media.producers.values()].filter((p) => !p.closed && p.appData.memberId === ada.join.self.memberId)).toEqual(
-      [],
-    );
+    expect(
+      refusalOf(
+        await request(ada.socket, 'produce', { ...audio, transportId: recv.id, source: 'microphone' }),
+      ),
+    ).toBe('forbidden');
+    expect(
+      refusalOf(await request(ada.socket, 'produce', { ...audio, transportId: send.id, source: 'camera' })),
+    ).toBe('forbidden');
+    expect(
+      [...h.media.producers.values()].filter(
+        (p) => !p.closed && p.appData.memberId === ada.join.self.memberId,
+      ),
+    ).toEqual([]);
     await sleep(50);
     expect(bob.events.get('producerAdded')).toBeUndefined();
   });

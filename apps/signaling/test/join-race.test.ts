@@ -15,7 +15,11 @@ describe('join races', () => {
 
   it('leaves no router behind when the only joiner disconnects while its join is in flight', async () => {
     const worker = h.sfu.pool.slots[0]!.worker;
-    const before = { rooms: h.sfu.registry.size, routers: (await worker.dump()).routerIds.length, members: await h.memberCount() };
+    const before = {
+      rooms: h.sfu.registry.size,
+      routers: (await worker.dump()).routerIds.length,
+      members: await h.memberCount(),
+    };
 
     for (let attempt = 0; attempt < 3; attempt++) {
       const meetingId = await h.createMeeting();

@@ -51,7 +51,9 @@ describe('per-socket limits', () => {
   it('accepts a message just under the cap (the cap is not lower than announced)', async () => {
     const meetingId = await h.createMeeting();
     const ada = await h.joinMember(meetingId, 'Ada');
-    const ack = await rawRequest(ada.socket, 'createTransport', [{ direction: 'x'.repeat(LIMITS.maxMessageBytes - 1024) }]);
+    const ack = await rawRequest(ada.socket, 'createTransport', [
+      { direction: 'x'.repeat(LIMITS.maxMessageBytes - 1024) },
+    ]);
     expect(refusalOf(ack)).toBe('invalid-payload');
     expect(ada.socket.connected).toBe(true);
   });
@@ -62,7 +64,9 @@ describe('per-socket limits', () => {
     const bob = await h.joinMember(meetingId, 'Bob');
     // Start both in a fresh one-second window.
     await sleep(1_100);
-    const limitedBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'rate-limited' });
+    const limitedBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', {
+      reason: 'rate-limited',
+    });
 
     const started = Date.now();
     const flood = Array.from({ length: 200 }, () =>
@@ -85,11 +89,15 @@ describe('per-socket limits', () => {
     // Ada, in the same room, was served during the flood and still is.
     okData(await adaDuringFlood);
     for (let i = 0; i < 10; i++) {
-      expect(refusalOf(await request(ada.socket, 'resumeConsumer', { consumerId: unknownMediaId() }))).toBe('not-found');
+      expect(refusalOf(await request(ada.socket, 'resumeConsumer', { consumerId: unknownMediaId() }))).toBe(
+        'not-found',
+      );
     }
     // The flooder is throttled, not dropped: it recovers after the window.
     expect(bob.socket.connected).toBe(true);
     await sleep(1_100);
-    expect(refusalOf(await request(bob.socket, 'resumeConsumer', { consumerId: unknownMediaId() }))).toBe('not-found');
+    expect(refusalOf(await request(bob.socket, 'resumeConsumer', { consumerId: unknownMediaId() }))).toBe(
+      'not-found',
+    );
   }, 20_000);
 });

@@ -45,7 +45,11 @@ describe('room access', () => {
   });
 
   it('refuses a join with room-not-found for a validly signed token of a meeting that does not exist, without making a router', async () => {
-    const before = { members: await h.memberCount(), rooms: h.sfu.registry.size, routers: h.media.routers.size };
+    const before = {
+      members: await h.memberCount(),
+      rooms: h.sfu.registry.size,
+      routers: h.media.routers.size,
+    };
     const socket = await h.connect(roomToken(h.roomTokens, { room: unknownMeetingId() }));
     expect(refusalOf(await request(socket, 'join', {}))).toBe('room-not-found');
     expect(await h.memberCount()).toBe(before.members);

@@ -25,7 +25,12 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     join: {},
     createTransport: { direction: 'send' },
     connectTransport: { transportId: unknownMediaId(), dtlsParameters },
-    produce: { transportId: unknownMediaId(), kind: 'audio', rtpParameters: opusRtpParameters(), source: 'microphone' },
+    produce: {
+      transportId: unknownMediaId(),
+      kind: 'audio',
+      rtpParameters: opusRtpParameters(),
+      source: 'microphone',
+    },
     closeProducer: { producerId: unknownMediaId() },
     setProducerPaused: { producerId: unknownMediaId(), paused: true },
     consume: { producerId: unknownMediaId(), rtpCapabilities: { codecs: [] } },
@@ -47,7 +52,16 @@ const fromJson = (text: string): unknown => JSON.parse(text);
 function invalidPayloads(): Record<RoomRequestName, unknown[]> {
   const id = unknownMediaId();
   const many = <T>(n: number, item: T): T[] => Array.from({ length: n }, () => item);
-  const common = [null, 0, 'x', true, [], [{}], fromJson('{"__proto__":{"polluted":true}}'), { constructor: { prototype: { polluted: true } } }];
+  const common = [
+    null,
+    0,
+    'x',
+    true,
+    [],
+    [{}],
+    fromJson('{"__proto__":{"polluted":true}}'),
+    { constructor: { prototype: { polluted: true } } },
+  ];
   return {
     join: [...common, { roomId: 'AAAAAAAAAAAAAAAAAAAAAA' }, { extra: 1 }],
     createTransport: [
@@ -66,7 +80,10 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { transportId: id },
       { transportId: 'not-a-uuid', dtlsParameters },
       { transportId: id, dtlsParameters: { fingerprints: [] } },
-      { transportId: id, dtlsParameters: { ...dtlsParameters, fingerprints: many(100, dtlsParameters.fingerprints[0]) } },
+      {
+        transportId: id,
+        dtlsParameters: { ...dtlsParameters, fingerprints: many(100, dtlsParameters.fingerprints[0]) },
+      },
       { transportId: id, dtlsParameters: { ...dtlsParameters, role: 'attacker' } },
       { transportId: id, dtlsParameters, memberId: 'someone-else' },
       { transportId: id, dtlsParameters, roomId: 'AAAAAAAAAAAAAAAAAAAAAA' },
@@ -75,13 +92,38 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       ...common,
       { transportId: id, kind: 'data', rtpParameters: opusRtpParameters(), source: 'microphone' },
       { transportId: id, kind: 'audio', rtpParameters: { codecs: [] }, source: 'microphone' },
-      { transportId: id, kind: 'audio', rtpParameters: { ...opusRtpParameters(), codecs: many(1_000, {}) }, source: 'microphone' },
-      { transportId: id, kind: 'audio', rtpParameters: { ...opusRtpParameters(), encodings: many(100, { ssrc: 1 }) }, source: 'microphone' },
-      { transportId: id, kind: 'audio', rtpParameters: { ...opusRtpParameters(), evil: 1 }, source: 'microphone' },
+      {
+        transportId: id,
+        kind: 'audio',
+        rtpParameters: { ...opusRtpParameters(), codecs: many(1_000, {}) },
+        source: 'microphone',
+      },
+      {
+        transportId: id,
+        kind: 'audio',
+        rtpParameters: { ...opusRtpParameters(), encodings: many(100, { ssrc: 1 }) },
+        source: 'microphone',
+      },
+      {
+        transportId: id,
+        kind: 'audio',
+        rtpParameters: { ...opusRtpParameters(), evil: 1 },
+        source: 'microphone',
+      },
       { transportId: id, kind: 'audio', rtpParameters: opusRtpParameters(), source: 'keylogger' },
     ],
-    closeProducer: [...common, { producerId: 123 }, { producerId: 'g'.repeat(36) }, { producerId: id, memberId: 'x' }],
-    setProducerPaused: [...common, { producerId: id }, { producerId: id, paused: 'yes' }, { producerId: id, paused: 1 }],
+    closeProducer: [
+      ...common,
+      { producerId: 123 },
+      { producerId: 'g'.repeat(36) },
+      { producerId: id, memberId: 'x' },
+    ],
+    setProducerPaused: [
+      ...common,
+      { producerId: id },
+      { producerId: id, paused: 'yes' },
+      { producerId: id, paused: 1 },
+    ],
     consume: [
       ...common,
       { producerId: id },
@@ -125,7 +167,9 @@ describe('request validation', () => {
       }),
     ).producerId;
     okData(await request(bob.socket, 'createTransport', { direction: 'recv' }));
-    okData(await request(bob.socket, 'consume', { producerId, rtpCapabilities: bob.join.routerRtpCapabilities }));
+    okData(
+      await request(bob.socket, 'consume', { producerId, rtpCapabilities: bob.join.routerRtpCapabilities }),
+    );
   }, 30_000);
 
   afterAll(async () => {
@@ -145,7 +189,8 @@ describe('request validation', () => {
 
   async function world(): Promise<World> {
     const text = await h.metrics();
-    const live = <T extends { closed: boolean }>(m: Map<string, T>): number => [...m.values()].filter((o) => !o.closed).length;
+    const live = <T extends { closed: boolean }>(m: Map<string, T>): number =>
+      [...m.values()].filter((o) => !o.closed).length;
     return {
       members: metricValue(text, 'confidentiel_members'),
       rooms: h.sfu.registry.size,
@@ -154,7 +199,9 @@ describe('request validation', () => {
       producers: live(h.media.producers),
       consumers: live(h.media.consumers),
       // activeSpeaker comes from the SFU's audio level observer on its own schedule.
-      bobEvents: [...bob.events].filter(([name]) => name !== 'activeSpeaker').reduce((n, [, list]) => n + list.length, 0),
+      bobEvents: [...bob.events]
+        .filter(([name]) => name !== 'activeSpeaker')
+        .reduce((n, [, list]) => n + list.length, 0),
       producerPaused: h.media.producers.get(producerId)?.paused,
     };
   }
@@ -176,7 +223,10 @@ describe('request validation', () => {
       for (const payload of payloads) {
         const schema = roomRequests[name as RoomRequestName].request;
         // Guard the test itself: each case must really be invalid after the wire.
-        expect(schema.safeParse(wire(payload)).success, `${name} ${JSON.stringify(payload).slice(0, 80)}`).toBe(false);
+        expect(
+          schema.safeParse(wire(payload)).success,
+          `${name} ${JSON.stringify(payload).slice(0, 80)}`,
+        ).toBe(false);
         const ack = await patientRequest(ada.socket, name, [payload]);
         expect(refusalOf(ack), `${name} ${JSON.stringify(payload).slice(0, 80)}`).toBe('invalid-payload');
       }
@@ -189,7 +239,9 @@ describe('request validation', () => {
 
   it('refuses a request without an acknowledgement or with extra arguments, and does not run it', async () => {
     await freshRateWindow();
-    const invalidBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'invalid-payload' });
+    const invalidBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', {
+      reason: 'invalid-payload',
+    });
     const before = await world();
     ada.socket.emit('createTransport', { direction: 'recv' });
     ada.socket.emit('setProducerPaused', { producerId, paused: true });
@@ -199,7 +251,9 @@ describe('request validation', () => {
     expect(refusalOf(none)).toBe('invalid-payload');
     await sleep(100);
     const text = await h.metrics();
-    expect(metricValue(text, 'confidentiel_refusals_total', { reason: 'invalid-payload' })).toBe(invalidBefore + 4);
+    expect(metricValue(text, 'confidentiel_refusals_total', { reason: 'invalid-payload' })).toBe(
+      invalidBefore + 4,
+    );
     expect(await world()).toEqual(before);
     await expectUsable(ada);
   });
@@ -207,15 +261,27 @@ describe('request validation', () => {
   it('answers an unknown event that has an acknowledgement with unknown-event', async () => {
     await freshRateWindow();
     const before = await world();
-    const unknownBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'unknown-event' });
-    const names = ['hack', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'closeMember', 'closeRoom'];
+    const unknownBefore = metricValue(await h.metrics(), 'confidentiel_refusals_total', {
+      reason: 'unknown-event',
+    });
+    const names = [
+      'hack',
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+      'closeMember',
+      'closeRoom',
+    ];
     for (const name of names) {
       expect(refusalOf(await patientRequest(ada.socket, name, [{}])), name).toBe('unknown-event');
     }
     // Without an acknowledgement there is nothing to answer, and nothing breaks.
     ada.socket.emit('hack', { x: 1 });
     await sleep(50);
-    const unknownAfter = metricValue(await h.metrics(), 'confidentiel_refusals_total', { reason: 'unknown-event' });
+    const unknownAfter = metricValue(await h.metrics(), 'confidentiel_refusals_total', {
+      reason: 'unknown-event',
+    });
     expect(unknownAfter).toBe(unknownBefore + names.length + 1);
     expect(await world()).toEqual(before);
     await expectUsable(ada);
@@ -250,30 +316,50 @@ describe('request validation', () => {
   });
 
   it('never crashes and always refuses fuzzed invalid payloads (property-based)', async () => {
-    const fuzzed: RoomRequestName[] = ['createTransport', 'connectTransport', 'setConsumerLayers', 'consume', 'setProducerPaused'];
+    const fuzzed: RoomRequestName[] = [
+      'createTransport',
+      'connectTransport',
+      'setConsumerLayers',
+      'consume',
+      'setProducerPaused',
+    ];
     const valid = validPayloads();
     const seenBefore = bob.events.get('memberJoined')?.length ?? 0;
     const members = await Promise.all(fuzzed.map((_, i) => h.joinMember(meetingId, `Fuzz ${i}`)));
-    await waitFor('Bob to hear of every fuzzing member', () => (bob.events.get('memberJoined')?.length ?? 0) === seenBefore + fuzzed.length);
+    await waitFor(
+      'Bob to hear of every fuzzing member',
+      () => (bob.events.get('memberJoined')?.length ?? 0) === seenBefore + fuzzed.length,
+    );
     const before = await world();
 
-    const extraKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'roomId', 'memberId'), fc.string({ maxLength: 8 }));
+    const extraKey = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'prototype', 'roomId', 'memberId'),
+      fc.string({ maxLength: 8 }),
+    );
     /** Near misses of a valid payload, and anything at all. */
     const payloadFor = (name: RoomRequestName): fc.Arbitrary<unknown> => {
       const base = valid[name] as Record<string, unknown>;
       const keys = Object.keys(base);
       return fc.oneof(
         fc.jsonValue({ maxDepth: 3 }),
-        fc.record({ key: fc.constantFrom(...keys), value: fc.jsonValue({ maxDepth: 2 }) }).map(({ key, value }) => ({ ...base, [key]: value })),
+        fc
+          .record({ key: fc.constantFrom(...keys), value: fc.jsonValue({ maxDepth: 2 }) })
+          .map(({ key, value }) => ({ ...base, [key]: value })),
         fc.constantFrom(...keys).map((key) => {
           const copy = { ...base };
           delete copy[key];
           return copy;
         }),
-        fc.record({ key: extraKey, value: fc.jsonValue({ maxDepth: 2 }) }).map(({ key, value }) =>
-          fromJson(`${JSON.stringify(base).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}}`),
-        ),
-        fc.array(fc.integer(), { minLength: 65, maxLength: 2_000 }).map((list) => ({ ...base, [keys[0]!]: list })),
+        fc
+          .record({ key: extraKey, value: fc.jsonValue({ maxDepth: 2 }) })
+          .map(({ key, value }) =>
+            fromJson(
+              `${JSON.stringify(base).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}}`,
+            ),
+          ),
+        fc
+          .array(fc.integer(), { minLength: 65, maxLength: 2_000 })
+          .map((list) => ({ ...base, [keys[0]!]: list })),
       );
     };
 

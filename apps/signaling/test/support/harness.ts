@@ -17,7 +17,6 @@ import {
   type ErrorBody,
   type RequestOf,
   type ResponseOf,
-  type RoomEventName,
   type roomRequests,
 } from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
@@ -121,7 +120,7 @@ export async function waitFor<T>(
     try {
       const value = await check();
       if (value) {
-        return value as NonNullable<T>;
+        return value;
       }
     } catch (error) {
       last = error;
@@ -171,7 +170,9 @@ export async function request<K extends RoomRequestName>(
   payload: RequestOf<typeof roomRequests, K>,
   timeoutMs = WAIT_MS,
 ): Promise<Ack<ResponseOf<typeof roomRequests, K>>> {
-  return (await socket.timeout(timeoutMs).emitWithAck(name, payload)) as Ack<ResponseOf<typeof roomRequests, K>>;
+  return (await socket.timeout(timeoutMs).emitWithAck(name, payload)) as Ack<
+    ResponseOf<typeof roomRequests, K>
+  >;
 }
 
 /** Sends anything under any event name and resolves with the raw acknowledgement. */
@@ -210,7 +211,7 @@ export function okData<T>(ack: Ack<T>): T {
 /** The refusal reason of an acknowledgement, or undefined if it was not a refusal. */
 export function refusalOf(ack: unknown): string | undefined {
   if (typeof ack === 'object' && ack !== null && (ack as { ok?: unknown }).ok === false) {
-    return ((ack as { error?: ErrorBody }).error as ErrorBody | undefined)?.reason;
+    return (ack as { error?: ErrorBody }).error?.reason;
   }
   return undefined;
 }
@@ -243,11 +244,14 @@ export function attemptConnect(baseUrl: string, options: ConnectOptions = {}): P
     ...(options.query ? { query: options.query } : {}),
   });
   return new Promise<ConnectOutcome>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      socket.close();
-      reject(new Error('connection attempt had no outcome in time'));
-    }, (options.timeoutMs ?? WAIT_MS) + 1_000);
+    const timer = setTimeout(
+      () => {
+        cleanup();
+        socket.close();
+        reject(new Error('connection attempt had no outcome in time'));
+      },
+      (options.timeoutMs ?? WAIT_MS) + 1_000,
+    );
     const onConnect = (): void => {
       cleanup();
       resolve({ kind: 'connected', socket });
@@ -348,7 +352,12 @@ export async function startTestSfu(): Promise<SfuHarness> {
   });
   const logs = captureLogger('sfu');
   const sfu = await startSfu(config, logs.logger);
-  const media: MediaIndex = { routers: new Map(), transports: new Map(), producers: new Map(), consumers: new Map() };
+  const media: MediaIndex = {
+    routers: new Map(),
+    transports: new Map(),
+    producers: new Map(),
+    consumers: new Map(),
+  };
   for (const slot of sfu.pool.slots) {
     indexMedia(slot.worker, media);
   }
@@ -463,7 +472,9 @@ export async function startHarness(): Promise<Harness> {
       });
       sockets.add(outcome.socket);
       if (outcome.kind !== 'connected') {
-        throw new Error(`connection ${outcome.kind}: ${outcome.kind === 'refused' ? outcome.message : outcome.reason}`);
+        throw new Error(
+          `connection ${outcome.kind}: ${outcome.kind === 'refused' ? outcome.message : outcome.reason}`,
+        );
       }
       return outcome.socket;
     },
