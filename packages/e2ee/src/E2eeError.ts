@@ -15,6 +15,8 @@ export const e2eeErrorReasons = [
   'kid-conflict',
   /** The object was used after `close()`. */
   'closed',
+  /** An unexpected failure underneath (WebCrypto missing or failing); see `cause`. */
+  'internal',
 ] as const;
 export type E2eeErrorReason = (typeof e2eeErrorReasons)[number];
 

@@ -17,8 +17,8 @@ export type DecryptFrameResult =
  * Protects one encoded frame: `clearPrefix || SFrame header || ciphertext || tag`, with the clear
  * prefix of the codec (see ClearPrefix.ts) as SFrame metadata. Refuses, never sends in clear:
  * an unsupported codec (`unsupported-codec`), a frame shorter than its clear prefix, which is not
- * a valid frame of its codec (`frame-too-short`), an exhausted CTR or a closed sender. The caller
- * drops a refused frame.
+ * a valid frame of its codec (`frame-too-short`), an exhausted CTR or a closed sender. Throws only
+ * `E2eeError` (`internal` wraps anything unexpected). The caller drops a refused frame.
  */
 export async function encryptFrame(
   sender: SenderContext,
@@ -39,13 +39,21 @@ export async function encryptFrame(
   }
   // Taken before the first await: concurrent frames never share a CTR.
   const { key, ctr } = sender.take();
-  const out = await sealSFrame(
-    key,
-    BigInt(ctr),
-    payload.subarray(0, prefixLength),
-    payload.subarray(prefixLength),
-    true,
-  );
+  let out: Bytes;
+  try {
+    out = await sealSFrame(
+      key,
+      BigInt(ctr),
+      payload.subarray(0, prefixLength),
+      payload.subarray(prefixLength),
+      true,
+    );
+  } catch (error) {
+    // The transform sees one error class; the CTR taken is skipped, never reused.
+    throw error instanceof E2eeError
+      ? error
+      : new E2eeError('internal', 'frame encryption failed', { cause: error });
+  }
   if (stats !== undefined) {
     stats.encrypted++;
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CipherSuite,
   E2eeError,
@@ -288,5 +288,28 @@ describe('encryptFrame / decryptFrame', () => {
     const { sender, stats } = await setup();
     await encryptFrame(sender, 'video/VP9', plainFrame(), stats);
     expect(stats.encrypted).toBe(1);
+  });
+});
+
+describe('encryptFrame failures', () => {
+  it('wraps an unexpected WebCrypto failure in an internal E2eeError', async () => {
+    const baseKey = crypto.getRandomValues(new Uint8Array(16));
+    const sender = await SenderContext.create(0n, baseKey);
+    const spy = vi.spyOn(globalThis.crypto.subtle, 'encrypt').mockRejectedValueOnce(new Error('boom'));
+    try {
+      await expect(encryptFrame(sender, 'video/VP9', plainFrame())).rejects.toMatchObject({
+        name: 'E2eeError',
+        reason: 'internal',
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await encryptFrame(sender, 'video/VP9', plainFrame())).length).toBeGreaterThan(0);
+  });
+
+  it('refuses to encrypt with a closed sender', async () => {
+    const sender = await SenderContext.create(0n, crypto.getRandomValues(new Uint8Array(16)));
+    sender.close();
+    expect(await refusal(encryptFrame(sender, 'video/VP9', plainFrame()))).toBe('closed');
   });
 });
