@@ -39,11 +39,11 @@ function extensionLength(value: bigint): number {
   if (value < 8n) {
     return 0;
   }
-  let length = 1;
-  for (let rest = value >> 8n; rest > 0n; rest >>= 8n) {
-    length++;
-  }
-  return length;
+  // Compared as numbers: bigint shifts allocate, and this runs twice per frame.
+  const high = Number(value >> 32n);
+  const n = high === 0 ? Number(value) : high;
+  const base = high === 0 ? 0 : 4;
+  return base + (n < 0x100 ? 1 : n < 0x1_0000 ? 2 : n < 0x100_0000 ? 3 : 4);
 }
 
 /** Size of the header for this KID and CTR. */

@@ -138,7 +138,7 @@ export async function deriveKeyMaterial(
  * last 8 bytes of the salt change.
  */
 export function computeNonce(salt: Uint8Array, ctr: bigint | number): Bytes {
-  const nonce = Uint8Array.from(salt);
+  const nonce = new Uint8Array(salt);
   let high: number;
   let low: number;
   if (typeof ctr === 'number') {
