@@ -10,6 +10,7 @@ import {
   waitFor,
   type Harness,
   type Member,
+  TEST_IDENTITY,
 } from '../../signaling/test/support/harness.ts';
 
 /** Bound on replacing a dead worker (the pool waits 500 ms before respawning). */
@@ -90,11 +91,11 @@ describe('mediasoup worker death', () => {
     expect(h.sfu.registry.size).toBe(0);
 
     // The same sockets rejoin the same meeting: a router is made on the new worker.
-    const rejoinedAda = okData(await request(ada.socket, 'join', {}));
+    const rejoinedAda = okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY }));
     expect(rejoinedAda.members).toEqual([]);
     expect(rejoinedAda.producers).toEqual([]);
     const bobBack = nextEvent<{ member: { memberId: string } }>(ada.socket, 'memberJoined');
-    const rejoinedBob = okData(await request(bob.socket, 'join', {}));
+    const rejoinedBob = okData(await request(bob.socket, 'join', { identity: TEST_IDENTITY }));
     expect((await bobBack).member.memberId).toBe(rejoinedBob.self.memberId);
     expect(rejoinedBob.members.map((m) => m.memberId)).toEqual([rejoinedAda.self.memberId]);
     expect((await replacement.worker.dump()).routerIds).toHaveLength(1);
@@ -104,7 +105,7 @@ describe('mediasoup worker death', () => {
     expect(transport.iceCandidates.map((c) => [c.address, c.port])).toContainEqual(['127.0.0.1', h.rtcPort]);
 
     // The other room can come back too, and a brand new member can join.
-    okData(await request(cleo.socket, 'join', {}));
+    okData(await request(cleo.socket, 'join', { identity: TEST_IDENTITY }));
     const dan = await h.joinMember(meetingId, 'Dan');
     expect(dan.join.members.map((m) => m.memberId).sort()).toEqual(
       [rejoinedAda.self.memberId, rejoinedBob.self.memberId].sort(),
@@ -125,7 +126,7 @@ describe('mediasoup worker death', () => {
     process.kill(oldPid, 'SIGKILL');
     await closed;
     // A client rejoins as soon as it hears the room closed.
-    const early = await request(ada.socket, 'join', {});
+    const early = await request(ada.socket, 'join', { identity: TEST_IDENTITY });
     if (!early.ok) {
       expect(early.error.reason).toBe('sfu-unavailable');
       // One worker: every room was on it, so nobody is joined any more.
@@ -137,7 +138,7 @@ describe('mediasoup worker death', () => {
       REPLACED_WITHIN_MS,
     );
     if (!early.ok) {
-      okData(await request(ada.socket, 'join', {}));
+      okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY }));
     }
     expect(await h.memberCount()).toBe(1);
   }, 20_000);

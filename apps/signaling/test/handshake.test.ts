@@ -14,6 +14,7 @@ import {
   type ConnectOptions,
   type ConnectOutcome,
   type Harness,
+  TEST_IDENTITY,
 } from './support/harness.ts';
 
 describe('Socket.IO handshake refusals', () => {
@@ -221,7 +222,7 @@ describe('Socket.IO handshake refusals', () => {
   it('still lets a valid member connect and join after all the refusals', async () => {
     const before = await h.memberCount();
     const socket = await h.connect(validToken);
-    okData(await request(socket, 'join', {}));
+    okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
     expect(await h.memberCount()).toBe(before + 1);
     socket.close();
   });

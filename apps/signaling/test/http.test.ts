@@ -8,6 +8,7 @@ import {
   startHarness,
   waitFor,
   type Harness,
+  TEST_IDENTITY,
 } from './support/harness.ts';
 
 /** Any textual form of a loopback or IPv4-mapped address. */
@@ -137,7 +138,7 @@ describe('HTTP API, probes and logs', () => {
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
 
     const socket = await h.connect(await h.joinToken(meetingId, 'Bob'));
-    expect(refusalOf(await request(socket, 'join', {}))).toBe('sfu-unavailable');
+    expect(refusalOf(await request(socket, 'join', { identity: TEST_IDENTITY }))).toBe('sfu-unavailable');
     ada.socket.disconnect();
     socket.disconnect();
     await waitFor('the members to be gone', async () => (await h.memberCount()) === 0);

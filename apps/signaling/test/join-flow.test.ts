@@ -12,6 +12,7 @@ import {
   unknownMediaId,
   waitFor,
   type Harness,
+  TEST_IDENTITY,
 } from './support/harness.ts';
 
 describe('join flow over a real SFU', () => {
@@ -185,7 +186,7 @@ describe('join flow over a real SFU', () => {
     expect(await dropped).toBe('io server disconnect');
     expect((await left).memberId).toBe(bob.join.self.memberId);
     const back = nextEvent<{ member: MemberInfo }>(ada.socket, 'memberJoined');
-    const rejoin = okData(await request(reloaded, 'join', {}));
+    const rejoin = okData(await request(reloaded, 'join', { identity: TEST_IDENTITY }));
     expect(rejoin.self.memberId).toBe(bob.join.self.memberId);
     expect((await back).member.memberId).toBe(bob.join.self.memberId);
     expect(await h.memberCount()).toBe(before);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startHarness, waitFor, type Harness } from './support/harness.ts';
+import { sleep, startHarness, waitFor, type Harness, TEST_IDENTITY } from './support/harness.ts';
 
 /** Races around join, in their own file. */
 describe('join races', () => {
@@ -31,7 +31,7 @@ describe('join races', () => {
         socket.disconnect();
       };
       worker.observer.on('newrouter', onRouter);
-      socket.emit('join', {}, () => undefined);
+      socket.emit('join', { identity: TEST_IDENTITY }, () => undefined);
       await waitFor('the socket to be dropped', () => socket.disconnected);
       worker.observer.off('newrouter', onRouter);
     }

@@ -9,6 +9,7 @@ import {
   startHarness,
   unknownMeetingId,
   type Harness,
+  TEST_IDENTITY,
 } from './support/harness.ts';
 
 /** A token names its room; nothing a client sends can name another one. */
@@ -37,7 +38,7 @@ describe('room access', () => {
     for (const payload of [{ roomId: roomB }, { room: roomB }, { meetingId: roomB }]) {
       expect(refusalOf(await rawRequest(socket, 'join', [payload]))).toBe('invalid-payload');
     }
-    const mallory = okData(await request(socket, 'join', {}));
+    const mallory = okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
     expect(mallory.members.map((m) => m.memberId)).toEqual([ada.join.self.memberId]);
     await sleep(100);
     expect(bea.events.get('memberJoined')).toBeUndefined();
@@ -51,13 +52,13 @@ describe('room access', () => {
       routers: h.media.routers.size,
     };
     const socket = await h.connect(roomToken(h.roomTokens, { room: unknownMeetingId() }));
-    expect(refusalOf(await request(socket, 'join', {}))).toBe('room-not-found');
+    expect(refusalOf(await request(socket, 'join', { identity: TEST_IDENTITY }))).toBe('room-not-found');
     expect(await h.memberCount()).toBe(before.members);
     expect(h.sfu.registry.size).toBe(before.rooms);
     expect(h.media.routers.size).toBe(before.routers);
     // Still not joined: every other request is refused, and join can be retried (and fails the same way).
     expect(refusalOf(await request(socket, 'createTransport', { direction: 'send' }))).toBe('not-joined');
-    expect(refusalOf(await request(socket, 'join', {}))).toBe('room-not-found');
+    expect(refusalOf(await request(socket, 'join', { identity: TEST_IDENTITY }))).toBe('room-not-found');
     expect(socket.connected).toBe(true);
   });
 

@@ -17,12 +17,13 @@ import {
   type Harness,
   type Member,
   type RoomRequestName,
+  TEST_IDENTITY,
 } from './support/harness.ts';
 
 /** A payload every request schema accepts (the ids name nothing). */
 function validPayloads(): Record<RoomRequestName, unknown> {
   return {
-    join: {},
+    join: { identity: TEST_IDENTITY },
     createTransport: { direction: 'send' },
     connectTransport: { transportId: unknownMediaId(), dtlsParameters },
     produce: {
@@ -36,6 +37,8 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     consume: { producerId: unknownMediaId(), rtpCapabilities: { codecs: [] } },
     resumeConsumer: { consumerId: unknownMediaId() },
     setConsumerLayers: { consumerId: unknownMediaId(), spatialLayer: 0 },
+    relayKey: { to: 'someone-1', envelope: 'A'.repeat(64) },
+    sendChat: { ciphertext: 'A'.repeat(64) },
     leave: {},
   };
 }
@@ -63,7 +66,13 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
     { constructor: { prototype: { polluted: true } } },
   ];
   return {
-    join: [...common, { roomId: 'AAAAAAAAAAAAAAAAAAAAAA' }, { extra: 1 }],
+    join: [
+      ...common,
+      {},
+      { roomId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      { identity: TEST_IDENTITY, extra: 1 },
+      { identity: { ...TEST_IDENTITY, ecdh: 'short' } },
+    ],
     createTransport: [
       ...common,
       {},
@@ -139,6 +148,19 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { consumerId: id, spatialLayer: 1.5 },
       { consumerId: id, spatialLayer: '0' },
       { consumerId: id, spatialLayer: 0, temporalLayer: 9 },
+    ],
+    relayKey: [
+      ...common,
+      { to: 'x', envelope: 'A'.repeat(64) },
+      { to: 'someone-1', envelope: 'not base64url!' },
+      { to: 'someone-1', envelope: 'A'.repeat(5_000) },
+      { to: 'someone-1', envelope: 'A'.repeat(64), extra: 1 },
+    ],
+    sendChat: [
+      ...common,
+      { ciphertext: 'hello in clear' },
+      { ciphertext: 'A'.repeat(20_000) },
+      { ciphertext: 'A'.repeat(64), to: 'everyone' },
     ],
     leave: [...common, { now: true }],
   };
@@ -298,7 +320,7 @@ describe('request validation', () => {
       expect(refusalOf(await patientRequest(socket, name, [payload])), name).toBe('not-joined');
     }
     expect(await world()).toEqual(before);
-    okData(await request(socket, 'join', {}));
+    okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
     expect((await world()).members).toBe(before.members + 1);
     socket.close();
   });
@@ -307,10 +329,13 @@ describe('request validation', () => {
     const fresh = await h.createMeeting();
     const socket = await h.connect(await h.joinToken(fresh, 'Eve'));
     const before = await h.memberCount();
-    const acks = await Promise.all([request(socket, 'join', {}), request(socket, 'join', {})]);
+    const acks = await Promise.all([
+      request(socket, 'join', { identity: TEST_IDENTITY }),
+      request(socket, 'join', { identity: TEST_IDENTITY }),
+    ]);
     expect(acks.filter((a) => a.ok)).toHaveLength(1);
     expect(acks.map(refusalOf).filter(Boolean)).toEqual(['already-joined']);
-    expect(refusalOf(await request(socket, 'join', {}))).toBe('already-joined');
+    expect(refusalOf(await request(socket, 'join', { identity: TEST_IDENTITY }))).toBe('already-joined');
     expect(await h.memberCount()).toBe(before + 1);
     socket.close();
   });

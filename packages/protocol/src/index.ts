@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './ids.ts';
 export * from './media.ts';
 export * from './rpc.ts';
+export * from './e2ee.ts';
 export * from './room.ts';
 export * from './sfuControl.ts';
 export * from './http.ts';

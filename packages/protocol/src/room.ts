@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatCiphertextSchema, identityKeysSchema, keyEnvelopeSchema } from './e2ee.ts';
 import { displayNameSchema, mediaIdSchema, memberIdSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
@@ -21,6 +22,7 @@ export const memberInfoSchema = z.strictObject({
   memberId: memberIdSchema,
   displayName: displayNameSchema,
   joinedAt: z.number().int(),
+  identity: identityKeysSchema,
 });
 export type MemberInfo = z.infer<typeof memberInfoSchema>;
 
@@ -38,7 +40,7 @@ const empty = z.strictObject({});
 /** Client -> signaling requests: payload and acknowledged result. */
 export const roomRequests = {
   join: {
-    request: empty,
+    request: z.strictObject({ identity: identityKeysSchema }),
     response: z.strictObject({
       self: memberInfoSchema,
       members: z.array(memberInfoSchema),
@@ -90,6 +92,16 @@ export const roomRequests = {
     }),
     response: empty,
   },
+  /** A sealed key envelope for one member (E2EE key distribution). */
+  relayKey: {
+    request: z.strictObject({ to: memberIdSchema, envelope: keyEnvelopeSchema }),
+    response: empty,
+  },
+  /** A sealed chat message for the room's members. */
+  sendChat: {
+    request: z.strictObject({ ciphertext: chatCiphertextSchema }),
+    response: z.strictObject({ sentAt: z.number().int() }),
+  },
   leave: { request: empty, response: empty },
 } as const;
 
@@ -109,6 +121,12 @@ export const roomEvents = {
   consumerClosed: z.strictObject({ consumerId: mediaIdSchema, producerId: mediaIdSchema }),
   activeSpeaker: z.strictObject({ memberId: memberIdSchema.nullable() }),
   roomClosed: z.strictObject({ reason: z.enum(['media-server-restarted', 'ended']) }),
+  keyEnvelope: z.strictObject({ from: memberIdSchema, envelope: keyEnvelopeSchema }),
+  chatMessage: z.strictObject({
+    from: memberIdSchema,
+    ciphertext: chatCiphertextSchema,
+    sentAt: z.number().int(),
+  }),
 } as const;
 
 export type RoomEventName = keyof typeof roomEvents;

@@ -6,6 +6,7 @@ import {
   type roomRequests,
 } from '@confidentiel/protocol';
 import type { Logger } from 'pino';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
@@ -17,6 +18,8 @@ export interface SessionDeps {
   sfu: SfuClient;
   logger: Logger;
   now: () => number;
+  /** Chat messages per member (sealed text is still a flood vector). */
+  chatLimiter: RateLimiterAbstract;
 }
 
 /** Socket.IO room holding every socket of one member (for direct events). */
@@ -71,7 +74,7 @@ export class MemberSession {
   handlers(): RequestHandlers<typeof roomRequests> {
     const { sfu, state } = this.#deps;
     return {
-      join: async () => {
+      join: async ({ identity }) => {
         if (this.#joined || this.#joining) {
           throw new ProtocolError('already-joined', 'already joined');
         }
@@ -93,6 +96,7 @@ export class MemberSession {
             memberId: this.memberId,
             displayName: this.#identity.name,
             joinedAt: this.#deps.now(),
+            identity,
           };
           const members = state.members(this.roomId).filter((m) => m.memberId !== this.memberId);
           const producers = state.producers(this.roomId).filter((p) => p.memberId !== this.memberId);
@@ -146,6 +150,24 @@ export class MemberSession {
       consume: (request) => sfu.request('consume', { ...this.#scope(), ...request }),
       resumeConsumer: (request) => sfu.request('resumeConsumer', { ...this.#scope(), ...request }),
       setConsumerLayers: (request) => sfu.request('setConsumerLayers', { ...this.#scope(), ...request }),
+      relayKey: ({ to, envelope }) => {
+        const scope = this.#scope();
+        // Only a member admitted to the same room can receive key material.
+        if (to === scope.memberId || !state.hasMember(scope.roomId, to)) {
+          throw new ProtocolError('not-found', 'member not found');
+        }
+        this.#socket.nsp.to(memberChannel(to)).emit('keyEnvelope', { from: scope.memberId, envelope });
+        return {};
+      },
+      sendChat: async ({ ciphertext }) => {
+        const scope = this.#scope();
+        await this.#deps.chatLimiter.consume(scope.memberId).catch(() => {
+          throw new ProtocolError('rate-limited', 'too many chat messages');
+        });
+        const sentAt = this.#deps.now();
+        this.#socket.to(scope.roomId).emit('chatMessage', { from: scope.memberId, ciphertext, sentAt });
+        return { sentAt };
+      },
       leave: async () => {
         this.#scope();
         await this.leave();

@@ -15,6 +15,8 @@ import { MemberSession, memberChannel } from './MemberSession.ts';
 export const JOIN_TIMEOUT_MS = 20_000;
 /** Requests one socket may make per second (bursts up to this many). */
 export const REQUESTS_PER_SECOND = 40;
+/** Chat messages one member may send per 10 seconds. */
+export const CHAT_MESSAGES_PER_10S = 20;
 export const ROOM_NAMESPACE = '/room';
 
 /** Who each authenticated socket is (set by the handshake middleware). */
@@ -40,6 +42,7 @@ export class RoomGateway {
   readonly #options: RoomGatewayOptions;
   readonly #sessions = new Map<string, MemberSession>();
   readonly #limiter = new RateLimiterMemory({ points: REQUESTS_PER_SECOND, duration: 1 });
+  readonly #chatLimiter = new RateLimiterMemory({ points: CHAT_MESSAGES_PER_10S, duration: 10 });
   #closed = false;
 
   constructor(options: RoomGatewayOptions) {
@@ -98,6 +101,7 @@ export class RoomGateway {
       sfu,
       logger,
       now: this.#options.now ?? Date.now,
+      chatLimiter: this.#chatLimiter,
     });
     this.#sessions.set(identity.sub, session);
     metrics.connections.inc();

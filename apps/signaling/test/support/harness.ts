@@ -20,6 +20,7 @@ import {
   type roomRequests,
 } from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
+import { webcrypto } from 'node:crypto';
 import { loadSfuConfig } from '../../../sfu/src/config.ts';
 import { startSfu, type RunningSfu } from '../../../sfu/src/startSfu.ts';
 import { loadSignalingConfig } from '../../src/config.ts';
@@ -482,7 +483,7 @@ export async function startHarness(): Promise<Harness> {
       const token = await harness.joinToken(meetingId, displayName);
       const socket = await harness.connect(token);
       const events = recordEvents(socket);
-      const join = okData(await request(socket, 'join', {}));
+      const join = okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
       return { socket, token, events, join };
     },
     async metrics() {
@@ -558,3 +559,18 @@ export function opusRtpParameters(ssrc = 11111111) {
     rtcp: { cname: 'harness', reducedSize: true },
   };
 }
+
+/** Real P-256 identity public keys, as a browser would announce them at join. */
+export async function makeIdentity(): Promise<{ ecdh: string; sign: string }> {
+  const raw = async (algorithm: webcrypto.EcKeyGenParams, usages: webcrypto.KeyUsage[]) => {
+    const pair = (await webcrypto.subtle.generateKey(algorithm, true, usages));
+    return Buffer.from(await webcrypto.subtle.exportKey('raw', pair.publicKey)).toString('base64url');
+  };
+  return {
+    ecdh: await raw({ name: 'ECDH', namedCurve: 'P-256' }, ['deriveBits']),
+    sign: await raw({ name: 'ECDSA', namedCurve: 'P-256' }, ['sign', 'verify']),
+  };
+}
+
+/** One identity shared by the test members (the server treats keys as opaque). */
+export const TEST_IDENTITY = await makeIdentity();

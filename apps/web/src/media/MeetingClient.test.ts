@@ -4,6 +4,7 @@ import { MeetingClient } from './MeetingClient.ts';
 import { MeetingError } from './MeetingError.ts';
 import type { MeetingNotice } from './MeetingClient.ts';
 import {
+  FAKE_IDENTITY,
   ALICE,
   createFakeDevice,
   FakeMediaDevices,
@@ -26,6 +27,7 @@ function setup(configure?: (room: FakeRoom) => void): {
   const devices = new FakeMediaDevices();
   const client = new MeetingClient({
     token: 'a-token',
+    identity: FAKE_IDENTITY,
     socketFactory: room.socketFactory,
     createDevice: createFakeDevice,
     mediaDevices: devices,
@@ -274,6 +276,7 @@ describe('MeetingClient', () => {
     const room = new FakeRoom();
     const client = new MeetingClient({
       token: 't',
+      identity: FAKE_IDENTITY,
       socketFactory: room.socketFactory,
       createDevice: () => Promise.reject(Object.assign(new Error('no WebRTC'), { name: 'UnsupportedError' })),
     });

@@ -2,6 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types as ms } from 'mediasoup-client';
 import {
   mediaSourceSchema,
+  type IdentityKeys,
   type MediaSource,
   type RequestOf,
   type ResponseOf,
@@ -71,6 +72,8 @@ export interface MediaTransformHooks {
 export interface MeetingClientOptions {
   /** The room token from `POST /api/meetings/:id/join-tokens`. */
   token: string;
+  /** This browser's identity public keys, announced at join. */
+  identity: IdentityKeys;
   socketFactory: RoomSocketFactory;
   /** Defaults to mediasoup-client's browser detection. */
   createDevice?: () => Promise<Device>;
@@ -188,7 +191,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     try {
       await connection.connect();
       this.#assertOpen();
-      const joined = await this.#request('join', {});
+      const joined = await this.#request('join', { identity: this.#options.identity });
       this.#assertOpen();
       this.#device = await this.#loadDevice(joined.routerRtpCapabilities as ms.RtpCapabilities);
       this.#assertOpen();

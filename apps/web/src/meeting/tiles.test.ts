@@ -1,10 +1,16 @@
+import { FAKE_IDENTITY } from '../media/testing/fakeRoom.ts';
 import { describe, expect, it } from 'vitest';
 import type { MemberInfo, ProducerInfo } from '@confidentiel/protocol';
 import { initialMeetingState, meetingReducer, type MeetingState } from '../media/meetingState.ts';
 import { initialsOf, selectTiles } from './tiles.ts';
 
-const self: MemberInfo = { memberId: 'self-0001', displayName: 'Moi Même', joinedAt: 1 };
-const ana: MemberInfo = { memberId: 'ana-00001', displayName: 'Ana', joinedAt: 2 };
+const self: MemberInfo = {
+  memberId: 'self-0001',
+  displayName: 'Moi Même',
+  joinedAt: 1,
+  identity: FAKE_IDENTITY,
+};
+const ana: MemberInfo = { memberId: 'ana-00001', displayName: 'Ana', joinedAt: 2, identity: FAKE_IDENTITY };
 const track = { id: 't' } as unknown as MediaStreamTrack;
 
 const producerIds: Record<ProducerInfo['source'], string> = {

@@ -12,6 +12,7 @@ import { MeetingView } from '../meeting/MeetingView.tsx';
 import { installMeetingHooks } from '../meeting/testHooks.ts';
 import { errorMessageKey } from '../ui/errorMessages.ts';
 import { LeftPage } from './LeftPage.tsx';
+import { createLocalIdentity } from '../e2ee/identity.ts';
 
 /** How long a control error stays on screen. */
 const ALERT_MS = 6_000;
@@ -86,8 +87,10 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       const tracks = takeTracks();
 
       clientRef.current?.close();
+      const identity = await createLocalIdentity();
       const client = new MeetingClient({
         token,
+        identity: identity.publicKeys,
         socketFactory: createSocketIoFactory(),
         logger: createConsoleLogger('meeting'),
       });

@@ -12,11 +12,28 @@ export interface RecordedRequest {
 
 type Handler = (payload: Record<string, unknown>) => unknown;
 
-export const SELF: MemberInfo = { memberId: 'self-member-1', displayName: 'Moi', joinedAt: 1 };
-export const ALICE: MemberInfo = { memberId: 'alice-member-1', displayName: 'Alice', joinedAt: 0 };
+/** Identity public keys as the server relays them (opaque to it). */
+export const FAKE_IDENTITY = { ecdh: 'E'.repeat(87), sign: 'S'.repeat(87) };
+export const SELF: MemberInfo = {
+  memberId: 'self-member-1',
+  displayName: 'Moi',
+  joinedAt: 1,
+  identity: FAKE_IDENTITY,
+};
+export const ALICE: MemberInfo = {
+  memberId: 'alice-member-1',
+  displayName: 'Alice',
+  joinedAt: 0,
+  identity: FAKE_IDENTITY,
+};
 
 export function member(n: number): MemberInfo {
-  return { memberId: `member-${String(n).padStart(4, '0')}`, displayName: `Membre ${n}`, joinedAt: n };
+  return {
+    memberId: `member-${String(n).padStart(4, '0')}`,
+    displayName: `Membre ${n}`,
+    joinedAt: n,
+    identity: FAKE_IDENTITY,
+  };
 }
 
 export function producer(memberId: string, source: ProducerInfo['source'], paused = false): ProducerInfo {

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * What the E2EE layer puts on the wire. Signaling relays these without being
+ * able to read them: identity *public* keys, and opaque envelopes and chat
+ * ciphertexts sealed in the browsers.
+ */
+
+const base64url = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+
+/** A member's identity public keys (P-256, raw uncompressed, base64url). */
+export const identityKeysSchema = z.strictObject({
+  /** ECDH public key, for pairwise envelope keys. */
+  ecdh: base64url(80, 100),
+  /** ECDSA public key, for signatures on envelopes and chat. */
+  sign: base64url(80, 100),
+  /**
+   * HMAC-SHA-256 of both keys under a key derived from the invite link's
+   * secret (URL fragment, never sent to the server), when the link has one.
+   */
+  linkMac: base64url(43, 43).optional(),
+});
+export type IdentityKeys = z.infer<typeof identityKeysSchema>;
+
+/** Largest sealed key envelope, in base64url characters. */
+export const MAX_ENVELOPE_CHARS = 4096;
+/** Largest sealed chat message, in base64url characters (~6 KB of text). */
+export const MAX_CHAT_CIPHERTEXT_CHARS = 12_000;
+
+export const keyEnvelopeSchema = base64url(16, MAX_ENVELOPE_CHARS);
+export const chatCiphertextSchema = base64url(16, MAX_CHAT_CIPHERTEXT_CHARS);
