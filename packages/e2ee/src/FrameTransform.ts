@@ -26,6 +26,22 @@ export async function encryptFrame(
   payload: Bytes,
   stats?: FrameStats,
 ): Promise<Bytes> {
+  let out: Bytes;
+  try {
+    out = await seal(sender, codec, payload);
+  } catch (error) {
+    // The transform sees one error class. A CTR taken by a failed frame is skipped, never reused.
+    throw error instanceof E2eeError
+      ? error
+      : new E2eeError('internal', 'frame encryption failed', { cause: error });
+  }
+  if (stats !== undefined) {
+    stats.encrypted++;
+  }
+  return out;
+}
+
+function seal(sender: SenderContext, codec: string, payload: Bytes): Promise<Bytes> {
   const name = supportedCodec(codec);
   if (name === undefined) {
     throw E2eeError.unsupportedCodec(codec);
@@ -37,27 +53,15 @@ export async function encryptFrame(
       `a ${payload.length}-byte ${name} frame is shorter than its clear prefix`,
     );
   }
-  // Taken before the first await: concurrent frames never share a CTR.
+  // Taken synchronously: concurrent frames never share a CTR.
   const { key, ctr } = sender.take();
-  let out: Bytes;
-  try {
-    out = await sealSFrame(
-      key,
-      BigInt(ctr),
-      payload.subarray(0, prefixLength),
-      payload.subarray(prefixLength),
-      true,
-    );
-  } catch (error) {
-    // The transform sees one error class; the CTR taken is skipped, never reused.
-    throw error instanceof E2eeError
-      ? error
-      : new E2eeError('internal', 'frame encryption failed', { cause: error });
-  }
-  if (stats !== undefined) {
-    stats.encrypted++;
-  }
-  return out;
+  return sealSFrame(
+    key,
+    BigInt(ctr),
+    payload.subarray(0, prefixLength),
+    payload.subarray(prefixLength),
+    true,
+  );
 }
 
 /**

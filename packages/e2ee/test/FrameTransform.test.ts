@@ -307,6 +307,12 @@ describe('encryptFrame failures', () => {
     expect((await encryptFrame(sender, 'video/VP9', plainFrame())).length).toBeGreaterThan(0);
   });
 
+  it('turns a bad argument into an internal E2eeError', async () => {
+    const sender = await SenderContext.create(0n, crypto.getRandomValues(new Uint8Array(16)));
+    expect(await refusal(encryptFrame(sender, 'video/VP8', null as never))).toBe('internal');
+    expect(await refusal(encryptFrame(sender, undefined as never, plainFrame()))).toBe('internal');
+  });
+
   it('refuses to encrypt with a closed sender', async () => {
     const sender = await SenderContext.create(0n, crypto.getRandomValues(new Uint8Array(16)));
     sender.close();
