@@ -16,6 +16,8 @@ const schema = z.object({
   SFU_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
   /** First UDP/TCP port; worker i listens on SFU_RTC_PORT + i. */
   SFU_RTC_PORT: port.default(40000),
+  /** Test only: lets the control channel capture forwarded RTP (to prove it is ciphertext). */
+  SFU_ENABLE_TEST_TAP: z.enum(['true', 'false']).default('false'),
   SFU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -43,7 +43,11 @@ export async function startSfu(
     tokens,
     registry,
     logger,
+    testTap: config.SFU_ENABLE_TEST_TAP === 'true',
   });
+  if (config.SFU_ENABLE_TEST_TAP === 'true') {
+    logger.warn('SFU_ENABLE_TEST_TAP is on: the control channel can capture forwarded media (tests only)');
+  }
   registry.on('producerClosed', (roomId, memberId, producerId) =>
     control.broadcast('producerClosed', { roomId, memberId, producerId }),
   );

@@ -183,4 +183,14 @@ describe('SFU control channel', () => {
     expect(s.sfu.registry.size).toBe(roomsBefore);
     expect(control.connected).toBe(true);
   });
+
+  it('refuses the test tap unless the SFU was started with it', async () => {
+    const control = await connectControl();
+    const roomId = unknownMeetingId();
+    await rawRequest(control, 'getRouterRtpCapabilities', [{ roomId }]);
+    const ack = await rawRequest(control, 'tapProducer', [
+      { roomId, producerId: randomUUID(), maxPackets: 10, timeoutMs: 200 },
+    ]);
+    expect(refusalOf(ack)).toBe('forbidden');
+  });
 });

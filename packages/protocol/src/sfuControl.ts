@@ -86,6 +86,25 @@ export const sfuRequests = {
     request: z.strictObject({ roomId: meetingIdSchema }),
     response: empty,
   },
+  /**
+   * Test only (refused unless the SFU runs with SFU_ENABLE_TEST_TAP=true):
+   * what a malicious operator could capture. Consumes a producer on the SFU
+   * itself and returns the RTP packets it forwards, to prove they carry only
+   * end-to-end ciphertext.
+   */
+  tapProducer: {
+    request: z.strictObject({
+      roomId: meetingIdSchema,
+      producerId: mediaIdSchema,
+      maxPackets: z.number().int().min(1).max(2000),
+      timeoutMs: z.number().int().min(100).max(20_000),
+    }),
+    response: z.strictObject({
+      mimeType: z.string(),
+      /** Each packet, base64. */
+      packets: z.array(z.string()).max(2000),
+    }),
+  },
 } as const;
 
 export type SfuRequestName = keyof typeof sfuRequests;

@@ -25,6 +25,8 @@ export interface ControlServerOptions {
   tokens: TokenService;
   registry: RoomRegistry;
   logger: Logger;
+  /** Serve the test-only `tapProducer` request (never in production). */
+  testTap?: boolean;
 }
 
 /**
@@ -104,15 +106,20 @@ export class ControlServer {
   #onConnection(socket: Socket): void {
     const { logger, registry } = this.#options;
     logger.info('signaling connected to control channel');
-    serveRequests(socket, sfuRequests, createControlHandlers(registry), {
-      onError: (event, error) => {
-        if (error instanceof ProtocolError) {
-          logger.debug({ event, reason: error.reason, msg2: error.message }, 'control request refused');
-        } else {
-          logger.error({ event, err: error }, 'control request failed');
-        }
+    serveRequests(
+      socket,
+      sfuRequests,
+      createControlHandlers(registry, { testTap: this.#options.testTap === true }),
+      {
+        onError: (event, error) => {
+          if (error instanceof ProtocolError) {
+            logger.debug({ event, reason: error.reason, msg2: error.message }, 'control request refused');
+          } else {
+            logger.error({ event, err: error }, 'control request failed');
+          }
+        },
       },
-    });
+    );
     socket.on('disconnect', (reason) => logger.info({ reason }, 'signaling left control channel'));
   }
 

@@ -1,8 +1,11 @@
-import type { RequestHandlers, sfuRequests } from '@confidentiel/protocol';
+import { ProtocolError, type RequestHandlers, type sfuRequests } from '@confidentiel/protocol';
 import type { RoomRegistry } from '../media/RoomRegistry.ts';
 
 /** What each control request does. The payloads are already validated. */
-export function createControlHandlers(registry: RoomRegistry): RequestHandlers<typeof sfuRequests> {
+export function createControlHandlers(
+  registry: RoomRegistry,
+  options: { testTap: boolean } = { testTap: false },
+): RequestHandlers<typeof sfuRequests> {
   return {
     getRouterRtpCapabilities: async ({ roomId }) => {
       const room = await registry.obtain(roomId);
@@ -46,6 +49,13 @@ export function createControlHandlers(registry: RoomRegistry): RequestHandlers<t
     closeRoom: ({ roomId }) => {
       registry.closeRoom(roomId);
       return {};
+    },
+    tapProducer: async ({ roomId, producerId, maxPackets, timeoutMs }) => {
+      if (!options.testTap) {
+        throw new ProtocolError('forbidden', 'the test tap is disabled');
+      }
+      const { mimeType, packets } = await registry.get(roomId).tap(producerId, maxPackets, timeoutMs);
+      return { mimeType, packets: packets.map((p) => p.toString('base64')) };
     },
   };
 }

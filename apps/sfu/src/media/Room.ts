@@ -275,6 +275,42 @@ export class Room extends TypedEmitter<RoomEvents> {
     };
   }
 
+  /**
+   * Test only: consumes a producer on a DirectTransport inside the SFU and
+   * returns the first RTP packets it forwards (what the operator could see).
+   */
+  async tap(
+    producerId: string,
+    maxPackets: number,
+    timeoutMs: number,
+  ): Promise<{ mimeType: string; packets: Buffer[] }> {
+    this.#assertOpen();
+    if (!this.#findProducer(producerId)) {
+      throw sfuErrors.notFound('producer');
+    }
+    const transport = await this.#router.createDirectTransport();
+    try {
+      const consumer = await transport.consume({ producerId, rtpCapabilities: this.#router.rtpCapabilities });
+      const packets: Buffer[] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        consumer.on('rtp', (packet) => {
+          if (packets.length < maxPackets) {
+            packets.push(Buffer.from(packet));
+          }
+          if (packets.length >= maxPackets) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        void consumer.requestKeyFrame().catch(() => undefined);
+      });
+      return { mimeType: consumer.rtpParameters.codecs[0]?.mimeType ?? '', packets };
+    } finally {
+      transport.close();
+    }
+  }
+
   async resumeConsumer(memberId: string, consumerId: string): Promise<void> {
     await this.#existingMember(memberId).consumer(consumerId).resume();
   }
