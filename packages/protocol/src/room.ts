@@ -23,6 +23,11 @@ export const memberInfoSchema = z.strictObject({
   displayName: displayNameSchema,
   joinedAt: z.number().int(),
   identity: identityKeysSchema,
+  /**
+   * Small number unique among the room's current and past members of this
+   * session, given by signaling; the E2EE key id carries it (20 bits).
+   */
+  senderIndex: z.number().int().min(0).max(0xfffff),
 });
 export type MemberInfo = z.infer<typeof memberInfoSchema>;
 

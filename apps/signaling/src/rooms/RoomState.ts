@@ -6,6 +6,8 @@ import type { MemberInfo, ProducerInfo } from '@confidentiel/protocol';
  */
 export interface RoomState {
   addMember(roomId: string, member: MemberInfo): void;
+  /** The next E2EE sender index of the room (never reused while the room lives). */
+  nextSenderIndex(roomId: string): number;
   /** Removes the member and its producers; returns the producers removed. */
   removeMember(roomId: string, memberId: string): ProducerInfo[];
   members(roomId: string): MemberInfo[];
@@ -23,6 +25,7 @@ export interface RoomState {
 interface RoomEntry {
   members: Map<string, MemberInfo>;
   producers: Map<string, ProducerInfo>;
+  nextSenderIndex: number;
 }
 
 export class InMemoryRoomState implements RoomState {
@@ -31,7 +34,7 @@ export class InMemoryRoomState implements RoomState {
   #entry(roomId: string): RoomEntry {
     let entry = this.#rooms.get(roomId);
     if (!entry) {
-      entry = { members: new Map(), producers: new Map() };
+      entry = { members: new Map(), producers: new Map(), nextSenderIndex: 0 };
       this.#rooms.set(roomId, entry);
     }
     return entry;
@@ -39,6 +42,13 @@ export class InMemoryRoomState implements RoomState {
 
   addMember(roomId: string, member: MemberInfo): void {
     this.#entry(roomId).members.set(member.memberId, member);
+  }
+
+  nextSenderIndex(roomId: string): number {
+    const entry = this.#entry(roomId);
+    const index = entry.nextSenderIndex;
+    entry.nextSenderIndex = (index + 1) % 0x100000;
+    return index;
   }
 
   removeMember(roomId: string, memberId: string): ProducerInfo[] {

@@ -97,6 +97,7 @@ export class MemberSession {
             displayName: this.#identity.name,
             joinedAt: this.#deps.now(),
             identity,
+            senderIndex: state.nextSenderIndex(this.roomId),
           };
           const members = state.members(this.roomId).filter((m) => m.memberId !== this.memberId);
           const producers = state.producers(this.roomId).filter((p) => p.memberId !== this.memberId);

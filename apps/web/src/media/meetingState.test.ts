@@ -3,8 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { MemberInfo, ProducerInfo } from '@confidentiel/protocol';
 import { displayNameOf, initialMeetingState, meetingReducer, type MeetingState } from './meetingState.ts';
 
-const self: MemberInfo = { memberId: 'self-0001', displayName: 'Moi', joinedAt: 1, identity: FAKE_IDENTITY };
-const bob: MemberInfo = { memberId: 'bob-00001', displayName: 'Bob', joinedAt: 2, identity: FAKE_IDENTITY };
+const self: MemberInfo = {
+  memberId: 'self-0001',
+  displayName: 'Moi',
+  joinedAt: 1,
+  identity: FAKE_IDENTITY,
+  senderIndex: 0,
+};
+const bob: MemberInfo = {
+  memberId: 'bob-00001',
+  displayName: 'Bob',
+  joinedAt: 2,
+  identity: FAKE_IDENTITY,
+  senderIndex: 0,
+};
 const camera: ProducerInfo = {
   producerId: '11111111-1111-1111-1111-111111111111',
   memberId: bob.memberId,

@@ -9,8 +9,15 @@ const self: MemberInfo = {
   displayName: 'Moi Même',
   joinedAt: 1,
   identity: FAKE_IDENTITY,
+  senderIndex: 1,
 };
-const ana: MemberInfo = { memberId: 'ana-00001', displayName: 'Ana', joinedAt: 2, identity: FAKE_IDENTITY };
+const ana: MemberInfo = {
+  memberId: 'ana-00001',
+  displayName: 'Ana',
+  joinedAt: 2,
+  identity: FAKE_IDENTITY,
+  senderIndex: 0,
+};
 const track = { id: 't' } as unknown as MediaStreamTrack;
 
 const producerIds: Record<ProducerInfo['source'], string> = {

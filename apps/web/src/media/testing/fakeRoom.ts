@@ -19,12 +19,14 @@ export const SELF: MemberInfo = {
   displayName: 'Moi',
   joinedAt: 1,
   identity: FAKE_IDENTITY,
+  senderIndex: 1,
 };
 export const ALICE: MemberInfo = {
   memberId: 'alice-member-1',
   displayName: 'Alice',
   joinedAt: 0,
   identity: FAKE_IDENTITY,
+  senderIndex: 0,
 };
 
 export function member(n: number): MemberInfo {
@@ -33,6 +35,7 @@ export function member(n: number): MemberInfo {
     displayName: `Membre ${n}`,
     joinedAt: n,
     identity: FAKE_IDENTITY,
+    senderIndex: n + 2,
   };
 }
 
