@@ -11,3 +11,4 @@ export * from './ReceiverKeyRing.ts';
 export * from './ReplayWindow.ts';
 export * from './SenderContext.ts';
 export { sframeDecrypt, sframeEncrypt, type OpenFailure, type SFrameDecryptResult } from './SFrame.ts';
+export * from './distribution/index.ts';
