@@ -14,7 +14,8 @@ test('two participants see and hear each other, share a screen, a late joiner se
   await home.goto('/');
   await home.getByTestId('create-meeting').click();
   await expect(home).toHaveURL(/\/m\/[A-Za-z0-9_-]{22,}$/);
-  const meetingPath = new URL(home.url()).pathname;
+  const created = new URL(home.url());
+  const meetingPath = created.pathname + created.hash;
   await alice0.close();
 
   const alice = await joinAs(browser, meetingPath, 'Alice');

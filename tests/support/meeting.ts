@@ -13,14 +13,88 @@ export interface InboundStat {
 
 declare global {
   interface Window {
-    __meeting?: { getStats(): Promise<InboundStat[]> };
+    __meeting?: {
+      getStats(): Promise<(InboundStat & { producerId?: string })[]>;
+      installWrongKeyForTest?(memberId: string): Promise<void> | void;
+    };
   }
+}
+
+/** Every Socket.IO frame a page sent or received: what the server could see of it. */
+export const wireFrames = new WeakMap<Page, string[]>();
+
+/**
+ * The test's own instrument (not the product's): records every key the page
+ * hands to its E2EE worker, by wrapping Worker.prototype.postMessage before
+ * any page script runs. Used to check that no key ever reaches the server and
+ * that a member's old keys cannot open what is sent after it left.
+ */
+function captureWorkerKeys(): void {
+  type Captured = { memberId?: string; senderIndex?: number; epoch?: number; key: number[] };
+  const captured: Captured[] = [];
+  (window as unknown as { __capturedKeys: Captured[] }).__capturedKeys = captured;
+  const bytesOf = (value: unknown): number[] | undefined => {
+    if (value instanceof Uint8Array) {
+      return [...value];
+    }
+    if (value instanceof ArrayBuffer) {
+      return [...new Uint8Array(value)];
+    }
+    return undefined;
+  };
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || depth > 3) {
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const key = bytesOf(record.key);
+    if (key && typeof record.epoch === 'number') {
+      captured.push({
+        key,
+        epoch: record.epoch,
+        ...(typeof record.memberId === 'string' ? { memberId: record.memberId } : {}),
+        ...(typeof record.senderIndex === 'number' ? { senderIndex: record.senderIndex } : {}),
+      });
+    }
+    for (const child of Object.values(record)) {
+      visit(child, depth + 1);
+    }
+  };
+  // Called below with the right `this` (the worker).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const original = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+    try {
+      visit(message, 0);
+    } catch {
+      // never disturb the page
+    }
+    return (original as (...args: unknown[]) => void).call(this, message, ...rest);
+  } as typeof Worker.prototype.postMessage;
+}
+
+export interface CapturedKey {
+  memberId?: string;
+  senderIndex?: number;
+  epoch?: number;
+  key: number[];
+}
+
+export async function capturedKeys(page: Page): Promise<CapturedKey[]> {
+  return page.evaluate(() => (window as unknown as { __capturedKeys?: CapturedKey[] }).__capturedKeys ?? []);
 }
 
 /** Opens a fresh browser context (its own profile) and joins `path` as `name` through the UI. */
 export async function joinAs(browser: Browser, path: string, name: string): Promise<Page> {
   const context = await browser.newContext();
+  await context.addInitScript(captureWorkerKeys);
   const page = await context.newPage();
+  const frames: string[] = [];
+  wireFrames.set(page, frames);
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (frame) => frames.push(String(frame.payload)));
+    ws.on('framereceived', (frame) => frames.push(String(frame.payload)));
+  });
   page.on('pageerror', (error) => {
     process.stderr.write(`[${name}] page error: ${error.message}\n`);
   });

@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PORT = Number(process.env.E2E_PORT ?? 18080);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/**
+ * The SFU control secret of this run: made in globalSetup and handed to the
+ * test workers through the environment, so a test can act as signaling does.
+ */
+export const CONTROL_SECRET = (process.env.E2E_SFU_CONTROL_SECRET ??= randomBytes(32).toString('hex'));
+export const CONTROL_URL = `http://127.0.0.1:${PORT + 1}`;
 /** Where the servers' logs go, so tests can search them. */
 export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
 
@@ -26,7 +32,9 @@ export async function startService(): Promise<ChildProcess> {
       SFU_CONTROL_PORT: String(PORT + 1),
       SFU_RTC_PORT: String(PORT + 100),
       SFU_WORKERS: '2',
-      SFU_CONTROL_SECRET: randomBytes(32).toString('hex'),
+      SFU_CONTROL_SECRET: CONTROL_SECRET,
+      // The E2EE tests capture what the SFU forwards, as a malicious operator could.
+      SFU_ENABLE_TEST_TAP: 'true',
       LOG_LEVEL: 'debug',
       SFU_LOG_LEVEL: 'debug',
     },
