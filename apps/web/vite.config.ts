@@ -14,6 +14,8 @@ export default defineConfig({
   // Pinned so that `vite build apps/web` and `npm run build -w apps/web` agree.
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [react()],
+  // The E2EE worker is a module worker (`new Worker(url, { type: 'module' })`), served from 'self'.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
