@@ -8,8 +8,12 @@ export {
   type LocalIdentity,
 } from './LocalIdentity.ts';
 export { pairSafetyCode, roomSafetyCode } from './SafetyCode.ts';
+export { MAX_CHAT_TEXT_LENGTH } from './ChatCipher.ts';
+export { EPOCH_STEP_BITS, SENDER_KEY_BYTES } from './KeyDerivation.ts';
 export {
+  CHAT_KEY_HISTORY,
   DEFAULT_ACK_TIMEOUT_MS,
+  KEY_REQUEST_MIN_INTERVAL_MS,
   KeyManager,
   type KeyManagerEvents,
   type KeyManagerOptions,

@@ -1,0 +1,166 @@
+import type { MemberInfo } from '@confidentiel/protocol';
+import {
+  createLocalIdentity,
+  KeyManager,
+  type KeyManagerEvents,
+  type LocalIdentity,
+  type RejectReason,
+} from '../../src/index.ts';
+
+/** One envelope on its way through the relay. */
+export interface Transit {
+  readonly from: string;
+  readonly to: string;
+  envelope: string;
+}
+
+/** What a hook decides for an envelope: deliver it (perhaps altered), drop it, or deliver copies. */
+export type Hook = (transit: Transit) => 'deliver' | 'drop' | 'duplicate' | 'hold';
+
+/**
+ * In-memory signaling: envelopes are delivered asynchronously (microtasks, so fake timers do not
+ * stop them), in order per recipient, through hooks that can drop, hold, duplicate or tamper.
+ */
+export class Relay {
+  readonly members = new Map<string, Member>();
+  /** Every envelope handed to the relay, delivered or not. */
+  readonly log: Transit[] = [];
+  readonly held: Transit[] = [];
+  hook: Hook = () => 'deliver';
+  #inFlight = 0;
+
+  send(from: string, to: string, envelope: string): Promise<void> {
+    const transit: Transit = { from, to, envelope };
+    this.log.push(transit);
+    const decision = this.hook(transit);
+    if (decision === 'drop') {
+      return Promise.resolve();
+    }
+    if (decision === 'hold') {
+      this.held.push(transit);
+      return Promise.resolve();
+    }
+    this.deliver(transit);
+    if (decision === 'duplicate') {
+      this.deliver(transit);
+    }
+    return Promise.resolve();
+  }
+
+  deliver(transit: Transit): void {
+    const target = this.members.get(transit.to);
+    if (target === undefined || target.manager.closed) {
+      return;
+    }
+    this.#inFlight++;
+    queueMicrotask(() => {
+      target.manager.receiveEnvelope(transit.from, transit.envelope).finally(() => {
+        this.#inFlight--;
+      });
+    });
+  }
+
+  releaseHeld(): void {
+    for (const transit of this.held.splice(0)) {
+      this.deliver(transit);
+    }
+  }
+
+  /** Waits until no envelope is in flight and every manager's queue is drained. */
+  async settle(): Promise<void> {
+    for (let quiet = 0; quiet < 3; ) {
+      await new Promise<void>((resolve) => setImmediateReal(resolve));
+      quiet = this.#inFlight === 0 ? quiet + 1 : 0;
+    }
+  }
+}
+
+const realSetImmediate = globalThis.setImmediate;
+/** setImmediate that fake timers do not capture (crypto completes on the real event loop). */
+function setImmediateReal(callback: () => void): void {
+  realSetImmediate(callback);
+}
+
+export interface Member {
+  readonly info: MemberInfo;
+  readonly identity: LocalIdentity;
+  readonly manager: KeyManager;
+  readonly senderKeys: KeyManagerEvents['senderKey'][0][];
+  readonly receiverKeys: KeyManagerEvents['receiverKey'][0][];
+  readonly removed: KeyManagerEvents['receiverRemoved'][0][];
+  readonly rejected: { memberId: string; reason: RejectReason }[];
+  /** The newest key received from each member: memberId -> { epoch, key }. */
+  readonly keysOf: Map<string, { epoch: number; key: Uint8Array }>;
+  readonly currentSenderKey: () => { epoch: number; key: Uint8Array } | undefined;
+}
+
+let nextIndex = 1;
+
+export interface MemberOptions {
+  readonly name?: string;
+  readonly linkSecret?: string;
+  /** The secret used for the identity's link MAC (default: linkSecret). */
+  readonly identityLinkSecret?: string | null;
+  readonly ackTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+export async function makeMember(relay: Relay, options: MemberOptions = {}): Promise<Member> {
+  const secret = options.identityLinkSecret === undefined ? options.linkSecret : options.identityLinkSecret;
+  const identity = await createLocalIdentity(secret === null || secret === undefined ? {} : { linkSecret: secret });
+  const index = nextIndex++;
+  const info: MemberInfo = {
+    memberId: `${options.name ?? 'member'}-${String(index).padStart(4, '0')}`,
+    displayName: options.name ?? `member ${index}`,
+    joinedAt: index,
+    identity: identity.publicKeys,
+    senderIndex: index,
+  };
+  const manager = new KeyManager({
+    self: info,
+    identity,
+    ...(options.linkSecret === undefined ? {} : { linkSecret: options.linkSecret }),
+    send: (to, envelope) => relay.send(info.memberId, to, envelope),
+    ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const member: Member = {
+    info,
+    identity,
+    manager,
+    senderKeys: [],
+    receiverKeys: [],
+    removed: [],
+    rejected: [],
+    keysOf: new Map(),
+    currentSenderKey: () => member.senderKeys.at(-1),
+  };
+  manager.on('senderKey', (event) => member.senderKeys.push(event));
+  manager.on('receiverKey', (event) => {
+    member.receiverKeys.push(event);
+    member.keysOf.set(event.memberId, { epoch: event.epoch, key: event.key });
+  });
+  manager.on('receiverRemoved', (event) => {
+    member.removed.push(event);
+    member.keysOf.delete(event.memberId);
+  });
+  manager.on('rejected', (event) => member.rejected.push(event));
+  relay.members.set(info.memberId, member);
+  return member;
+}
+
+/** Joins `member` to a room of `present`, the way the web app drives it on signaling's events. */
+export async function join(relay: Relay, member: Member, present: readonly Member[]): Promise<void> {
+  // Signaling broadcasts memberJoined before the newcomer's join ack.
+  await Promise.all(present.map((m) => m.manager.memberJoined(member.info)));
+  await member.manager.start(present.map((m) => m.info));
+  await relay.settle();
+}
+
+export async function leave(relay: Relay, member: Member, remaining: readonly Member[]): Promise<void> {
+  relay.members.delete(member.info.memberId);
+  await Promise.all(remaining.map((m) => m.manager.memberLeft(member.info.memberId)));
+  await relay.settle();
+}
+
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
