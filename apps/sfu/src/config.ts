@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
+import { secretFromConfig } from '@confidentiel/tokens';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -37,16 +38,15 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
   if (config.SFU_RTC_PORT + config.SFU_WORKERS - 1 > 65535) {
     throw new ConfigError('invalid SFU configuration:\n  SFU_RTC_PORT: port range exceeds 65535');
   }
+  secretBytes(config.SFU_CONTROL_SECRET);
   return config;
 }
 
 export function secretBytes(secret: string): Buffer {
-  const bytes =
-    /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
-      ? Buffer.from(secret, 'hex')
-      : Buffer.from(secret, 'base64url');
-  if (bytes.length < 32) {
-    throw new ConfigError('invalid configuration:\n  SFU_CONTROL_SECRET: must be at least 32 bytes');
+  try {
+    return secretFromConfig('SFU_CONTROL_SECRET', secret);
+  } catch (error) {
+    throw new ConfigError(`invalid SFU configuration:
+  ${(error as Error).message}`);
   }
-  return bytes;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretFromConfig } from '@confidentiel/tokens';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -49,6 +50,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
       );
     }
   }
+  secretBytes('SFU_CONTROL_SECRET', config.SFU_CONTROL_SECRET);
+  if (config.TOKEN_SECRET !== undefined) {
+    secretBytes('TOKEN_SECRET', config.TOKEN_SECRET);
+  }
   return { ...config, allowedOrigins };
 }
 
@@ -61,12 +66,10 @@ function defaultOrigins(host: string, port: number): string {
 }
 
 export function secretBytes(name: string, secret: string): Buffer {
-  const bytes =
-    /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
-      ? Buffer.from(secret, 'hex')
-      : Buffer.from(secret, 'base64url');
-  if (bytes.length < 32) {
-    throw new ConfigError(`invalid signaling configuration:\n  ${name}: must be at least 32 bytes`);
+  try {
+    return secretFromConfig(name, secret);
+  } catch (error) {
+    throw new ConfigError(`invalid signaling configuration:
+  ${(error as Error).message}`);
   }
-  return bytes;
 }

@@ -59,3 +59,18 @@ export class KeyRing {
     this.#keys.delete(kid);
   }
 }
+
+/**
+ * Reads a configured secret (hex, or base64url) and checks it has at least
+ * 32 bytes; `name` is the setting, for the error message.
+ */
+export function secretFromConfig(name: string, secret: string): Buffer {
+  const bytes =
+    /^[0-9a-fA-F]+$/.test(secret) && secret.length % 2 === 0
+      ? Buffer.from(secret, 'hex')
+      : Buffer.from(secret, 'base64url');
+  if (bytes.length < 32) {
+    throw new TypeError(`${name}: must be at least 32 bytes (hex or base64url)`);
+  }
+  return bytes;
+}
