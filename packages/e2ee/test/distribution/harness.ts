@@ -1,4 +1,11 @@
 import type { MemberInfo } from '@confidentiel/protocol';
+import { fromBase64url } from '../../src/distribution/base64url.ts';
+import {
+  derivePairwiseKeys,
+  openEnvelope,
+  parseEnvelope,
+  type EnvelopeMessage,
+} from '../../src/distribution/Envelope.ts';
 import {
   createLocalIdentity,
   KeyManager,
@@ -68,7 +75,7 @@ export class Relay {
 
   /** Waits until no envelope is in flight and every manager's queue is drained. */
   async settle(): Promise<void> {
-    for (let quiet = 0; quiet < 3; ) {
+    for (let quiet = 0; quiet < 3;) {
       await new Promise<void>((resolve) => setImmediateReal(resolve));
       quiet = this.#inFlight === 0 ? quiet + 1 : 0;
     }
@@ -107,7 +114,9 @@ export interface MemberOptions {
 
 export async function makeMember(relay: Relay, options: MemberOptions = {}): Promise<Member> {
   const secret = options.identityLinkSecret === undefined ? options.linkSecret : options.identityLinkSecret;
-  const identity = await createLocalIdentity(secret === null || secret === undefined ? {} : { linkSecret: secret });
+  const identity = await createLocalIdentity(
+    secret === null || secret === undefined ? {} : { linkSecret: secret },
+  );
   const index = nextIndex++;
   const info: MemberInfo = {
     memberId: `${options.name ?? 'member'}-${String(index).padStart(4, '0')}`,
@@ -164,3 +173,77 @@ export async function leave(relay: Relay, member: Member, remaining: readonly Me
 }
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** Every member holds every other member's current sender key, and nobody awaits acks. */
+export function expectConverged(
+  members: readonly Member[],
+  expect: (value: unknown) => { toEqual(v: unknown): void },
+): void {
+  for (const sender of members) {
+    const current = sender.currentSenderKey();
+    expect(sender.manager.status.pendingAcks).toEqual(0);
+    expect(current?.epoch).toEqual(sender.manager.status.epoch);
+    for (const receiver of members) {
+      if (receiver !== sender) {
+        const held = receiver.keysOf.get(sender.info.memberId);
+        expect({
+          receiver: receiver.info.memberId,
+          sender: sender.info.memberId,
+          epoch: held?.epoch,
+          key: held && hex(held.key),
+        }).toEqual({
+          receiver: receiver.info.memberId,
+          sender: sender.info.memberId,
+          epoch: current?.epoch,
+          key: current && hex(current.key),
+        });
+      }
+    }
+  }
+}
+
+/** No receiver was ever given two different keys for the same (sender, epoch). */
+export function conflictingKeys(members: readonly Member[]): string[] {
+  const conflicts: string[] = [];
+  for (const receiver of members) {
+    const seen = new Map<string, string>();
+    for (const event of receiver.receiverKeys) {
+      const id = `${event.memberId}/${event.epoch}`;
+      const key = hex(event.key);
+      if (seen.has(id) && seen.get(id) !== key) {
+        conflicts.push(`${receiver.info.memberId} got two keys for ${id}`);
+      }
+      seen.set(id, key);
+    }
+  }
+  return conflicts;
+}
+
+/** Envelopes handed to the relay from `start` on, addressed to `to`. */
+export function sentTo(relay: Relay, to: string, start = 0): Transit[] {
+  return relay.log.slice(start).filter((t) => t.to === to);
+}
+
+/** Opens an envelope with the receiver's private key, as the receiver would: what it learns. */
+export async function openAs(receiver: Member, sender: Member, envelope: string): Promise<EnvelopeMessage> {
+  const peerEcdhRaw = fromBase64url(sender.info.identity.ecdh)!;
+  const keys = await derivePairwiseKeys({
+    selfId: receiver.info.memberId,
+    selfEcdhPrivate: receiver.identity.ecdh.privateKey,
+    selfEcdhRaw: fromBase64url(receiver.info.identity.ecdh)!,
+    peerId: sender.info.memberId,
+    peerEcdhPublic: await crypto.subtle.importKey(
+      'raw',
+      peerEcdhRaw,
+      { name: 'ECDH', namedCurve: 'P-256' },
+      false,
+      [],
+    ),
+    peerEcdhRaw,
+  });
+  const message = await openEnvelope(parseEnvelope(envelope)!, keys);
+  if (typeof message === 'string') {
+    throw new Error(`cannot open: ${message}`);
+  }
+  return message;
+}
