@@ -61,7 +61,7 @@ export class Relay {
     }
     this.#inFlight++;
     queueMicrotask(() => {
-      target.manager.receiveEnvelope(transit.from, transit.envelope).finally(() => {
+      void target.manager.receiveEnvelope(transit.from, transit.envelope).finally(() => {
         this.#inFlight--;
       });
     });
@@ -75,7 +75,11 @@ export class Relay {
 
   /** Waits until no envelope is in flight and every manager's queue is drained. */
   async settle(): Promise<void> {
-    for (let quiet = 0; quiet < 3;) {
+    for (let quiet = 0; quiet < 2;) {
+      // A no-op queued behind everything a manager has to do (requestKey of nobody does nothing).
+      await Promise.all(
+        [...this.members.values()].map((m) => m.manager.requestKey('').catch(() => undefined)),
+      );
       await new Promise<void>((resolve) => setImmediateReal(resolve));
       quiet = this.#inFlight === 0 ? quiet + 1 : 0;
     }
