@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ratchetKey, ratchetKeyBy } from '../../src/distribution/KeyDerivation.ts';
+import { EPOCH_STEP_BITS, createLocalIdentity, newLinkSecret } from '../../src/index.ts';
 import {
   Relay,
   conflictingKeys,
@@ -208,6 +209,39 @@ describe('KeyManager: distribution', () => {
     await relay.settle();
     expect(a!.manager.status.epoch).toBe(epoch);
     expect(a!.removed).toEqual([]);
+  });
+
+  it('draws a fresh key for everyone once a generation’s 255 ratchets are used up', async () => {
+    const relay = new Relay();
+    const secret = newLinkSecret();
+    const a = await makeMember(relay, { name: 'a', linkSecret: secret });
+    const b = await makeMember(relay, { name: 'b', linkSecret: secret });
+    everyone.push(a, b);
+    await join(relay, a, []);
+    await join(relay, b, [a]);
+    const start = a.manager.status.epoch;
+    // Members without the link MAC: they make everyone ratchet but are sent nothing.
+    const steps = 2 ** EPOCH_STEP_BITS - start;
+    for (let i = 0; i < steps; i++) {
+      const { publicKeys } = await createLocalIdentity();
+      const info = {
+        memberId: `phantom-${i}-xx`,
+        displayName: 'p',
+        joinedAt: 0,
+        identity: publicKeys,
+        senderIndex: 1000 + i,
+      };
+      await Promise.all([a.manager.memberJoined(info), b.manager.memberJoined(info)]);
+    }
+    await relay.settle();
+    expect(a.manager.status.epoch).toBe(2 ** EPOCH_STEP_BITS);
+    expect(b.keysOf.get(a.info.memberId)!.epoch).toBe(2 ** EPOCH_STEP_BITS);
+    // Not the ratchet of the last key of the generation: fresh.
+    const last = b.receiverKeys.filter((e) => e.memberId === a.info.memberId).at(-2)!;
+    expect(last.epoch).toBe(2 ** EPOCH_STEP_BITS - 1);
+    expect(hex(await ratchetKey(last.key))).not.toBe(hex(b.keysOf.get(a.info.memberId)!.key));
+    expect(hex(a.currentSenderKey()!.key)).toBe(hex(b.keysOf.get(a.info.memberId)!.key));
+    expect(conflictingKeys([a, b])).toEqual([]);
   });
 
   it('refuses to start twice', async () => {
