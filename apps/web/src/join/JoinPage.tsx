@@ -2,6 +2,7 @@ import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
 import { LIMITS } from '@confidentiel/protocol';
+import type { LinkFragment } from '../e2ee/linkSecret.ts';
 import { meetingLink } from '../router/routes.ts';
 import { CopyLink } from '../ui/CopyLink.tsx';
 import { canChooseSpeakers, TrackVideo } from '../ui/MediaElements.tsx';
@@ -41,6 +42,8 @@ function rememberName(name: string): void {
 
 export function JoinPage(props: {
   meetingId: string;
+  /** What the link's fragment held: the invite link shown carries the same secret. */
+  link: LinkFragment;
   busy: boolean;
   error: ParseKeys | null;
   initial: JoinChoices | null;
@@ -123,10 +126,19 @@ export function JoinPage(props: {
               {mediaMessage}
             </p>
           ) : null}
+          {props.link.status !== 'secret' ? (
+            <p className="notice notice-warning" data-testid="link-secret-warning">
+              {props.link.status === 'invalid' ? t('join.linkInvalidSecret') : t('join.linkNoSecret')}
+            </p>
+          ) : null}
           <CopyLink
-            link={meetingLink(window.location.origin, props.meetingId)}
+            link={meetingLink(
+              window.location.origin,
+              props.meetingId,
+              props.link.status === 'secret' ? props.link.secret : null,
+            )}
             label={t('join.inviteLabel')}
-            hint={t('join.inviteHint')}
+            hint={props.link.status === 'secret' ? t('join.inviteSecretHint') : t('join.inviteHint')}
           />
         </div>
 

@@ -4,6 +4,7 @@ import {
   mediaSourceSchema,
   type IdentityKeys,
   type MediaSource,
+  type MemberInfo,
   type RequestOf,
   type ResponseOf,
   type RoomRequestName,
@@ -16,8 +17,8 @@ import {
 import { TypedEmitter } from '@confidentiel/events';
 import { silentLogger, type Logger } from '../logger.ts';
 import { chooseSpatialLayer, type SpatialLayer } from './layers.ts';
+import { mediaCodecOf, protectableCapabilities, sendCodecFor } from './codecs.ts';
 import {
-  CAMERA_CODEC_MIME_TYPE,
   CAMERA_ENCODINGS,
   cameraConstraints,
   microphoneConstraints,
@@ -50,6 +51,19 @@ export type MeetingClientEvents = {
   /** The state snapshot changed (a new object each time). */
   state: [MeetingState];
   notice: [MeetingNotice];
+  /**
+   * The join answer: who we are and who is there. Emitted before any event
+   * that arrived meanwhile is replayed, and before any media is sent.
+   */
+  joined: [{ self: MemberInfo; members: readonly MemberInfo[] }];
+  /** A member not known before joined (never ourselves). */
+  memberJoined: [MemberInfo];
+  /** A known member left. */
+  memberLeft: [memberId: string];
+  /** A sealed key envelope from another member (E2EE key distribution). */
+  keyEnvelope: [{ from: string; envelope: string }];
+  /** A sealed chat message from another member (ours are not echoed back). */
+  chatMessage: [{ from: string; ciphertext: string; sentAt: number }];
 };
 
 /** Where local tracks come from (navigator.mediaDevices in a browser). */
@@ -58,15 +72,29 @@ export interface MediaAcquirer {
   getDisplayMedia(options: DisplayMediaStreamOptions): Promise<MediaStream>;
 }
 
+/** What the receiver hook learns about the consumer it is attached to. */
+export interface RtpReceiverInfo {
+  memberId: string;
+  source: MediaSource;
+  /** The sending member's E2EE sender index (signaling's). */
+  senderIndex: number;
+  /** The consumer's media codec (`video/VP8`), from its RTP parameters; null if none. */
+  mimeType: string | null;
+}
+
 /**
  * The slot for end-to-end encryption (packages/e2ee): extra peer connection
  * settings and a hook on every RTP sender and receiver, where an encoded
- * transform can be attached before any frame flows.
+ * transform is attached before any frame flows. mediasoup-client calls
+ * `onRtpSender` right after adding the transceiver and before the offer, and
+ * `onRtpReceiver` before the answer; when hooks are given, a producer or
+ * consumer whose hook did not run (or threw) is closed: nothing flows
+ * without its transform.
  */
 export interface MediaTransformHooks {
   transportSettings?: Partial<RTCConfiguration>;
   onRtpSender?: (sender: RTCRtpSender, source: MediaSource) => void;
-  onRtpReceiver?: (receiver: RTCRtpReceiver, info: { memberId: string; source: MediaSource }) => void;
+  onRtpReceiver?: (receiver: RTCRtpReceiver, info: RtpReceiverInfo) => void;
 }
 
 export interface MeetingClientOptions {
@@ -201,6 +229,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         members: joined.members,
         producers: joined.producers,
       });
+      this.emit('joined', { self: joined.self, members: this.#state.members });
       const early = this.#early ?? [];
       this.#early = null;
       for (const replay of early) {
@@ -362,6 +391,19 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#end('left', null);
   }
 
+  /** Relays a sealed key envelope to one member (signaling reads nothing of it). */
+  async relayKey(to: string, envelope: string): Promise<void> {
+    this.#assertJoined();
+    await this.#request('relayKey', { to, envelope });
+  }
+
+  /** Sends a sealed chat message to the room; resolves with the server's time stamp. */
+  async sendChat(ciphertext: string): Promise<number> {
+    this.#assertJoined();
+    const { sentAt } = await this.#request('sendChat', { ciphertext });
+    return sentAt;
+  }
+
   /** Inbound RTP figures of every live consumer (used by the browser tests). */
   async getStats(): Promise<ConsumerStats[]> {
     const entries = [...this.#consumers.values()].filter((entry) => !entry.consumer.closed);
@@ -406,7 +448,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         const before = this.#state.members;
         this.#dispatch({ type: 'memberJoined', member });
         if (this.#state.members !== before) {
+          this.emit('memberJoined', member);
           this.emit('notice', { type: 'memberJoined', displayName: member.displayName });
+          this.#consumeMissing();
         }
       }),
     );
@@ -414,6 +458,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       'memberLeft',
       afterJoin(({ memberId }) => {
         const name = displayNameOf(this.#state, memberId);
+        const known = this.#state.members.some((m) => m.memberId === memberId);
         for (const [id, entry] of this.#consumers) {
           if (entry.memberId === memberId) {
             entry.consumer.close();
@@ -421,9 +466,24 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
           }
         }
         this.#dispatch({ type: 'memberLeft', memberId });
+        if (known) {
+          this.emit('memberLeft', memberId);
+        }
         if (name !== null && memberId !== this.#state.self?.memberId) {
           this.emit('notice', { type: 'memberLeft', displayName: name });
         }
+      }),
+    );
+    connection.on(
+      'keyEnvelope',
+      afterJoin(({ from, envelope }) => {
+        this.emit('keyEnvelope', { from, envelope });
+      }),
+    );
+    connection.on(
+      'chatMessage',
+      afterJoin(({ from, ciphertext, sentAt }) => {
+        this.emit('chatMessage', { from, ciphertext, sentAt });
       }),
     );
     connection.on(
@@ -488,44 +548,65 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       return;
     }
     for (const media of this.#state.media) {
+      const member = this.#state.members.find((m) => m.memberId === media.memberId);
       if (
+        member &&
         media.consumerId === null &&
         !this.#consuming.has(media.producerId) &&
         !this.#unconsumable.has(media.producerId)
       ) {
-        void this.#consume(media.producerId, media.memberId, media.source);
+        void this.#consume(media.producerId, member, media.source);
       }
     }
   }
 
-  async #consume(producerId: string, memberId: string, source: MediaSource): Promise<void> {
+  async #consume(producerId: string, member: MemberInfo, source: MediaSource): Promise<void> {
     const transport = this.#recvTransport;
     const device = this.#device;
     if (!transport || !device) {
       return;
     }
+    const memberId = member.memberId;
     this.#consuming.add(producerId);
     try {
       const options = await this.#request('consume', {
         producerId,
-        rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities,
+        // Codecs the E2EE layer cannot handle are not even offered.
+        rtpCapabilities: protectableCapabilities(device.recvRtpCapabilities) as RtpCapabilities,
       });
       if (this.#closed || !this.#hasMedia(producerId)) {
         return;
       }
+      const rtpParameters = options.rtpParameters as ms.RtpParameters;
       const hook = this.#options.transform?.onRtpReceiver;
+      let hooked = false;
       const consumer = await transport.consume({
         id: options.id,
         producerId,
         kind: options.kind,
-        rtpParameters: options.rtpParameters as ms.RtpParameters,
+        rtpParameters,
         // One stream per member and kind of capture, so the browser keeps lips and voice in sync.
         streamId: `${memberId}-${source === 'screen' || source === 'screen-audio' ? 'screen' : 'camera'}`,
         ...(hook
-          ? { onRtpReceiver: (receiver: RTCRtpReceiver) => hook(receiver, { memberId, source }) }
+          ? {
+              onRtpReceiver: (receiver: RTCRtpReceiver) => {
+                hook(receiver, {
+                  memberId,
+                  source,
+                  senderIndex: member.senderIndex,
+                  mimeType: mediaCodecOf(rtpParameters).mimeType,
+                });
+                hooked = true;
+              },
+            }
           : {}),
         appData: { memberId, source },
       });
+      if (hook && !hooked) {
+        // Never play what did not go through the receive transform.
+        consumer.close();
+        throw new MeetingError('e2ee-unavailable', 'the receive transform was not attached');
+      }
       if (this.#closed || !this.#hasMedia(producerId)) {
         consumer.close();
         return;
@@ -671,13 +752,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
 
   async #startCamera(given: MediaStreamTrack | null): Promise<void> {
     const track = given ?? (await this.#acquire('camera'));
-    const codec = this.#device?.sendRtpCapabilities.codecs?.find(
-      (c) => c.mimeType.toLowerCase() === CAMERA_CODEC_MIME_TYPE,
-    );
     await this.#produce('camera', track, {
       encodings: CAMERA_ENCODINGS,
       codecOptions: { videoGoogleStartBitrate: 1000 },
-      ...(codec ? { codec } : {}),
     });
     this.#setLocal('camera', { active: true, track });
   }
@@ -694,14 +771,24 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   async #produce(
     source: MediaSource,
     track: MediaStreamTrack,
-    extra: Pick<ms.ProducerOptions, 'encodings' | 'codecOptions' | 'codec'>,
+    extra: Pick<ms.ProducerOptions, 'encodings' | 'codecOptions'>,
   ): Promise<ms.Producer> {
     const transport = this.#sendTransport;
     if (!transport || this.#closed) {
       track.stop();
       throw this.#closed ? MeetingError.closed() : new MeetingError('not-joined', 'not joined yet');
     }
+    // Always an explicit codec, one the E2EE layer protects (VP8, Opus): never H.264.
+    const codec = sendCodecFor(source, this.#device?.sendRtpCapabilities.codecs);
+    if (!codec) {
+      track.stop();
+      throw new MeetingError(
+        'unsupported-browser',
+        `this browser cannot send ${source} in a protectable codec`,
+      );
+    }
     const hook = this.#options.transform?.onRtpSender;
+    let hooked = false;
     let producer: ms.Producer;
     try {
       producer = await transport.produce({
@@ -709,11 +796,27 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         stopTracks: true,
         appData: { source },
         ...extra,
-        ...(hook ? { onRtpSender: (sender: RTCRtpSender) => hook(sender, source) } : {}),
+        codec,
+        ...(hook
+          ? {
+              onRtpSender: (sender: RTCRtpSender) => {
+                hook(sender, source);
+                hooked = true;
+              },
+            }
+          : {}),
       });
     } catch (error) {
       track.stop();
       throw MeetingError.from(error);
+    }
+    if (hook && !hooked) {
+      // Fail closed: a sender without its transform would send in clear.
+      producer.close();
+      this.#request('closeProducer', { producerId: producer.id }).catch((error: unknown) => {
+        this.#logger.warn(`closeProducer(${source}) failed`, error);
+      });
+      throw new MeetingError('e2ee-unavailable', 'the send transform was not attached');
     }
     if (this.#closed) {
       producer.close();
@@ -856,6 +959,13 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   #assertOpen(): void {
     if (this.#closed) {
       throw MeetingError.closed();
+    }
+  }
+
+  #assertJoined(): void {
+    this.#assertOpen();
+    if (this.#state.phase.name !== 'joined') {
+      throw new MeetingError('not-joined', 'not joined yet');
     }
   }
 

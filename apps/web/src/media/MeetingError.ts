@@ -7,6 +7,8 @@ export const clientErrorReasons = [
   'connection-lost',
   'unsupported-browser',
   'device-error',
+  /** End-to-end encryption cannot run here (no encoded transform API, worker failed): never send in clear. */
+  'e2ee-unavailable',
   'closed',
 ] as const;
 export type ClientErrorReason = (typeof clientErrorReasons)[number];

@@ -11,8 +11,6 @@ export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
 /** Screen content: one layer, readable text matters more than frame rate. */
 export const SCREEN_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 2_500_000 }];
 
-export const CAMERA_CODEC_MIME_TYPE = 'video/vp8';
-
 export function cameraConstraints(deviceId: string | null): MediaTrackConstraints {
   return {
     ...(deviceId ? { deviceId: { exact: deviceId } } : {}),

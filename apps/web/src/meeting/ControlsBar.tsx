@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MeetingState } from '../media/meetingState.ts';
 import { Icon } from '../ui/Icon.tsx';
@@ -14,8 +14,23 @@ function canShareScreen(): boolean {
   return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 }
 
+/** The chat toggle: it opens and closes the panel it controls. */
+export interface ChatToggle {
+  open: boolean;
+  unread: number;
+  /** The id of the chat panel. */
+  controls: string;
+  toggle: () => void;
+  /** Where the focus goes back when the panel closes. */
+  buttonRef?: Ref<HTMLButtonElement>;
+}
+
 /** The meeting's buttons; toggles say their state with aria-pressed (pressed = on). */
-export function ControlsBar(props: { local: MeetingState['local']; actions: ControlActions }): ReactNode {
+export function ControlsBar(props: {
+  local: MeetingState['local'];
+  actions: ControlActions;
+  chat: ChatToggle;
+}): ReactNode {
   const { t } = useTranslation();
   const { microphone, camera, screen } = props.local;
   return (
@@ -52,6 +67,23 @@ export function ControlsBar(props: { local: MeetingState['local']; actions: Cont
           {screen.active ? t('controls.stopShare') : t('controls.shareScreen')}
         </button>
       ) : null}
+      <button
+        type="button"
+        className={`button control ${props.chat.open ? 'control-sharing' : ''}`}
+        ref={props.chat.buttonRef}
+        data-testid="toggle-chat"
+        aria-expanded={props.chat.open}
+        aria-controls={props.chat.open ? props.chat.controls : undefined}
+        onClick={props.chat.toggle}
+      >
+        <Icon name="chat" />
+        {t('chat.toggle')}
+        {props.chat.unread > 0 ? (
+          <span className="badge badge-unread" data-testid="chat-unread">
+            {t('chat.unread', { count: props.chat.unread })}
+          </span>
+        ) : null}
+      </button>
       <button
         type="button"
         className="button control control-leave"

@@ -1,15 +1,28 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
+import type { E2eeSession } from '../e2ee/E2eeSession.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { EndReason } from '../media/meetingState.ts';
 import { Link } from '../ui/Link.tsx';
 import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 import { ControlsBar, type ControlActions } from './ControlsBar.tsx';
+import { ChatPanel } from './ChatPanel.tsx';
+import { E2eeIndicator } from './E2eeIndicator.tsx';
 import { ParticipantsPanel } from './ParticipantsPanel.tsx';
 import { Tile } from './Tile.tsx';
 import { selectTiles } from './tiles.ts';
 import { useAnnouncements } from './useAnnouncements.ts';
+import { useChatAnnouncements } from './useChatAnnouncements.ts';
 
 function endMessageKey(reason: EndReason): ParseKeys {
   switch (reason) {
@@ -32,6 +45,9 @@ function endMessageKey(reason: EndReason): ParseKeys {
 
 export function MeetingView(props: {
   client: MeetingClient;
+  session: E2eeSession;
+  /** The invite link's secret, for the link shown to copy. */
+  linkSecret: string | null;
   meetingId: string;
   speakerId: string | null;
   alert: ParseKeys | null;
@@ -42,7 +58,18 @@ export function MeetingView(props: {
 }): ReactNode {
   const { t } = useTranslation();
   const state = useSyncExternalStore(props.client.subscribe, props.client.getSnapshot);
+  const e2ee = useSyncExternalStore(props.session.subscribe, props.session.getSnapshot);
   const announcement = useAnnouncements(props.client);
+  const [chatOpen, setChatOpen] = useState(false);
+  const chat = useChatAnnouncements(props.session, chatOpen);
+  const chatId = useId();
+  const chatButton = useRef<HTMLButtonElement>(null);
+  const closeChat = useCallback(() => {
+    setChatOpen(false);
+    chatButton.current?.focus();
+  }, []);
+  const session = props.session;
+  const sendChat = useCallback((text: string) => session.sendChat(text), [session]);
   const tiles = useMemo(() => selectTiles(state), [state]);
   const heading = useRef<HTMLHeadingElement>(null);
   const phase = state.phase.name;
@@ -116,11 +143,35 @@ export function MeetingView(props: {
                 {t(props.alert)}
               </p>
             ) : null}
-            <ControlsBar local={state.local} actions={props.actions} />
+            <ControlsBar
+              local={state.local}
+              actions={props.actions}
+              chat={{
+                open: chatOpen,
+                unread: chat.unread,
+                controls: chatId,
+                toggle: () => (chatOpen ? closeChat() : setChatOpen(true)),
+                buttonRef: chatButton,
+              }}
+            />
           </div>
           {/* After the controls in the tab order; placed on the side by the grid. */}
-          <ParticipantsPanel meetingId={props.meetingId} tiles={tiles} />
+          <aside className="sidebar" aria-label={t('meeting.sidebar')}>
+            <E2eeIndicator snapshot={e2ee} />
+            {chatOpen ? (
+              <ChatPanel id={chatId} messages={e2ee.chat} onSend={sendChat} onClose={closeChat} />
+            ) : null}
+            <ParticipantsPanel
+              meetingId={props.meetingId}
+              tiles={tiles}
+              e2ee={e2ee}
+              linkSecret={props.linkSecret}
+            />
+          </aside>
           {liveRegion}
+          <div className="visually-hidden" role="status" aria-live="polite" data-testid="chat-announcer">
+            {chat.announcement}
+          </div>
         </div>
       );
     default: {

@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { newLinkSecret } from '@confidentiel/e2ee';
 import { createMeeting } from '../api/meetingsApi.ts';
+import { linkFragment } from '../e2ee/linkSecret.ts';
 import { meetingPath } from '../router/routes.ts';
 import { navigate } from '../router/useRoute.ts';
 import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
@@ -16,8 +18,9 @@ export function HomePage(): ReactNode {
     setError(null);
     try {
       const meeting = await createMeeting();
-      // Built from the id rather than trusting a path from the answer.
-      navigate(meetingPath(meeting.meetingId));
+      // Built from the id rather than trusting a path from the answer. The link secret is made
+      // here and lives only in the fragment: the server never sees it.
+      navigate(`${meetingPath(meeting.meetingId)}${linkFragment(newLinkSecret())}`);
     } catch {
       setError(t('errors.createFailed'));
       setBusy(false);

@@ -12,7 +12,8 @@ import { MeetingView } from '../meeting/MeetingView.tsx';
 import { installMeetingHooks } from '../meeting/testHooks.ts';
 import { errorMessageKey } from '../ui/errorMessages.ts';
 import { LeftPage } from './LeftPage.tsx';
-import { createLocalIdentity } from '../e2ee/identity.ts';
+import { E2eeSession } from '../e2ee/E2eeSession.ts';
+import { parseLinkFragment, type LinkFragment } from '../e2ee/linkSecret.ts';
 
 /** How long a control error stays on screen. */
 const ALERT_MS = 6_000;
@@ -24,7 +25,7 @@ const AUTO_REJOIN_WINDOW_MS = 60_000;
 
 type View =
   | { name: 'join'; busy: boolean; error: ParseKeys | null }
-  | { name: 'meeting'; client: MeetingClient }
+  | { name: 'meeting'; client: MeetingClient; session: E2eeSession }
   | { name: 'left' };
 
 function stopTracks(tracks: TakenTracks): void {
@@ -34,20 +35,26 @@ function stopTracks(tracks: TakenTracks): void {
 
 /**
  * `/m/:id`: the join page, then the meeting, then "you left". Owns the one
- * MeetingClient of the page and closes it when the page goes away.
+ * MeetingClient of the page, and the E2EE session of each join, and closes
+ * them when the page goes away.
  */
 export function MeetingRoute(props: { meetingId: string }): ReactNode {
   const [view, setView] = useState<View>({ name: 'join', busy: false, error: null });
+  // Read once: the link secret stays in memory (and the address bar), never in a request or a log.
+  const [link] = useState<LinkFragment>(() => parseLinkFragment(window.location.hash));
   const [alert, setAlert] = useState<ParseKeys | null>(null);
   const [endMessage, setEndMessage] = useState<ParseKeys | null>(null);
   const choices = useRef<JoinChoices | null>(null);
   const clientRef = useRef<MeetingClient | null>(null);
+  const sessionRef = useRef<E2eeSession | null>(null);
   const autoRejoins = useRef<number[]>([]);
 
   useEffect(
     () => () => {
       clientRef.current?.close();
       clientRef.current = null;
+      sessionRef.current?.close();
+      sessionRef.current = null;
     },
     [],
   );
@@ -71,10 +78,26 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       if (fromForm) {
         setView({ name: 'join', busy: true, error: null });
       }
+      clientRef.current?.close();
+      sessionRef.current?.close();
+      // End-to-end encryption first: a browser that cannot do it never asks for a token.
+      let session: E2eeSession;
+      try {
+        session = await E2eeSession.create({
+          linkSecret: link.status === 'secret' ? link.secret : null,
+          logger: createConsoleLogger('e2ee'),
+        });
+      } catch (error) {
+        createConsoleLogger('e2ee').error('end-to-end encryption is unavailable', error);
+        setView({ name: 'join', busy: false, error: errorMessageKey('e2ee-unavailable') });
+        return;
+      }
+      sessionRef.current = session;
       let token: string;
       try {
         token = (await requestJoinToken(props.meetingId, chosen.displayName)).token;
       } catch (error) {
+        session.close();
         // The preview keeps running: the person can correct and try again.
         const reason = error instanceof ApiError ? error.reason : 'network';
         setView({
@@ -86,17 +109,17 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       }
       const tracks = takeTracks();
 
-      clientRef.current?.close();
-      const identity = await createLocalIdentity();
       const client = new MeetingClient({
         token,
-        identity: identity.publicKeys,
+        identity: session.publicKeys,
         socketFactory: createSocketIoFactory(),
         logger: createConsoleLogger('meeting'),
+        transform: session.hooks,
       });
+      session.attach(client);
       clientRef.current = client;
-      const uninstall = installMeetingHooks(client);
-      setView({ name: 'meeting', client });
+      const uninstall = installMeetingHooks(client, session);
+      setView({ name: 'meeting', client, session });
 
       try {
         await client.join();
@@ -128,7 +151,7 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
         }
       }
     },
-    [props.meetingId, showError],
+    [props.meetingId, link, showError],
   );
 
   const rejoin = useCallback(() => {
@@ -200,6 +223,7 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       return (
         <JoinPage
           meetingId={props.meetingId}
+          link={link}
           busy={view.busy}
           error={view.error}
           initial={choices.current}
@@ -210,6 +234,8 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       return (
         <MeetingView
           client={view.client}
+          session={view.session}
+          linkSecret={link.status === 'secret' ? link.secret : null}
           meetingId={props.meetingId}
           speakerId={choices.current?.speakerId ?? null}
           alert={alert}

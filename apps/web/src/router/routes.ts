@@ -1,3 +1,5 @@
+import { linkFragment } from '../e2ee/linkSecret.ts';
+
 /** The app's pages, parsed from the location path. */
 export type Route = { name: 'home' } | { name: 'meeting'; meetingId: string } | { name: 'not-found' };
 
@@ -24,7 +26,10 @@ export function meetingPath(meetingId: string): string {
   return `/m/${encodeURIComponent(meetingId)}`;
 }
 
-/** The full invitation link of a meeting on this origin. */
-export function meetingLink(origin: string, meetingId: string): string {
-  return `${origin}${meetingPath(meetingId)}`;
+/**
+ * The full invitation link of a meeting on this origin, with the link secret
+ * in the fragment when there is one (`#k=...`, never sent to the server).
+ */
+export function meetingLink(origin: string, meetingId: string, linkSecret: string | null = null): string {
+  return `${origin}${meetingPath(meetingId)}${linkFragment(linkSecret)}`;
 }

@@ -9,6 +9,9 @@ const paths = {
     'M3 9a2 2 0 0 1 2-2h8a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z M15 11l6-3v8l-6-3 M3 4l17 17',
   screen: 'M3 6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z M8 20h8 M12 16v4',
   leave: 'M10 17l-5-5 5-5 M5 12h11 M14 4h5v16h-5',
+  lock: 'M6 11h12v9H6z M8 11V8a4 4 0 0 1 8 0v3',
+  lockWarning: 'M6 11h12v9H6z M8 11V8a4 4 0 0 1 8 0v3 M12 14v2 M12 18v.01',
+  chat: 'M4 5h16v11H9l-5 4z',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -24,6 +24,8 @@ export function errorMessageKey(reason: string): ParseKeys {
       return 'errors.unsupportedBrowser';
     case 'device-error':
       return 'errors.device';
+    case 'e2ee-unavailable':
+      return 'errors.e2eeUnavailable';
     default:
       return 'errors.generic';
   }
