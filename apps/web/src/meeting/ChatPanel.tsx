@@ -14,9 +14,12 @@ import { checkChatText, MAX_CHAT_TEXT_CHARS, type ChatEntry } from '../e2ee/chat
  * The meeting chat: sealed in this browser before it leaves, opened here when
  * it arrives. A message that fails authentication is shown as such, never as
  * text. Nothing is stored: the log lives in memory for this participation.
+ * Collapsed, it shows the latest message only (the controls bar counts the
+ * unread ones); expanded, the whole log and the message field.
  */
 export function ChatPanel(props: {
   id: string;
+  expanded: boolean;
   messages: readonly ChatEntry[];
   onSend: (text: string) => Promise<void>;
   onClose: () => void;
@@ -30,10 +33,12 @@ export function ChatPanel(props: {
   const [error, setError] = useState<string | null>(null);
   const time = new Intl.DateTimeFormat(i18n.language, { hour: '2-digit', minute: '2-digit' });
 
-  // Opening the chat puts the cursor in the message field.
+  // Expanding the chat puts the cursor in the message field.
   useEffect(() => {
-    input.current?.focus();
-  }, []);
+    if (props.expanded) {
+      input.current?.focus();
+    }
+  }, [props.expanded]);
 
   // Follow the newest message.
   useEffect(() => {
@@ -41,7 +46,7 @@ export function ChatPanel(props: {
     if (element && typeof element.scrollTo === 'function') {
       element.scrollTo({ top: element.scrollHeight });
     }
-  }, [props.messages.length]);
+  }, [props.messages.length, props.expanded]);
 
   const send = async (): Promise<void> => {
     if (sending) {
@@ -83,18 +88,32 @@ export function ChatPanel(props: {
   };
 
   const remaining = MAX_CHAT_TEXT_CHARS - text.length;
+  const shown = props.expanded ? props.messages : props.messages.slice(-1);
 
   return (
-    <section className="chat" id={props.id} aria-labelledby={ids.heading} data-testid="chat-panel">
+    <section
+      className={`chat ${props.expanded ? 'chat-expanded' : 'chat-collapsed'}`}
+      id={props.id}
+      aria-labelledby={ids.heading}
+      data-testid="chat-panel"
+      data-expanded={props.expanded}
+    >
       <div className="chat-header">
         <h2 id={ids.heading}>{t('chat.title')}</h2>
-        <button type="button" className="button button-small" onClick={props.onClose}>
-          {t('chat.close')}
-        </button>
+        {props.expanded ? (
+          <button type="button" className="button button-small" onClick={props.onClose}>
+            {t('chat.close')}
+          </button>
+        ) : null}
       </div>
       {props.messages.length === 0 ? <p className="hint">{t('chat.empty')}</p> : null}
-      <ol className="chat-messages" ref={list} aria-labelledby={ids.heading} tabIndex={0}>
-        {props.messages.map((message) => (
+      <ol
+        className="chat-messages"
+        ref={list}
+        aria-labelledby={ids.heading}
+        {...(props.expanded && props.messages.length > 0 ? { tabIndex: 0 } : {})}
+      >
+        {shown.map((message) => (
           <li
             key={message.id}
             className={`chat-message chat-${message.state}${message.own ? ' chat-own' : ''}`}
@@ -116,7 +135,7 @@ export function ChatPanel(props: {
           </li>
         ))}
       </ol>
-      <form className="chat-form" onSubmit={submit} noValidate>
+      <form className="chat-form" onSubmit={submit} noValidate hidden={!props.expanded}>
         <label htmlFor={ids.input}>{t('chat.inputLabel')}</label>
         <p className="hint" id={ids.hint}>
           {t('chat.inputHint', { max: MAX_CHAT_TEXT_CHARS })}

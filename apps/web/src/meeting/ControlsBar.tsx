@@ -73,7 +73,7 @@ export function ControlsBar(props: {
         ref={props.chat.buttonRef}
         data-testid="toggle-chat"
         aria-expanded={props.chat.open}
-        aria-controls={props.chat.open ? props.chat.controls : undefined}
+        aria-controls={props.chat.controls}
         onClick={props.chat.toggle}
       >
         <Icon name="chat" />

@@ -158,9 +158,13 @@ export function MeetingView(props: {
           {/* After the controls in the tab order; placed on the side by the grid. */}
           <aside className="sidebar" aria-label={t('meeting.sidebar')}>
             <E2eeIndicator snapshot={e2ee} />
-            {chatOpen ? (
-              <ChatPanel id={chatId} messages={e2ee.chat} onSend={sendChat} onClose={closeChat} />
-            ) : null}
+            <ChatPanel
+              id={chatId}
+              expanded={chatOpen}
+              messages={e2ee.chat}
+              onSend={sendChat}
+              onClose={closeChat}
+            />
             <ParticipantsPanel
               meetingId={props.meetingId}
               tiles={tiles}

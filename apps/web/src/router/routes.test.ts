@@ -28,4 +28,13 @@ describe('routes', () => {
     expect(meetingPath('abc_DEF-123')).toBe('/m/abc_DEF-123');
     expect(meetingLink('https://visio.example.fr', 'abc')).toBe('https://visio.example.fr/m/abc');
   });
+
+  it('puts the link secret in the fragment only, so that the path the server sees has none', () => {
+    const secret = 'cCQJOjjToJ8tde6pQSgplg6MoG-W-SEHBCqV1Hyn6Os';
+    const link = new URL(meetingLink('https://visio.example.fr', 'abc', secret));
+    expect(link.pathname).toBe('/m/abc');
+    expect(link.search).toBe('');
+    expect(link.hash).toBe(`#k=${secret}`);
+    expect(parseRoute(link.pathname)).toEqual({ name: 'meeting', meetingId: 'abc' });
+  });
 });
