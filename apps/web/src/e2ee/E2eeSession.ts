@@ -429,17 +429,26 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       },
     });
     this.#keyManager = keyManager;
+    // Keys in these events are ours: handed to the worker, then wiped here.
     this.#detach.push(
-      keyManager.on('senderKey', ({ epoch, key }) => this.#worker.setSenderKey(epoch, key)),
+      keyManager.on('senderKey', ({ epoch, key }) => {
+        this.#worker.setSenderKey(epoch, key);
+        key.fill(0);
+      }),
       keyManager.on('receiverKey', ({ memberId, senderIndex, epoch, key }) => {
         if (this.#members.has(memberId)) {
           this.#worker.setReceiverKey(memberId, senderIndex, epoch, key);
+          if (this.#rejected.delete(memberId)) {
+            this.#update();
+          }
         }
+        key.fill(0);
       }),
       keyManager.on('receiverRemoved', ({ memberId }) => this.#worker.removeReceiver(memberId)),
       keyManager.on('rejected', ({ memberId, reason }) => {
         this.#logger.warn(`e2ee: ${reason} from member ${memberId}`);
-        if (this.#members.has(memberId)) {
+        // A late or replayed envelope, or one from a member who just left, is no attack sign.
+        if (reason !== 'stale' && reason !== 'unknown-member' && this.#members.has(memberId)) {
           this.#rejected.set(memberId, reason);
           this.#update();
         }

@@ -141,12 +141,17 @@ export class E2eeWorkerClient extends TypedEmitter<E2eeWorkerEvents> {
     return this.#attach(receiver, { ...options, role: 'recv' });
   }
 
+  /** The worker gets a copy (postMessage clones); the page's copy is wiped at once. */
   setSenderKey(epoch: number, key: Uint8Array): void {
-    this.#post({ type: 'setSenderKey', epoch, key: Uint8Array.from(key) });
+    const copy = Uint8Array.from(key);
+    this.#post({ type: 'setSenderKey', epoch, key: copy });
+    copy.fill(0);
   }
 
   setReceiverKey(memberId: string, senderIndex: number, epoch: number, key: Uint8Array): void {
-    this.#post({ type: 'setReceiverKey', memberId, senderIndex, epoch, key: Uint8Array.from(key) });
+    const copy = Uint8Array.from(key);
+    this.#post({ type: 'setReceiverKey', memberId, senderIndex, epoch, key: copy });
+    copy.fill(0);
   }
 
   removeReceiver(memberId: string): void {

@@ -44,8 +44,10 @@ export class InProcessWorker implements WorkerLike {
     if (this.terminated) {
       return;
     }
-    this.received.push(message);
-    queueMicrotask(() => this.host.handle(message));
+    // Cloned now, as postMessage does: the sender may reuse or wipe its buffers afterwards.
+    const clone = structuredClone(message);
+    this.received.push(clone);
+    queueMicrotask(() => this.host.handle(clone));
   }
 
   /** A message as if the worker sent it. */
