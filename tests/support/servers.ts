@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PORT = Number(process.env.E2E_PORT ?? 18080);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** The TLS proxy the https-proxy spec puts in front of the service (tests/support/proxy.ts). */
+export const PROXY_ORIGIN = `https://localhost:${PORT + 443}`;
 /**
  * The SFU control secret of this run: made in globalSetup and handed to the
  * test workers through the environment, so a test can act as signaling does.
@@ -29,6 +31,11 @@ export async function startService(): Promise<ChildProcess> {
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(PORT),
+      // The defaults, plus the origin of the TLS proxy the https-proxy spec starts.
+      ALLOWED_ORIGINS: [
+        ...['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${PORT}`),
+        PROXY_ORIGIN,
+      ].join(','),
       SFU_CONTROL_PORT: String(PORT + 1),
       SFU_RTC_PORT: String(PORT + 100),
       SFU_WORKERS: '2',
