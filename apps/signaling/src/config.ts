@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TURN_URL_PATTERN } from '@confidentiel/protocol';
 import { secretFromConfig } from '@confidentiel/tokens';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -24,9 +25,24 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Log client IP addresses (off by default: data minimisation). */
   LOG_IP_ADDRESSES: bool.default(false),
+  /**
+   * TURN servers handed to browsers (comma-separated `turn:`/`turns:` URLs).
+   * Empty: browsers get no ICE server at all (never a public STUN server).
+   */
+  TURN_URLS: z.string().default(''),
+  /** Shared secret of signaling and the TURN server (coturn `static-auth-secret`). */
+  TURN_SECRET: z.string().optional(),
+  /** Lifetime of a TURN credential, seconds. */
+  TURN_CREDENTIAL_TTL: z.coerce.number().int().min(60).max(86_400).default(600),
+  /** `relay`: browsers use only TURN-relayed candidates. */
+  ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
 });
 
-export type SignalingConfig = z.infer<typeof schema> & { allowedOrigins: string[] };
+export type SignalingConfig = z.infer<typeof schema> & {
+  allowedOrigins: string[];
+  /** TURN_URLS, split and checked. */
+  turnUrls: string[];
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -54,7 +70,44 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   if (config.TOKEN_SECRET !== undefined) {
     secretBytes('TOKEN_SECRET', config.TOKEN_SECRET);
   }
-  return { ...config, allowedOrigins };
+  const turnUrls = turnSettings(config);
+  return { ...config, allowedOrigins, turnUrls };
+}
+
+/** Checks TURN_URLS, TURN_SECRET and ICE_TRANSPORT_POLICY together; returns the URLs. */
+function turnSettings(config: z.infer<typeof schema>): string[] {
+  const refuse = (line: string): never => {
+    throw new ConfigError(`invalid signaling configuration:\n  ${line}`);
+  };
+  const urls = config.TURN_URLS.split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+  for (const url of urls) {
+    if (!TURN_URL_PATTERN.test(url)) {
+      refuse(`TURN_URLS: "${url}" is not a turn: or turns: URL (turn:host[:port][?transport=udp|tcp])`);
+    }
+    if (url.startsWith('turns:') && url.endsWith('?transport=udp')) {
+      refuse(`TURN_URLS: "${url}": turns: runs over TCP (TLS), not UDP`);
+    }
+  }
+  if (urls.length > 8) {
+    refuse('TURN_URLS: at most 8 URLs');
+  }
+  if (urls.length > 0 && (config.TURN_SECRET === undefined || config.TURN_SECRET === '')) {
+    refuse("TURN_SECRET: required when TURN_URLS is set (the TURN server's static-auth-secret)");
+  }
+  if (config.TURN_SECRET !== undefined) {
+    // coturn uses the secret's characters as the HMAC key and reads it from a
+    // "key=value" line: only plain characters (as infra/coturn/render.sh requires).
+    if (!/^[A-Za-z0-9_-]*$/.test(config.TURN_SECRET)) {
+      refuse('TURN_SECRET: only letters, digits, "-" and "_" (hex or base64url: openssl rand -hex 32)');
+    }
+    secretBytes('TURN_SECRET', config.TURN_SECRET);
+  }
+  if (urls.length === 0 && config.ICE_TRANSPORT_POLICY === 'relay') {
+    refuse('ICE_TRANSPORT_POLICY: "relay" needs TURN servers in TURN_URLS');
+  }
+  return urls;
 }
 
 function defaultOrigins(host: string, port: number): string {

@@ -12,6 +12,7 @@ import { InMemoryMeetingStore, type MeetingStore } from './meetings/MeetingStore
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
+import { iceConfigIssuer } from './turn/iceServers.ts';
 
 /** Issuer of room tokens. */
 export const ROOM_TOKEN_ISSUER = 'confidentiel';
@@ -87,6 +88,12 @@ export async function startSignaling(
     metrics,
     logger,
     logIpAddresses: config.LOG_IP_ADDRESSES,
+    iceConfig: iceConfigIssuer({
+      turnUrls: config.turnUrls,
+      secret: config.TURN_SECRET,
+      ttlSeconds: config.TURN_CREDENTIAL_TTL,
+      policy: config.ICE_TRANSPORT_POLICY,
+    }),
   });
   gateway.wireSfuEvents();
   await new Promise<void>((resolve, reject) => {
@@ -95,7 +102,15 @@ export async function startSignaling(
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  logger.info({ port, host: config.HOST }, 'signaling ready');
+  logger.info(
+    {
+      port,
+      host: config.HOST,
+      turnUrls: config.turnUrls,
+      iceTransportPolicy: config.ICE_TRANSPORT_POLICY,
+    },
+    'signaling ready',
+  );
 
   let closed = false;
   return {

@@ -138,6 +138,40 @@ export const transportOptionsSchema = z.strictObject({
 });
 export type TransportOptions = z.infer<typeof transportOptionsSchema>;
 
+/**
+ * A TURN server URL as RFC 7065 writes it: `turn:` or `turns:`, a host name or
+ * IP address (IPv6 in brackets), an optional port and an optional
+ * `?transport=udp|tcp`. Never `stun:`: the service names no STUN server (a
+ * third-party one would learn every participant's address), and a TURN server
+ * answers STUN binding requests anyway.
+ */
+export const TURN_URL_PATTERN =
+  /^turns?:(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::[0-9]{1,5})?(?:\?transport=(?:udp|tcp))?$/;
+
+/** The most ICE servers signaling hands a browser, and URLs per server. */
+export const MAX_ICE_SERVERS = 4;
+export const MAX_ICE_SERVER_URLS = 8;
+
+/**
+ * One ICE server for the browser's RTCPeerConnection (RTCIceServer): TURN URLs
+ * with the short-lived REST credentials signaling issued (username
+ * `<expiry unix seconds>:<member id>`, credential base64(HMAC-SHA1(secret, username))).
+ */
+export const iceServerSchema = z
+  .strictObject({
+    urls: z.array(z.string().max(300).regex(TURN_URL_PATTERN)).min(1).max(MAX_ICE_SERVER_URLS),
+    username: z.string().min(1).max(256).optional(),
+    credential: z.string().min(1).max(256).optional(),
+  })
+  .refine((s) => (s.username === undefined) === (s.credential === undefined), {
+    message: 'username and credential go together',
+  });
+export type IceServer = z.infer<typeof iceServerSchema>;
+
+/** `relay`: the browser uses only TURN-relayed candidates (its address stays hidden from the SFU). */
+export const iceTransportPolicySchema = z.enum(['all', 'relay']);
+export type IceTransportPolicy = z.infer<typeof iceTransportPolicySchema>;
+
 export const transportDirectionSchema = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof transportDirectionSchema>;
 

@@ -4,6 +4,9 @@ import { displayNameSchema, mediaIdSchema, memberIdSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
   dtlsParametersSchema,
+  iceServerSchema,
+  iceTransportPolicySchema,
+  MAX_ICE_SERVERS,
   mediaKindSchema,
   mediaSourceSchema,
   rtpCapabilitiesSchema,
@@ -51,6 +54,14 @@ export const roomRequests = {
       members: z.array(memberInfoSchema),
       producers: z.array(producerInfoSchema),
       routerRtpCapabilities: rtpCapabilitiesSchema,
+      /**
+       * ICE servers for both transports: the operator's TURN servers with
+       * credentials for this member only, or none (never a public STUN
+       * server). Absent means none (a fake or older server).
+       */
+      iceServers: z.array(iceServerSchema).max(MAX_ICE_SERVERS).default([]),
+      /** `relay` when the operator wants every browser behind TURN. */
+      iceTransportPolicy: iceTransportPolicySchema.default('all'),
     }),
   },
   createTransport: {

@@ -10,6 +10,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
+import type { IceConfig } from '../turn/iceServers.ts';
 import type { Identity } from './authenticate.ts';
 
 export interface SessionDeps {
@@ -20,6 +21,8 @@ export interface SessionDeps {
   now: () => number;
   /** Chat messages per member (sealed text is still a flood vector). */
   chatLimiter: RateLimiterAbstract;
+  /** ICE servers (TURN with this member's own credentials) and policy, made at join. */
+  iceConfig: (memberId: string) => IceConfig;
 }
 
 /** Socket.IO room holding every socket of one member (for direct events). */
@@ -109,7 +112,13 @@ export class MemberSession {
             { room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) },
             'member joined',
           );
-          return { self, members, producers, routerRtpCapabilities: rtpCapabilities };
+          return {
+            self,
+            members,
+            producers,
+            routerRtpCapabilities: rtpCapabilities,
+            ...this.#deps.iceConfig(this.memberId),
+          };
         } finally {
           this.#joining = false;
         }

@@ -8,6 +8,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
+import type { IceConfig } from '../turn/iceServers.ts';
 import { authenticateHandshake, type Identity } from './authenticate.ts';
 import { MemberSession, memberChannel } from './MemberSession.ts';
 
@@ -18,6 +19,10 @@ export const REQUESTS_PER_SECOND = 40;
 /** Chat messages one member may send per 10 seconds. */
 export const CHAT_MESSAGES_PER_10S = 20;
 export const ROOM_NAMESPACE = '/room';
+
+function noIceServers(): IceConfig {
+  return { iceServers: [], iceTransportPolicy: 'all' };
+}
 
 /** Who each authenticated socket is (set by the handshake middleware). */
 const identities = new WeakMap<Socket, Identity>();
@@ -34,6 +39,8 @@ export interface RoomGatewayOptions {
   /** Log client addresses (operator's choice; off by default). */
   logIpAddresses?: boolean;
   now?: () => number;
+  /** ICE configuration per member; none: no ICE server, policy `all`. */
+  iceConfig?: (memberId: string) => IceConfig;
 }
 
 /** The Socket.IO side of signaling: authentication, limits, and one MemberSession per socket. */
@@ -102,6 +109,7 @@ export class RoomGateway {
       logger,
       now: this.#options.now ?? Date.now,
       chatLimiter: this.#chatLimiter,
+      iceConfig: this.#options.iceConfig ?? noIceServers,
     });
     this.#sessions.set(identity.sub, session);
     metrics.connections.inc();

@@ -2,6 +2,8 @@ import { Device } from 'mediasoup-client';
 import type { types as ms } from 'mediasoup-client';
 import {
   mediaSourceSchema,
+  type IceServer,
+  type IceTransportPolicy,
   type IdentityKeys,
   type MediaSource,
   type MemberInfo,
@@ -151,6 +153,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   #device: Device | null = null;
   #sendTransport: ms.Transport | null = null;
   #recvTransport: ms.Transport | null = null;
+  /** ICE servers and policy from the join answer, for both transports (none until then). */
+  #ice: TransportIce = { iceServers: [], iceTransportPolicy: 'all' };
   readonly #producers = new Map<MediaSource, ms.Producer>();
   readonly #consumers = new Map<string, ConsumerEntry>();
   /** Producer ids being consumed right now, so that none is consumed twice. */
@@ -221,6 +225,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       this.#assertOpen();
       const joined = await this.#request('join', { identity: this.#options.identity });
       this.#assertOpen();
+      this.#ice = { iceServers: joined.iceServers, iceTransportPolicy: joined.iceTransportPolicy };
       this.#device = await this.#loadDevice(joined.routerRtpCapabilities as ms.RtpCapabilities);
       this.#assertOpen();
       this.#dispatch({
@@ -696,7 +701,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     }
     const remote = await this.#request('createTransport', { direction });
     this.#assertOpen();
-    const options = toMediasoupTransportOptions(remote, this.#options.transform?.transportSettings);
+    const options = toMediasoupTransportOptions(
+      remote,
+      this.#options.transform?.transportSettings,
+      this.#ice,
+    );
     const transport =
       direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
@@ -1000,6 +1009,12 @@ function browserMediaDevices(): MediaAcquirer {
   };
 }
 
+/** What signaling said at join about ICE: its TURN servers (if any) and the policy. */
+export interface TransportIce {
+  iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
+}
+
 /**
  * ICE servers come only from what the server returns: no public STUN is ever
  * added here.
@@ -1007,6 +1022,7 @@ function browserMediaDevices(): MediaAcquirer {
 export function toMediasoupTransportOptions(
   remote: TransportOptions,
   settings: Partial<RTCConfiguration> | undefined,
+  ice: TransportIce = { iceServers: [], iceTransportPolicy: 'all' },
 ): ms.TransportOptions {
   return {
     id: remote.id,
@@ -1016,6 +1032,9 @@ export function toMediasoupTransportOptions(
       ip: candidate.ip ?? candidate.address,
     })),
     dtlsParameters: remote.dtlsParameters,
+    // Only the servers signaling named (none by default): never a built-in STUN server.
+    iceServers: ice.iceServers.map((server) => ({ ...server, urls: [...server.urls] })),
+    iceTransportPolicy: ice.iceTransportPolicy,
     ...(settings ? { additionalSettings: settings } : {}),
   };
 }
