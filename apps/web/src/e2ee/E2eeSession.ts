@@ -446,9 +446,14 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       }),
       keyManager.on('receiverRemoved', ({ memberId }) => this.#worker.removeReceiver(memberId)),
       keyManager.on('rejected', ({ memberId, reason }) => {
-        this.#logger.warn(`e2ee: ${reason} from member ${memberId}`);
         // A late or replayed envelope, or one from a member who just left, is no attack sign.
-        if (reason !== 'stale' && reason !== 'unknown-member' && this.#members.has(memberId)) {
+        if (reason === 'stale' || reason === 'unknown-member' || !this.#members.has(memberId)) {
+          this.#logger.debug(`e2ee: ${reason} from member ${memberId}`);
+          return;
+        }
+        // Said once per member and reason: a refused member keeps asking for keys.
+        if (this.#rejected.get(memberId) !== reason) {
+          this.#logger.warn(`e2ee: ${reason} from member ${memberId}`);
           this.#rejected.set(memberId, reason);
           this.#update();
         }
