@@ -90,7 +90,8 @@ async function join(page: Page, name: string): Promise<void> {
   page.on('pageerror', (error) => process.stderr.write(`[${name}] page error: ${error.message}\n`));
   await page.getByTestId('display-name-input').fill(name);
   await page.getByTestId('join-button').click();
-  await expect(page.getByTestId('leave-button')).toBeVisible();
+  // Generous: joining sets up the camera, the E2EE worker and two transports, on a busy 2-core machine.
+  await expect(page.getByTestId('leave-button')).toBeVisible({ timeout: 60_000 });
 }
 
 type HeaderList = { name: string; value: string }[];
@@ -237,9 +238,23 @@ async function mediaPaths(page: Page): Promise<PathReport> {
 
 let proxy: RunningProxy | undefined;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ browser }) => {
+  // Earlier specs in this worker leave their contexts open (joinAs never closes
+  // them), and their meetings keep encoding and decoding video: close them, so
+  // that this meeting does not share two cores with theirs.
+  for (const context of browser.contexts()) {
+    await context.close().catch(() => undefined);
+  }
   proxy = await startProxy();
   process.stdout.write(`  proxy ${proxy.origin} (HTTP ${proxy.httpPort}), config: ${proxy.confPath}\n`);
+});
+
+// Playwright wants the fixtures argument destructured, even when none is used.
+// eslint-disable-next-line no-empty-pattern
+test.afterEach(async ({}, testInfo) => {
+  if (proxy && testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach('nginx', { body: await proxy.diagnostics(), contentType: 'text/plain' });
+  }
 });
 
 test.afterAll(async () => {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -83,7 +84,12 @@ export async function startProxy(upstream = BASE_URL): Promise<RunningProxy> {
     if (c && c.exitCode === null && c.signalCode === null) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          c.kill('SIGKILL');
+          // The master and its workers: nginx runs in a process group of its own.
+          try {
+            process.kill(-c.pid!, 'SIGKILL');
+          } catch {
+            c.kill('SIGKILL');
+          }
           resolve();
         }, STOP_TIMEOUT_MS);
         c.once('exit', () => {
@@ -101,8 +107,17 @@ export async function startProxy(upstream = BASE_URL): Promise<RunningProxy> {
     // -e stderr: messages from before the configuration is read come to us too.
     const started = spawn(NGINX, ['-e', 'stderr', '-p', `${dir}/`, '-c', confPath, '-g', 'daemon off;'], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
     child = started;
+    // If this worker process ends without stop() (a crash, a timeout kill), nginx must not outlive it.
+    // (TERM: nginx's master then stops its workers by itself.)
+    const onExit = (): void => {
+      started.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', onExit);
+    started.once('exit', () => process.off('exit', onExit));
     started.stderr?.setEncoding('utf8');
     started.stderr?.on('data', (chunk: string) => {
       stderr += chunk;
