@@ -15,7 +15,12 @@ cd "$root"
 log() { echo "setup: $*" >&2; }
 
 # 1. Debian packages: runtime libraries of the worker and what tests drive.
-packages=(ca-certificates openssl iproute2 util-linux libuv1 libssl3 libsrtp2-1 libflatbuffers2)
+packages=(ca-certificates openssl iproute2 util-linux libuv1 libssl3 libsrtp2-1 libflatbuffers2
+  nginx coturn redis-server curl gettext-base)
+# Daemons installed only so that tests can start their own copies (in the
+# foreground, on loopback, in a private namespace): the packaged services must
+# never run (Debian would start nginx on port 80 of every interface).
+daemon_packages=(nginx coturn redis-server)
 if [ -z "${SETUP_SKIP_BROWSER:-}" ]; then
   packages+=(chromium)
 fi
@@ -30,7 +35,35 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # policy-rc.d exit 101 keeps the packages' services from starting at
+  # install (honoured by invoke-rc.d and deb-systemd-invoke); one already
+  # in place is left alone.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# confidentiel scripts/setup.sh, during apt-get install only\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  install_status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    install_status=$?
+  [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$install_status" -eq 0 ] || exit "$install_status"
+  # Then stopped (in case) and disabled, with or without systemd running.
+  for p in "${daemon_packages[@]}"; do
+    [[ " ${missing[*]} " == *" $p "* ]] || continue
+    if command -v systemctl >/dev/null 2>&1; then
+      if [ -d /run/systemd/system ]; then
+        systemctl stop "$p" >/dev/null 2>&1 || true
+      fi
+      systemctl disable "$p" >/dev/null 2>&1 || true
+    fi
+    if [ -x "/etc/init.d/$p" ]; then
+      "/etc/init.d/$p" stop >/dev/null 2>&1 || true
+      update-rc.d "$p" disable >/dev/null 2>&1 || true
+    fi
+    log "$p installed for the tests; its packaged service is stopped and disabled"
+  done
 fi
 
 # 2. Node 24 first on PATH for every later command, npm's own scripts included.

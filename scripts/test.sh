@@ -24,6 +24,7 @@ check() {
 check "lint" npm run --silent lint
 check "format" npm run --silent format:check
 check "typecheck" npm run --silent typecheck
+check "infra configuration" bash scripts/check-infra.sh
 
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
