@@ -154,7 +154,11 @@ const test = base.extend<{ relay: RelayWorld }>({
   // Playwright reads the fixtures a fixture needs from this pattern: none here.
   // eslint-disable-next-line no-empty-pattern
   relay: async ({}, use) => {
+    const building = Date.now();
     const world = await buildRelayWorld();
+    process.stdout.write(
+      `  [${((Date.now() - building) / 1000).toFixed(1)} s] test hosts, coturn and the service up\n`,
+    );
     try {
       await use(world);
     } finally {
@@ -278,7 +282,9 @@ async function peerPaths(page: Page): Promise<PeerPath[]> {
 
 /**
  * A throwaway peer connection in the page, relay-only with `server`: which
- * candidate types it gathers (8 s at most) and the ICE candidate errors.
+ * candidate types it gathers and the ICE candidate errors. Stops at the first
+ * relay candidate, 1 s after a final TURN refusal (401, 403, 437, 438), when
+ * gathering completes, or after 8 s.
  */
 async function gatherRelay(
   page: Page,
@@ -289,25 +295,36 @@ async function gatherRelay(
     const pc = new Native({ iceServers: [iceServer], iceTransportPolicy: 'relay' });
     const types: string[] = [];
     const errors: { code: number; url: string }[] = [];
+    let done = (): void => undefined;
+    const finished = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 8_000);
+      done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     pc.addEventListener('icecandidate', (e) => {
       if (e.candidate) {
         types.push(e.candidate.type ?? 'unknown');
+        if (e.candidate.type === 'relay') {
+          done();
+        }
       }
     });
     pc.addEventListener('icecandidateerror', (e) => {
       errors.push({ code: e.errorCode, url: e.url });
+      if ([401, 403, 437, 438].includes(e.errorCode)) {
+        setTimeout(done, 1_000);
+      }
+    });
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') {
+        done();
+      }
     });
     pc.createDataChannel('probe');
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 8_000);
-      pc.addEventListener('icegatheringstatechange', () => {
-        if (pc.iceGatheringState === 'complete') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    await finished;
     pc.close();
     return { types, errors };
   }, server);
@@ -333,6 +350,9 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
   relay,
 }) => {
   const started = Date.now();
+  const mark = (what: string): void => {
+    process.stdout.write(`  [+${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+  };
   const contexts: BrowserContext[] = [];
   try {
     // The network: the browser's side reaches coturn and signaling, never the SFU's media address.
@@ -378,6 +398,8 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
       client.close();
     }
 
+    mark('network and coturn checked');
+
     // Alice creates a meeting on the service behind TURN.
     const homeContext = await browser.newContext();
     contexts.push(homeContext);
@@ -394,11 +416,13 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
     contexts.push(bob.context);
     const aliceId = await memberIdOf(bob.page, 'Alice');
     const bobId = await memberIdOf(alice.page, 'Bob');
+    mark('Alice and Bob joined');
 
     // Each decodes the other, through the relay only.
     const bobSeesAlice = await expectDecoding(bob.page, aliceId, 'camera', 'video');
     const aliceSeesBob = await expectDecoding(alice.page, bobId, 'camera', 'video');
     await expectDecoding(bob.page, aliceId, 'microphone', 'audio');
+    mark('both decoding');
 
     for (const [who, page, memberId] of [
       ['Alice', alice.page, aliceId],
@@ -439,6 +463,8 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
       );
     }
 
+    mark('candidate pairs checked');
+
     // Negative control (a): in the same page, signaling's fresh credential gathers a relay candidate,
     // an expired one computed with the same secret gathers none (coturn answers 401).
     const issued = (await peerPaths(alice.page))[0]!.config.iceServers![0]!;
@@ -456,11 +482,14 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
       `  gathering: fresh credential -> [${withIssued.types.join(',')}], expired -> [${withExpired.types.join(',')}] errors ${JSON.stringify(withExpired.errors)}\n`,
     );
 
+    mark('credentials checked in the page');
+
     // Negative control (b): a participant that ignores the relay policy and TURN cannot reach the SFU.
     const carol = await joinMeeting(browser, meetingUrl, 'Carol', { forceNoTurn: true });
     contexts.push(carol.context);
     expect(await memberIdOf(carol.page, 'Alice')).toBe(aliceId);
-    const carolSees = await progress(carol.page, aliceId, 'camera', 'video', 10_000);
+    // Joining took seconds already; a direct path, if there were one, would carry media within one.
+    const carolSees = await progress(carol.page, aliceId, 'camera', 'video', 6_000);
     const carolPaths = await peerPaths(carol.page);
     expect(carolPaths).toHaveLength(2);
     for (const path of carolPaths) {
@@ -476,6 +505,7 @@ test('relay-only media through a real coturn with signaling-issued REST credenti
         ...new Set(carolPaths.flatMap((p) => p.localTypes)),
       ].join(',')}, frames decoded ${carolSees.after}\n`,
     );
+    mark('direct path refused');
     // The relayed pair is undisturbed.
     await expectDecoding(alice.page, bobId, 'camera', 'video');
     process.stdout.write(
