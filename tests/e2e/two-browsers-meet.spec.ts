@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { expectDecoding, joinAs, memberIdOf, progress } from '../support/meeting.ts';
+import { closeJoinedContexts, expectDecoding, joinAs, memberIdOf, progress } from '../support/meeting.ts';
+
+test.afterEach(closeJoinedContexts);
 
 /**
  * The foundation: people meet through the real mediasoup SFU, in real
@@ -13,7 +15,7 @@ test('two participants see and hear each other, share a screen, a late joiner se
   const home = await alice0.newPage();
   await home.goto('/');
   await home.getByTestId('create-meeting').click();
-  await expect(home).toHaveURL(/\/m\/[A-Za-z0-9_-]{22,}$/);
+  await expect(home).toHaveURL(/\/m\/[A-Za-z0-9_-]{22,}(#k=[A-Za-z0-9_-]+)?$/);
   const created = new URL(home.url());
   const meetingPath = created.pathname + created.hash;
   await alice0.close();

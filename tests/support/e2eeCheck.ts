@@ -15,8 +15,8 @@ export interface FrameReport {
   senderIndexes: Set<number>;
   kinds: Set<string>;
   epochs: Set<number>;
-  /** CTRs strictly increase in the order the frames were forwarded. */
-  ctrIncreasing: boolean;
+  /** No (KID, CTR) pair appears twice: a nonce is never reused. */
+  ctrUnique: boolean;
 }
 
 /** What an operator sees in forwarded VP8 frames: SFrame structure, and nothing it can open. */
@@ -27,9 +27,9 @@ export function inspectVp8Frames(frames: Buffer[]): FrameReport {
     senderIndexes: new Set(),
     kinds: new Set(),
     epochs: new Set(),
-    ctrIncreasing: true,
+    ctrUnique: true,
   };
-  let lastCtr: bigint | undefined;
+  const seen = new Set<string>();
   for (const frame of frames) {
     const prefix = clearPrefixLength('vp8', frame);
     const header = prefix === undefined ? undefined : parseHeader(frame, prefix);
@@ -41,10 +41,11 @@ export function inspectVp8Frames(frames: Buffer[]): FrameReport {
     report.senderIndexes.add(fields.senderIndex);
     report.kinds.add(fields.kind);
     report.epochs.add(fields.epoch);
-    if (lastCtr !== undefined && header.ctr <= lastCtr) {
-      report.ctrIncreasing = false;
+    const pair = `${header.kid}:${header.ctr}`;
+    if (seen.has(pair)) {
+      report.ctrUnique = false;
     }
-    lastCtr = header.ctr;
+    seen.add(pair);
   }
   return report;
 }

@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** One inbound stream as the page reports it (window.__meeting.getStats()). */
 export interface InboundStat {
@@ -85,8 +85,18 @@ export async function capturedKeys(page: Page): Promise<CapturedKey[]> {
 }
 
 /** Opens a fresh browser context (its own profile) and joins `path` as `name` through the UI. */
+/** Contexts opened by joinAs, closed after each test so no meeting keeps streaming into the next. */
+const joinedContexts = new Set<BrowserContext>();
+
+export async function closeJoinedContexts(): Promise<void> {
+  const contexts = [...joinedContexts];
+  joinedContexts.clear();
+  await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+}
+
 export async function joinAs(browser: Browser, path: string, name: string): Promise<Page> {
   const context = await browser.newContext();
+  joinedContexts.add(context);
   await context.addInitScript(captureWorkerKeys);
   const page = await context.newPage();
   const frames: string[] = [];

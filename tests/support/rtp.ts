@@ -79,7 +79,13 @@ export function vp8Frames(packets: Buffer[]): Buffer[] {
   const frames: Buffer[] = [];
   let current: Buffer[] | undefined;
   let lastSeq: number | undefined;
+  const seenSeq = new Set<number>();
   for (const p of stream) {
+    // A retransmission (NACK) repeats a packet already seen: keep the first copy only.
+    if (seenSeq.has(p.sequenceNumber)) {
+      continue;
+    }
+    seenSeq.add(p.sequenceNumber);
     const vp8 = vp8Payload(p.payload);
     if (!vp8) {
       continue;
