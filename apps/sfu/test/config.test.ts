@@ -43,7 +43,9 @@ describe('SFU configuration', () => {
     // 44 hex characters pass the length check of the schema but are only 22 bytes:
     // refused when the configuration is loaded, naming the setting.
     const short = 'ab'.repeat(22);
-    expect(refusal(() => loadSfuConfig({ SFU_CONTROL_SECRET: short })).message).toContain('SFU_CONTROL_SECRET');
+    expect(refusal(() => loadSfuConfig({ SFU_CONTROL_SECRET: short })).message).toContain(
+      'SFU_CONTROL_SECRET',
+    );
     expect(refusal(() => secretBytes(short)).message).toContain('SFU_CONTROL_SECRET');
   });
 

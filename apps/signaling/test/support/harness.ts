@@ -563,7 +563,7 @@ export function opusRtpParameters(ssrc = 11111111) {
 /** Real P-256 identity public keys, as a browser would announce them at join. */
 export async function makeIdentity(): Promise<{ ecdh: string; sign: string }> {
   const raw = async (algorithm: webcrypto.EcKeyGenParams, usages: webcrypto.KeyUsage[]) => {
-    const pair = (await webcrypto.subtle.generateKey(algorithm, true, usages));
+    const pair = await webcrypto.subtle.generateKey(algorithm, true, usages);
     return Buffer.from(await webcrypto.subtle.exportKey('raw', pair.publicKey)).toString('base64url');
   };
   return {
