@@ -103,7 +103,7 @@ if grep -n '^[^#].*\${[A-Z_]*}' "$tmp" >&2; then
   die "placeholders left unfilled (above)"
 fi
 if [ "$(id -u)" -eq 0 ] && getent group turnserver >/dev/null 2>&1; then
-  chgrp turnserver "$tmp"
+  chgrp turnserver "$tmp" 2>/dev/null || true
 fi
 mv "$tmp" "$out_file"
 trap - EXIT

@@ -47,7 +47,7 @@ if grep -n '^[^#].*\${[A-Z_]*}' "$tmp" >&2; then
   die "placeholders left unfilled (above)"
 fi
 if [ "$(id -u)" -eq 0 ] && getent group redis >/dev/null 2>&1; then
-  chgrp redis "$tmp"
+  chgrp redis "$tmp" 2>/dev/null || true
 fi
 mv "$tmp" "$out_file"
 trap - EXIT
