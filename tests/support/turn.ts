@@ -346,6 +346,8 @@ export interface CoturnOptions {
   listeningIp: string;
   relayIp: string;
   port: number;
+  /** TURN over TLS port (default port + 1). */
+  tlsPort?: number;
   /** Peers allowed despite the template's denied private ranges. */
   allowedPeerIps?: string[];
   /** Command prefix to run coturn on another test host, e.g. ['ip', 'netns', 'exec', 'ns']. */
@@ -423,7 +425,7 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
       RELAY_IP: options.relayIp,
       ALLOWED_PEER_IP: (options.allowedPeerIps ?? []).join(' '),
       TURN_PORT: String(options.port),
-      TURNS_PORT: String(options.port + 1),
+      TURNS_PORT: String(options.tlsPort ?? options.port + 1),
       MIN_PORT: String(options.minPort ?? 49152),
       MAX_PORT: String(options.maxPort ?? 65535),
       TLS_CERT: certPath,

@@ -50,6 +50,7 @@ describe('TURN credentials at join', () => {
       listeningIp: '127.0.0.1',
       relayIp: '127.0.0.1',
       port: turnPort,
+      tlsPort: await freeUdpTcpPort(),
     });
     sfu = await startTestSfu();
     signaling = await startSignaling(
