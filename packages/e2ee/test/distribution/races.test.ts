@@ -153,5 +153,6 @@ describe('KeyManager: races between rotations and joins', () => {
       }),
       { numRuns: 40 },
     );
-  });
+    // 40 generated scenarios of real WebCrypto work: give a loaded 2-core CI machine room.
+  }, 120_000);
 });
