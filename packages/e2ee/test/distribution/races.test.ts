@@ -144,14 +144,16 @@ describe('KeyManager: races between rotations and joins', () => {
           await relay.settle();
           expectConverged(present, expect);
           expect(conflictingKeys(all)).toEqual([]);
-          expect(present.flatMap((m) => m.rejected)).toEqual([]);
+          // A key envelope held back past newer keys is refused as `stale` (correctly: it would
+          // roll the receiver back); every other refusal would mean a forged or broken envelope.
+          expect(present.flatMap((m) => m.rejected).filter((r) => r.reason !== 'stale')).toEqual([]);
         } finally {
           for (const m of all) {
             m.manager.close();
           }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 40, seed: Number(process.env.E2EE_RACE_SEED ?? Date.now()) },
     );
     // 40 generated scenarios of real WebCrypto work: give a loaded 2-core CI machine room.
   }, 120_000);
