@@ -1,17 +1,11 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_CHAT_CIPHERTEXT_CHARS } from '@confidentiel/protocol';
 import { fromBase64url, toBase64url } from '../../src/distribution/base64url.ts';
 import { MAX_CHAT_TEXT_LENGTH } from '../../src/index.ts';
-import { Relay, join, leave, makeMember, type Member } from './harness.ts';
+import { Relay, join, leave, makeMember, type Member, closedAfterEach } from './harness.ts';
 
-let everyone: Member[] = [];
-afterEach(() => {
-  for (const member of everyone) {
-    member.manager.close();
-  }
-  everyone = [];
-});
+const everyone = closedAfterEach();
 
 async function room(relay: Relay, names: string[]): Promise<Member[]> {
   const members: Member[] = [];

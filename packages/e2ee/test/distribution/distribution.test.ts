@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ratchetKey, ratchetKeyBy } from '../../src/distribution/KeyDerivation.ts';
 import { EPOCH_STEP_BITS, createLocalIdentity, newLinkSecret } from '../../src/index.ts';
 import {
@@ -12,15 +12,10 @@ import {
   openAs,
   sentTo,
   type Member,
+  closedAfterEach,
 } from './harness.ts';
 
-let everyone: Member[] = [];
-afterEach(() => {
-  for (const member of everyone) {
-    member.manager.close();
-  }
-  everyone = [];
-});
+const everyone = closedAfterEach();
 
 async function room(relay: Relay, count: number): Promise<Member[]> {
   const members: Member[] = [];

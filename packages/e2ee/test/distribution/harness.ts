@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import type { MemberInfo } from '@confidentiel/protocol';
 import { fromBase64url } from '../../src/distribution/base64url.ts';
 import {
@@ -250,4 +251,15 @@ export async function openAs(receiver: Member, sender: Member, envelope: string)
     throw new Error(`cannot open: ${message}`);
   }
   return message;
+}
+
+/** A list of the members a test file makes; each is closed after every test. */
+export function closedAfterEach(): Member[] {
+  const members: Member[] = [];
+  afterEach(() => {
+    for (const member of members.splice(0)) {
+      member.manager.close();
+    }
+  });
+  return members;
 }

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Relay, conflictingKeys, expectConverged, join, makeMember, type Member } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  Relay,
+  conflictingKeys,
+  expectConverged,
+  join,
+  makeMember,
+  type Member,
+  closedAfterEach,
+} from './harness.ts';
 
-let everyone: Member[] = [];
-afterEach(() => {
-  for (const member of everyone) {
-    member.manager.close();
-  }
-  everyone = [];
-});
+const everyone = closedAfterEach();
 
 async function room(relay: Relay, names: string[]): Promise<Member[]> {
   const members: Member[] = [];

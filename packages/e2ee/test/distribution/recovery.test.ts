@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KEY_REQUEST_MIN_INTERVAL_MS, KeyManager } from '../../src/index.ts';
 import {
   Relay,
@@ -10,15 +10,10 @@ import {
   openAs,
   sentTo,
   type Member,
+  closedAfterEach,
 } from './harness.ts';
 
-let everyone: Member[] = [];
-afterEach(() => {
-  for (const member of everyone) {
-    member.manager.close();
-  }
-  everyone = [];
-});
+const everyone = closedAfterEach();
 
 async function room(relay: Relay, names: string[], options: { now?: () => number } = {}): Promise<Member[]> {
   const members: Member[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromBase64url, toBase64url } from '../../src/distribution/base64url.ts';
 import { sealEnvelope } from '../../src/distribution/Envelope.ts';
 import { newLinkSecret } from '../../src/index.ts';
@@ -12,15 +12,10 @@ import {
   openAs,
   sentTo,
   type Member,
+  closedAfterEach,
 } from './harness.ts';
 
-let everyone: Member[] = [];
-afterEach(() => {
-  for (const member of everyone) {
-    member.manager.close();
-  }
-  everyone = [];
-});
+const everyone = closedAfterEach();
 
 async function trio(relay: Relay, options: { linkSecret?: string } = {}) {
   const members: Member[] = [];
