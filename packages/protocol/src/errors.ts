@@ -17,6 +17,18 @@ export const refusalReasons = [
   'media-error',
   'sfu-unavailable',
   'internal',
+  // Accounts (HTTP).
+  'invalid-credentials',
+  'locked-out',
+  'csrf',
+  'conflict',
+  // Invites and the lobby.
+  'invite-invalid',
+  'passcode-required',
+  'wrong-passcode',
+  'room-locked',
+  'removed',
+  'not-admitted',
 ] as const;
 
 export const refusalReasonSchema = z.enum(refusalReasons);

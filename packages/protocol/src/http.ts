@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayNameSchema, meetingIdSchema } from './ids.ts';
+import { displayNameSchema, meetingIdSchema, memberRoleSchema } from './ids.ts';
 
 /** HTTP API bodies (signaling's express app). */
 
@@ -25,6 +25,12 @@ export const roomTokenClaimsSchema = z.object({
   room: meetingIdSchema,
   name: displayNameSchema,
   typ: z.literal('room'),
+  /** Absent on tokens for open (anonymous) meetings: participant. */
+  role: memberRoleSchema.default('participant'),
+  /** A host must admit this person from the lobby (confidentiality level 3). */
+  lobby: z.boolean().default(false),
+  /** The invite redeemed for this token (revoked with the member on removal). */
+  invite: z.string().max(64).optional(),
 });
 export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
 

@@ -21,3 +21,7 @@ export const displayNameSchema = z
   // Control characters would let a name spoof other lines of the UI or logs.
   // eslint-disable-next-line no-control-regex
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
+
+/** A member's role in a room; hosts and co-hosts moderate, observers do not publish. */
+export const memberRoleSchema = z.enum(['host', 'co-host', 'participant', 'observer']);
+export type MemberRole = z.infer<typeof memberRoleSchema>;

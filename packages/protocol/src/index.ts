@@ -9,3 +9,5 @@ export * from './room.ts';
 export * from './sfuControl.ts';
 export * from './http.ts';
 export * from './serve.ts';
+export * from './accounts.ts';
+export * from './organiser.ts';
