@@ -11,6 +11,7 @@ import {
   type Harness,
   type Member,
   TEST_IDENTITY,
+  joined,
 } from '../../signaling/test/support/harness.ts';
 
 /** Bound on replacing a dead worker (the pool waits 500 ms before respawning). */
@@ -91,11 +92,11 @@ describe('mediasoup worker death', () => {
     expect(h.sfu.registry.size).toBe(0);
 
     // The same sockets rejoin the same meeting: a router is made on the new worker.
-    const rejoinedAda = okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY }));
+    const rejoinedAda = joined(okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY })));
     expect(rejoinedAda.members).toEqual([]);
     expect(rejoinedAda.producers).toEqual([]);
     const bobBack = nextEvent<{ member: { memberId: string } }>(ada.socket, 'memberJoined');
-    const rejoinedBob = okData(await request(bob.socket, 'join', { identity: TEST_IDENTITY }));
+    const rejoinedBob = joined(okData(await request(bob.socket, 'join', { identity: TEST_IDENTITY })));
     expect((await bobBack).member.memberId).toBe(rejoinedBob.self.memberId);
     expect(rejoinedBob.members.map((m) => m.memberId)).toEqual([rejoinedAda.self.memberId]);
     expect((await replacement.worker.dump()).routerIds).toHaveLength(1);
@@ -105,7 +106,7 @@ describe('mediasoup worker death', () => {
     expect(transport.iceCandidates.map((c) => [c.address, c.port])).toContainEqual(['127.0.0.1', h.rtcPort]);
 
     // The other room can come back too, and a brand new member can join.
-    okData(await request(cleo.socket, 'join', { identity: TEST_IDENTITY }));
+    joined(okData(await request(cleo.socket, 'join', { identity: TEST_IDENTITY })));
     const dan = await h.joinMember(meetingId, 'Dan');
     expect(dan.join.members.map((m) => m.memberId).sort()).toEqual(
       [rejoinedAda.self.memberId, rejoinedBob.self.memberId].sort(),
@@ -138,7 +139,7 @@ describe('mediasoup worker death', () => {
       REPLACED_WITHIN_MS,
     );
     if (!early.ok) {
-      okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY }));
+      joined(okData(await request(ada.socket, 'join', { identity: TEST_IDENTITY })));
     }
     expect(await h.memberCount()).toBe(1);
   }, 20_000);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { TURN_URL_PATTERN } from '@confidentiel/protocol';
 import { secretFromConfig } from '@confidentiel/tokens';
@@ -18,8 +19,21 @@ const schema = z.object({
   SFU_CONTROL_SECRET: z.string().min(43, 'must be at least 32 bytes, base64 or hex'),
   /** Secret room tokens are signed with (>= 32 bytes); random per start if unset. */
   TOKEN_SECRET: z.string().min(43, 'must be at least 32 bytes, base64 or hex').optional(),
-  /** Lifetime of a join token, in seconds: minutes, not hours. */
-  JOIN_TOKEN_TTL: z.coerce.number().int().min(30).max(3600).default(300),
+  /**
+   * Earlier room-token secrets, comma-separated, still accepted (not used to
+   * sign) during a rotation; drop them once the longest token has expired.
+   */
+  TOKEN_SECRETS_PREVIOUS: z.string().default(''),
+  /** Lifetime of a join token, in seconds: at most 10 minutes, refreshed over the live socket. */
+  JOIN_TOKEN_TTL: z.coerce.number().int().min(30).max(600).default(300),
+  /** Where durable state lives (the SQLite file, unless DATABASE_PATH says otherwise). */
+  DATA_DIR: z.string().min(1).default('data'),
+  /** The SQLite file; `:memory:` keeps nothing (tests). */
+  DATABASE_PATH: z.string().min(1).optional(),
+  /** Anyone may create a meeting without an account (off: organisers only). */
+  ALLOW_OPEN_MEETINGS: bool.default(false),
+  /** Session cookies get `Secure` (set it when the service is behind HTTPS). */
+  SECURE_COOKIES: bool.default(false),
   /** Built web app to serve; none if unset. */
   WEB_DIST: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -42,7 +56,17 @@ export type SignalingConfig = z.infer<typeof schema> & {
   allowedOrigins: string[];
   /** TURN_URLS, split and checked. */
   turnUrls: string[];
+  /** TOKEN_SECRETS_PREVIOUS, split and checked. */
+  previousTokenSecrets: string[];
+  databasePath: string;
 };
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -70,8 +94,16 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   if (config.TOKEN_SECRET !== undefined) {
     secretBytes('TOKEN_SECRET', config.TOKEN_SECRET);
   }
+  const previousTokenSecrets = splitList(config.TOKEN_SECRETS_PREVIOUS);
+  previousTokenSecrets.forEach((secret) => secretBytes('TOKEN_SECRETS_PREVIOUS', secret));
+  if (previousTokenSecrets.length > 0 && config.TOKEN_SECRET === undefined) {
+    throw new ConfigError(
+      'invalid signaling configuration:\n  TOKEN_SECRETS_PREVIOUS: needs TOKEN_SECRET (the new signing secret)',
+    );
+  }
+  const databasePath = config.DATABASE_PATH ?? join(config.DATA_DIR, 'confidentiel.sqlite');
   const turnUrls = turnSettings(config);
-  return { ...config, allowedOrigins, turnUrls };
+  return { ...config, allowedOrigins, turnUrls, previousTokenSecrets, databasePath };
 }
 
 /** Checks TURN_URLS, TURN_SECRET and ICE_TRANSPORT_POLICY together; returns the URLs. */

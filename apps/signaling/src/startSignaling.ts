@@ -12,6 +12,7 @@ import { InMemoryMeetingStore, type MeetingStore } from './meetings/MeetingStore
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
+import { issueRoomToken, roomKeyId } from './socket/roomTokens.ts';
 import { iceConfigIssuer } from './turn/iceServers.ts';
 
 /** Issuer of room tokens. */
@@ -39,13 +40,13 @@ export async function startSignaling(
 ): Promise<RunningSignaling> {
   const logger =
     deps.logger ?? pino({ name: 'signaling', level: config.LOG_LEVEL, base: { service: 'signaling' } });
+  // Previous secrets verify during a rotation; the current one (last) signs.
+  const roomSecrets = [
+    ...config.previousTokenSecrets.map((secret) => secretBytes('TOKEN_SECRETS_PREVIOUS', secret)),
+    config.TOKEN_SECRET ? secretBytes('TOKEN_SECRET', config.TOKEN_SECRET) : randomBytes(32),
+  ];
   const tokens = new TokenService({
-    keys: new KeyRing([
-      {
-        kid: 'room-1',
-        secret: config.TOKEN_SECRET ? secretBytes('TOKEN_SECRET', config.TOKEN_SECRET) : randomBytes(32),
-      },
-    ]),
+    keys: new KeyRing(roomSecrets.map((secret) => ({ kid: roomKeyId(secret), secret }))),
     issuer: ROOM_TOKEN_ISSUER,
   });
   const controlTokens = new TokenService({
@@ -88,6 +89,19 @@ export async function startSignaling(
     metrics,
     logger,
     logIpAddresses: config.LOG_IP_ADDRESSES,
+    issueToken: (identity, role) =>
+      issueRoomToken(
+        tokens,
+        {
+          sub: identity.sub,
+          room: identity.room,
+          name: identity.name,
+          role,
+          lobby: identity.lobby,
+          invite: identity.invite,
+        },
+        config.JOIN_TOKEN_TTL,
+      ),
     iceConfig: iceConfigIssuer({
       turnUrls: config.turnUrls,
       secret: config.TURN_SECRET,

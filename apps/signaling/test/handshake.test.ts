@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '@confidentiel/protocol';
 import { ROOM_TOKEN_ISSUER } from '../src/startSignaling.ts';
 import {
-  ROOM_KEY_ID,
+  roomKeyId,
   attemptConnect,
   metricValue,
   okData,
@@ -15,6 +15,7 @@ import {
   type ConnectOutcome,
   type Harness,
   TEST_IDENTITY,
+  joined,
 } from './support/harness.ts';
 
 describe('Socket.IO handshake refusals', () => {
@@ -73,7 +74,7 @@ describe('Socket.IO handshake refusals', () => {
   function signRaw(payload: Record<string, unknown>, options: jwt.SignOptions = {}): string {
     return jwt.sign(payload, Buffer.from(h.tokenSecret, 'hex'), {
       algorithm: 'HS256',
-      keyid: ROOM_KEY_ID,
+      keyid: roomKeyId(Buffer.from(h.tokenSecret, 'hex')),
       issuer: ROOM_TOKEN_ISSUER,
       audience: 'room',
       subject: randomBytes(12).toString('base64url'),
@@ -146,7 +147,7 @@ describe('Socket.IO handshake refusals', () => {
     );
     const unsigned = jwt.sign({ typ: 'room', room: meetingId, name: 'None', exp: now + 60 }, '', {
       algorithm: 'none',
-      keyid: ROOM_KEY_ID,
+      keyid: roomKeyId(Buffer.from(h.tokenSecret, 'hex')),
       issuer: ROOM_TOKEN_ISSUER,
       audience: 'room',
       subject: 'member-none-1',
@@ -158,7 +159,7 @@ describe('Socket.IO handshake refusals', () => {
       randomBytes(32),
       {
         algorithm: 'HS256',
-        keyid: ROOM_KEY_ID,
+        keyid: roomKeyId(Buffer.from(h.tokenSecret, 'hex')),
         issuer: ROOM_TOKEN_ISSUER,
         audience: 'room',
         subject: 'member-forged-1',
@@ -222,7 +223,7 @@ describe('Socket.IO handshake refusals', () => {
   it('still lets a valid member connect and join after all the refusals', async () => {
     const before = await h.memberCount();
     const socket = await h.connect(validToken);
-    okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
+    joined(okData(await request(socket, 'join', { identity: TEST_IDENTITY })));
     expect(await h.memberCount()).toBe(before + 1);
     socket.close();
   });

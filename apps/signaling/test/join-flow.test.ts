@@ -13,6 +13,7 @@ import {
   waitFor,
   type Harness,
   TEST_IDENTITY,
+  joined,
 } from './support/harness.ts';
 
 describe('join flow over a real SFU', () => {
@@ -186,7 +187,7 @@ describe('join flow over a real SFU', () => {
     expect(await dropped).toBe('io server disconnect');
     expect((await left).memberId).toBe(bob.join.self.memberId);
     const back = nextEvent<{ member: MemberInfo }>(ada.socket, 'memberJoined');
-    const rejoin = okData(await request(reloaded, 'join', { identity: TEST_IDENTITY }));
+    const rejoin = joined(okData(await request(reloaded, 'join', { identity: TEST_IDENTITY })));
     expect(rejoin.self.memberId).toBe(bob.join.self.memberId);
     expect((await back).member.memberId).toBe(bob.join.self.memberId);
     expect(await h.memberCount()).toBe(before);

@@ -10,6 +10,7 @@ import {
   unknownMeetingId,
   type Harness,
   TEST_IDENTITY,
+  joined,
 } from './support/harness.ts';
 
 /** A token names its room; nothing a client sends can name another one. */
@@ -38,7 +39,7 @@ describe('room access', () => {
     for (const payload of [{ roomId: roomB }, { room: roomB }, { meetingId: roomB }]) {
       expect(refusalOf(await rawRequest(socket, 'join', [payload]))).toBe('invalid-payload');
     }
-    const mallory = okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
+    const mallory = joined(okData(await request(socket, 'join', { identity: TEST_IDENTITY })));
     expect(mallory.members.map((m) => m.memberId)).toEqual([ada.join.self.memberId]);
     await sleep(100);
     expect(bea.events.get('memberJoined')).toBeUndefined();

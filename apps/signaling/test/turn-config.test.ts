@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { iceServerSchema, roomRequests } from '@confidentiel/protocol';
+import { iceServerSchema, joinedSchema, roomRequests } from '@confidentiel/protocol';
 import { ConfigError, loadSignalingConfig } from '../src/config.ts';
 import { iceConfigIssuer, turnCredential } from '../src/turn/iceServers.ts';
 
@@ -202,7 +202,7 @@ describe('ICE servers in the room protocol', () => {
         credential: 'c2VjcmV0',
       }).success,
     ).toBe(true);
-    const shape = join.shape;
+    const shape = joinedSchema.shape;
     expect(shape.iceServers.parse(undefined)).toEqual([]);
     expect(shape.iceTransportPolicy.parse(undefined)).toBe('all');
     expect(shape.iceTransportPolicy.safeParse('none').success).toBe(false);

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, roomRequests, type ResponseOf } from '@confidentiel/protocol';
+import { PROTOCOL_VERSION, roomRequests, type Joined } from '@confidentiel/protocol';
 import { restCredential, startCoturn, TurnClient, type RunningCoturn } from '../../../tests/support/turn.ts';
 import { loadSignalingConfig } from '../src/config.ts';
 import { startSignaling, type RunningSignaling } from '../src/startSignaling.ts';
@@ -26,9 +26,10 @@ import {
   TEST_IDENTITY,
   type ClientSocket,
   type SfuHarness,
+  joined,
 } from './support/harness.ts';
 
-type JoinAnswer = ResponseOf<typeof roomRequests, 'join'>;
+type JoinAnswer = Joined;
 
 const TTL = 900;
 
@@ -97,7 +98,7 @@ describe('TURN credentials at join', () => {
     if (outcome.kind !== 'connected') {
       throw new Error(`connection ${outcome.kind}`);
     }
-    return okData(await request(outcome.socket, 'join', { identity: TEST_IDENTITY }));
+    return joined(okData(await request(outcome.socket, 'join', { identity: TEST_IDENTITY })));
   }
 
   async function createMeeting(): Promise<string> {

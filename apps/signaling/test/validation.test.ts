@@ -18,6 +18,7 @@ import {
   type Member,
   type RoomRequestName,
   TEST_IDENTITY,
+  joined,
 } from './support/harness.ts';
 
 /** A payload every request schema accepts (the ids name nothing). */
@@ -40,6 +41,16 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     relayKey: { to: 'someone-1', envelope: 'A'.repeat(64) },
     sendChat: { ciphertext: 'A'.repeat(64) },
     leave: {},
+    refreshToken: {},
+    admit: { memberIds: ['someone-1'] },
+    admitAll: {},
+    refuseEntry: { memberId: 'someone-1' },
+    setRoomLocked: { locked: true },
+    muteMember: { memberId: 'someone-1' },
+    stopMemberVideo: { memberId: 'someone-1', source: 'camera' },
+    removeMember: { memberId: 'someone-1' },
+    setMemberRole: { memberId: 'someone-1', role: 'observer' },
+    endMeeting: {},
   };
 }
 
@@ -163,6 +174,21 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { ciphertext: 'A'.repeat(64), to: 'everyone' },
     ],
     leave: [...common, { now: true }],
+    refreshToken: [...common, { ttl: 3600 }],
+    admit: [...common, {}, { memberIds: [] }, { memberIds: many(300, 'someone-1') }, { memberIds: ['x'] }],
+    admitAll: [...common, { memberIds: ['someone-1'] }],
+    refuseEntry: [...common, {}, { memberId: 'x' }, { memberId: 'someone-1', extra: 1 }],
+    setRoomLocked: [...common, {}, { locked: 'yes' }, { locked: true, roomId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    muteMember: [...common, {}, { memberId: 1 }, { memberId: 'someone-1', kind: 'video' }],
+    stopMemberVideo: [...common, { memberId: 'someone-1' }, { memberId: 'someone-1', source: 'microphone' }],
+    removeMember: [...common, {}, { memberId: 'a'.repeat(200) }],
+    setMemberRole: [
+      ...common,
+      { memberId: 'someone-1' },
+      { memberId: 'someone-1', role: 'host' },
+      { memberId: 'someone-1', role: 'admin' },
+    ],
+    endMeeting: [...common, { forAll: true }],
   };
 }
 
@@ -320,7 +346,7 @@ describe('request validation', () => {
       expect(refusalOf(await patientRequest(socket, name, [payload])), name).toBe('not-joined');
     }
     expect(await world()).toEqual(before);
-    okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
+    joined(okData(await request(socket, 'join', { identity: TEST_IDENTITY })));
     expect((await world()).members).toBe(before.members + 1);
     socket.close();
   });

@@ -38,6 +38,9 @@ export type RoomTokenClaims = z.infer<typeof roomTokenClaimsSchema>;
 export const roomHandshakeSchema = z.strictObject({
   token: z.string().min(1).max(4096),
   protocolVersion: z.number().int(),
+  /** Added by socket.io-client when it asks to recover its session after a drop. */
+  pid: z.string().max(64).optional(),
+  offset: z.string().max(64).optional(),
 });
 
 /** The Socket.IO handshake `auth` object of signaling on the SFU control channel. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { chatCiphertextSchema, identityKeysSchema, keyEnvelopeSchema } from './e2ee.ts';
-import { displayNameSchema, mediaIdSchema, memberIdSchema } from './ids.ts';
+import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
   dtlsParametersSchema,
@@ -31,6 +31,7 @@ export const memberInfoSchema = z.strictObject({
    * session, given by signaling; the E2EE key id carries it (20 bits).
    */
   senderIndex: z.number().int().min(0).max(0xfffff),
+  role: memberRoleSchema,
 });
 export type MemberInfo = z.infer<typeof memberInfoSchema>;
 
@@ -45,24 +46,73 @@ export type ProducerInfo = z.infer<typeof producerInfoSchema>;
 
 const empty = z.strictObject({});
 
+/** The room's own settings every member sees. */
+export const roomInfoSchema = z.strictObject({
+  /** Nobody new gets in without a host's admission. */
+  locked: z.boolean(),
+});
+export type RoomInfo = z.infer<typeof roomInfoSchema>;
+
+/** Someone waiting in the lobby, as hosts see them. */
+export const lobbyEntrySchema = z.strictObject({
+  memberId: memberIdSchema,
+  displayName: displayNameSchema,
+  waitingSince: z.number().int(),
+  /** A host must admit them (level 3 invite, or the room is locked); else they enter when a host arrives. */
+  needsAdmission: z.boolean(),
+});
+export type LobbyEntry = z.infer<typeof lobbyEntrySchema>;
+
+/** Why a member is waiting instead of in the room. */
+export const waitingReasonSchema = z.enum(['admission', 'no-host', 'locked']);
+export type WaitingReason = z.infer<typeof waitingReasonSchema>;
+
+/** The answer to `join` once admitted (also the payload of `admitted`). */
+export const joinedSchema = z.strictObject({
+  status: z.literal('joined'),
+  self: memberInfoSchema,
+  members: z.array(memberInfoSchema),
+  producers: z.array(producerInfoSchema),
+  routerRtpCapabilities: rtpCapabilitiesSchema,
+  /**
+   * ICE servers for both transports: the operator's TURN servers with
+   * credentials for this member only, or none (never a public STUN
+   * server). Absent means none (a fake or older server).
+   */
+  iceServers: z.array(iceServerSchema).max(MAX_ICE_SERVERS).default([]),
+  /** `relay` when the operator wants every browser behind TURN. */
+  iceTransportPolicy: iceTransportPolicySchema.default('all'),
+  room: roomInfoSchema,
+});
+export type Joined = z.infer<typeof joinedSchema>;
+
+/** The answer to `join` while in the lobby: wait for `admitted` or `roomClosed`. */
+export const waitingSchema = z.strictObject({
+  status: z.literal('waiting'),
+  reason: waitingReasonSchema,
+});
+
+/** Roles a host can give (nobody is made host from inside the room). */
+export const assignableRoleSchema = z.enum(['co-host', 'participant', 'observer']);
+
+/** Why the room ended for this member. */
+export const roomClosedReasonSchema = z.enum([
+  'media-server-restarted',
+  'ended',
+  'removed',
+  'admission-refused',
+  'token-expired',
+]);
+export type RoomClosedReason = z.infer<typeof roomClosedReasonSchema>;
+
+/** What a moderator did to this member's media. */
+export const moderationActionSchema = z.enum(['muted', 'camera-stopped', 'screen-stopped']);
+
 /** Client -> signaling requests: payload and acknowledged result. */
 export const roomRequests = {
   join: {
     request: z.strictObject({ identity: identityKeysSchema }),
-    response: z.strictObject({
-      self: memberInfoSchema,
-      members: z.array(memberInfoSchema),
-      producers: z.array(producerInfoSchema),
-      routerRtpCapabilities: rtpCapabilitiesSchema,
-      /**
-       * ICE servers for both transports: the operator's TURN servers with
-       * credentials for this member only, or none (never a public STUN
-       * server). Absent means none (a fake or older server).
-       */
-      iceServers: z.array(iceServerSchema).max(MAX_ICE_SERVERS).default([]),
-      /** `relay` when the operator wants every browser behind TURN. */
-      iceTransportPolicy: iceTransportPolicySchema.default('all'),
-    }),
+    response: z.discriminatedUnion('status', [joinedSchema, waitingSchema]),
   },
   createTransport: {
     request: z.strictObject({ direction: transportDirectionSchema }),
@@ -119,6 +169,34 @@ export const roomRequests = {
     response: z.strictObject({ sentAt: z.number().int() }),
   },
   leave: { request: empty, response: empty },
+  /** A fresh room token before the current one expires (same member, current role). */
+  refreshToken: {
+    request: empty,
+    response: z.strictObject({ token: z.string().max(4096), expiresAt: z.number().int() }),
+  },
+  // Moderation: hosts and co-hosts; every refusal says why (`forbidden`, `not-found`).
+  admit: {
+    request: z.strictObject({ memberIds: z.array(memberIdSchema).min(1).max(256) }),
+    response: z.strictObject({ admitted: z.array(memberIdSchema) }),
+  },
+  admitAll: { request: empty, response: z.strictObject({ admitted: z.array(memberIdSchema) }) },
+  refuseEntry: { request: z.strictObject({ memberId: memberIdSchema }), response: empty },
+  setRoomLocked: { request: z.strictObject({ locked: z.boolean() }), response: empty },
+  /** Pauses the member's microphone on the media server; they may unmute themselves. */
+  muteMember: { request: z.strictObject({ memberId: memberIdSchema }), response: empty },
+  /** Closes the member's camera or screen share. */
+  stopMemberVideo: {
+    request: z.strictObject({ memberId: memberIdSchema, source: z.enum(['camera', 'screen']) }),
+    response: empty,
+  },
+  /** Removes the member: their token and invite are revoked; E2EE keys rotate when they leave. */
+  removeMember: { request: z.strictObject({ memberId: memberIdSchema }), response: empty },
+  setMemberRole: {
+    request: z.strictObject({ memberId: memberIdSchema, role: assignableRoleSchema }),
+    response: empty,
+  },
+  /** Ends the meeting for everybody (host only). */
+  endMeeting: { request: empty, response: empty },
 } as const;
 
 export type RoomRequestName = keyof typeof roomRequests;
@@ -136,7 +214,16 @@ export const roomEvents = {
   }),
   consumerClosed: z.strictObject({ consumerId: mediaIdSchema, producerId: mediaIdSchema }),
   activeSpeaker: z.strictObject({ memberId: memberIdSchema.nullable() }),
-  roomClosed: z.strictObject({ reason: z.enum(['media-server-restarted', 'ended']) }),
+  roomClosed: z.strictObject({ reason: roomClosedReasonSchema }),
+  /** To a waiting member: you are in (same payload as a `join` answer). */
+  admitted: joinedSchema,
+  /** To hosts and co-hosts: who waits in the lobby now. */
+  lobbyChanged: z.strictObject({ waiting: z.array(lobbyEntrySchema).max(1000) }),
+  roomUpdated: roomInfoSchema,
+  /** A member's role changed. */
+  memberUpdated: z.strictObject({ member: memberInfoSchema }),
+  /** To the member concerned: a moderator acted on their media. */
+  moderated: z.strictObject({ action: moderationActionSchema, by: memberIdSchema }),
   keyEnvelope: z.strictObject({ from: memberIdSchema, envelope: keyEnvelopeSchema }),
   chatMessage: z.strictObject({
     from: memberIdSchema,

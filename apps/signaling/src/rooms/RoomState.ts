@@ -1,4 +1,4 @@
-import type { MemberInfo, ProducerInfo } from '@confidentiel/protocol';
+import type { LobbyEntry, MemberInfo, MemberRole, ProducerInfo } from '@confidentiel/protocol';
 
 /**
  * Who is in which room and what they publish. In memory for one node; a Redis
@@ -16,6 +16,15 @@ export interface RoomState {
   removeProducer(roomId: string, producerId: string): ProducerInfo | undefined;
   setProducerPaused(roomId: string, producerId: string, paused: boolean): ProducerInfo | undefined;
   producers(roomId: string): ProducerInfo[];
+  /** Changes an admitted member's role; returns the updated member. */
+  setRole(roomId: string, memberId: string, role: MemberRole): MemberInfo | undefined;
+  /** Whether a host or co-host is in the room. */
+  hasHost(roomId: string): boolean;
+  addWaiting(roomId: string, entry: LobbyEntry): void;
+  removeWaiting(roomId: string, memberId: string): LobbyEntry | undefined;
+  waiting(roomId: string): LobbyEntry[];
+  isLocked(roomId: string): boolean;
+  setLocked(roomId: string, locked: boolean): void;
   /** Forgets the whole room; returns its members. */
   clearRoom(roomId: string): MemberInfo[];
   roomCount(): number;
@@ -25,7 +34,13 @@ export interface RoomState {
 interface RoomEntry {
   members: Map<string, MemberInfo>;
   producers: Map<string, ProducerInfo>;
+  waiting: Map<string, LobbyEntry>;
+  locked: boolean;
   nextSenderIndex: number;
+}
+
+function isHost(role: MemberRole): boolean {
+  return role === 'host' || role === 'co-host';
 }
 
 export class InMemoryRoomState implements RoomState {
@@ -34,7 +49,13 @@ export class InMemoryRoomState implements RoomState {
   #entry(roomId: string): RoomEntry {
     let entry = this.#rooms.get(roomId);
     if (!entry) {
-      entry = { members: new Map(), producers: new Map(), nextSenderIndex: 0 };
+      entry = {
+        members: new Map(),
+        producers: new Map(),
+        waiting: new Map(),
+        locked: false,
+        nextSenderIndex: 0,
+      };
       this.#rooms.set(roomId, entry);
     }
     return entry;
@@ -64,10 +85,57 @@ export class InMemoryRoomState implements RoomState {
         removed.push(producer);
       }
     }
-    if (entry.members.size === 0) {
+    this.#dropIfEmpty(roomId, entry);
+    return removed;
+  }
+
+  #dropIfEmpty(roomId: string, entry: RoomEntry): void {
+    if (entry.members.size === 0 && entry.waiting.size === 0) {
       this.#rooms.delete(roomId);
     }
-    return removed;
+  }
+
+  setRole(roomId: string, memberId: string, role: MemberRole): MemberInfo | undefined {
+    const member = this.#rooms.get(roomId)?.members.get(memberId);
+    if (member) {
+      member.role = role;
+    }
+    return member;
+  }
+
+  hasHost(roomId: string): boolean {
+    for (const member of this.#rooms.get(roomId)?.members.values() ?? []) {
+      if (isHost(member.role)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  addWaiting(roomId: string, entry: LobbyEntry): void {
+    this.#entry(roomId).waiting.set(entry.memberId, entry);
+  }
+
+  removeWaiting(roomId: string, memberId: string): LobbyEntry | undefined {
+    const entry = this.#rooms.get(roomId);
+    const waiting = entry?.waiting.get(memberId);
+    if (entry && waiting) {
+      entry.waiting.delete(memberId);
+      this.#dropIfEmpty(roomId, entry);
+    }
+    return waiting;
+  }
+
+  waiting(roomId: string): LobbyEntry[] {
+    return [...(this.#rooms.get(roomId)?.waiting.values() ?? [])];
+  }
+
+  isLocked(roomId: string): boolean {
+    return this.#rooms.get(roomId)?.locked ?? false;
+  }
+
+  setLocked(roomId: string, locked: boolean): void {
+    this.#entry(roomId).locked = locked;
   }
 
   members(roomId: string): MemberInfo[] {

@@ -10,7 +10,9 @@ import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import type { IceConfig } from '../turn/iceServers.ts';
 import { authenticateHandshake, type Identity } from './authenticate.ts';
-import { MemberSession, memberChannel } from './MemberSession.ts';
+import { memberChannel } from './channels.ts';
+import { MemberSession, type SessionDeps } from './MemberSession.ts';
+import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 
 /** A connection that has not joined within this time is dropped. */
 export const JOIN_TIMEOUT_MS = 20_000;
@@ -19,6 +21,14 @@ export const REQUESTS_PER_SECOND = 40;
 /** Chat messages one member may send per 10 seconds. */
 export const CHAT_MESSAGES_PER_10S = 20;
 export const ROOM_NAMESPACE = '/room';
+/** A dropped connection may come back and recover its session within this time. */
+export const RECOVERY_WINDOW_MS = 15_000;
+/** Connections one client address may open per 10 seconds. */
+export const CONNECTIONS_PER_IP_PER_10S = 60;
+/** Requests one client address may make per second, over all its sockets. */
+export const REQUESTS_PER_IP_PER_SECOND = 200;
+/** Disconnect reasons after which the client may come back and recover. */
+const RECOVERABLE = new Set(['transport close', 'transport error', 'ping timeout']);
 
 function noIceServers(): IceConfig {
   return { iceServers: [], iceTransportPolicy: 'all' };
@@ -41,6 +51,12 @@ export interface RoomGatewayOptions {
   now?: () => number;
   /** ICE configuration per member; none: no ICE server, policy `all`. */
   iceConfig?: (memberId: string) => IceConfig;
+  revocations?: Revocations;
+  issueToken: SessionDeps['issueToken'];
+  inviteRevoked?: SessionDeps['inviteRevoked'];
+  onRemoved?: SessionDeps['onRemoved'];
+  /** How long revocations last: longer than any token lives. */
+  revocationMs?: number;
 }
 
 /** The Socket.IO side of signaling: authentication, limits, and one MemberSession per socket. */
@@ -50,24 +66,44 @@ export class RoomGateway {
   readonly #sessions = new Map<string, MemberSession>();
   readonly #limiter = new RateLimiterMemory({ points: REQUESTS_PER_SECOND, duration: 1 });
   readonly #chatLimiter = new RateLimiterMemory({ points: CHAT_MESSAGES_PER_10S, duration: 10 });
+  readonly #ipLimiter = new RateLimiterMemory({ points: REQUESTS_PER_IP_PER_SECOND, duration: 1 });
+  readonly #connectionLimiter = new RateLimiterMemory({ points: CONNECTIONS_PER_IP_PER_10S, duration: 10 });
+  /** Sessions whose connection dropped, kept for a recovery until their timer fires. */
+  readonly #pendingLeaves = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #revocations: Revocations;
   #closed = false;
 
   constructor(options: RoomGatewayOptions) {
     this.#options = options;
+    this.#revocations = options.revocations ?? new InMemoryRevocations({ now: options.now ?? Date.now });
     const { logger, metrics } = options;
     this.#io = new Server(options.http, {
       maxHttpBufferSize: LIMITS.maxMessageBytes,
       serveClient: false,
-      // Connection state recovery stays off: it would skip the auth middleware.
-      connectionStateRecovery: undefined,
+      // Recovery after a short drop, with the auth middleware run again (its
+      // default would skip it and let an expired token back in).
+      connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
       // A forged Origin is refused before any handshake (the `cors` option alone does not).
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
         const allowed = typeof origin === 'string' && options.allowedOrigins.includes(origin);
         if (!allowed) {
           metrics.refusals.inc({ reason: 'bad-origin' });
+          callback('origin not allowed', false);
+          return;
         }
-        callback(allowed ? null : 'origin not allowed', allowed);
+        // Only the first request of a connection counts (polling makes many).
+        if (new URL(req.url ?? '/', 'http://x').searchParams.has('sid')) {
+          callback(null, true);
+          return;
+        }
+        this.#connectionLimiter
+          .consume(req.socket.remoteAddress ?? 'unknown')
+          .then(() => callback(null, true))
+          .catch(() => {
+            metrics.refusals.inc({ reason: 'rate-limited' });
+            callback('too many connections', false);
+          });
       },
     });
     this.#io.of('/').use((_socket, next) => next(new Error('not-found')));
@@ -96,30 +132,54 @@ export class RoomGateway {
       socket.disconnect(true);
       return;
     }
-    // The same member connecting again (a reload, a second tab) replaces the old connection.
     const previous = this.#sessions.get(identity.sub);
-    if (previous) {
-      void previous.leave();
-      this.#io.of(ROOM_NAMESPACE).in(memberChannel(identity.sub)).disconnectSockets(true);
+    const pending = this.#pendingLeaves.get(identity.sub);
+    let session: MemberSession;
+    if (previous && pending !== undefined && socket.recovered) {
+      // The same connection came back in time: the member never left.
+      clearTimeout(pending);
+      this.#pendingLeaves.delete(identity.sub);
+      previous.rebind(socket, identity.exp);
+      session = previous;
+      logger.info({ member: identity.sub.slice(0, 6) }, 'connection recovered');
+    } else {
+      // The same member connecting again (a reload, a second tab) replaces the old connection.
+      if (previous) {
+        if (pending !== undefined) {
+          clearTimeout(pending);
+          this.#pendingLeaves.delete(identity.sub);
+        }
+        void previous.leave();
+        this.#io.of(ROOM_NAMESPACE).in(memberChannel(identity.sub)).disconnectSockets(true);
+      }
+      session = new MemberSession(socket, identity, {
+        meetings,
+        state,
+        sfu,
+        logger,
+        now: this.#options.now ?? Date.now,
+        chatLimiter: this.#chatLimiter,
+        iceConfig: this.#options.iceConfig ?? noIceServers,
+        revocations: this.#revocations,
+        directory: { get: (memberId) => this.#sessions.get(memberId) },
+        issueToken: this.#options.issueToken,
+        inviteRevoked: this.#options.inviteRevoked ?? (() => Promise.resolve(false)),
+        onRemoved: this.#options.onRemoved ?? (() => Promise.resolve()),
+        revocationMs: this.#options.revocationMs ?? 2 * 60 * 60 * 1000,
+      });
+      this.#sessions.set(identity.sub, session);
     }
-    const session = new MemberSession(socket, identity, {
-      meetings,
-      state,
-      sfu,
-      logger,
-      now: this.#options.now ?? Date.now,
-      chatLimiter: this.#chatLimiter,
-      iceConfig: this.#options.iceConfig ?? noIceServers,
-    });
-    this.#sessions.set(identity.sub, session);
     metrics.connections.inc();
     if (this.#options.logIpAddresses) {
       logger.info({ ip: socket.handshake.address, member: identity.sub.slice(0, 6) }, 'connection');
     }
 
+    const address = socket.handshake.address;
     socket.use(([event, ...args], next) => {
+      // The socket's own budget first: a flooding socket spends little of its address's budget.
       this.#limiter
         .consume(socket.id)
+        .then(() => this.#ipLimiter.consume(address))
         .then(() => next())
         .catch(() => {
           metrics.refusals.inc({ reason: 'rate-limited' });
@@ -145,19 +205,33 @@ export class RoomGateway {
     });
 
     const joinTimer = setTimeout(() => {
-      if (!session.joined) {
+      if (!session.joined && !session.waiting) {
         logger.info('dropping a connection that never joined');
         socket.disconnect(true);
       }
     }, JOIN_TIMEOUT_MS);
     joinTimer.unref();
 
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       clearTimeout(joinTimer);
       metrics.connections.dec();
-      if (this.#sessions.get(identity.sub) === session) {
-        this.#sessions.delete(identity.sub);
+      if (this.#sessions.get(identity.sub) !== session || session.socket !== socket) {
+        return;
       }
+      if (RECOVERABLE.has(reason) && (session.joined || session.waiting) && !this.#closed) {
+        // The browser may come back within the recovery window; keep its place until then.
+        const timer = setTimeout(() => {
+          this.#pendingLeaves.delete(identity.sub);
+          if (this.#sessions.get(identity.sub) === session) {
+            this.#sessions.delete(identity.sub);
+          }
+          void session.leave();
+        }, RECOVERY_WINDOW_MS);
+        timer.unref();
+        this.#pendingLeaves.set(identity.sub, timer);
+        return;
+      }
+      this.#sessions.delete(identity.sub);
       void session.leave();
     });
   }
@@ -195,6 +269,10 @@ export class RoomGateway {
       return;
     }
     this.#closed = true;
+    for (const timer of this.#pendingLeaves.values()) {
+      clearTimeout(timer);
+    }
+    this.#pendingLeaves.clear();
     await this.#io.close();
   }
 }

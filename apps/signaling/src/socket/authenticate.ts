@@ -12,6 +12,7 @@ export const ROOM_TOKEN_TYPE = 'room';
 
 export interface Identity extends RoomTokenClaims {
   exp: number;
+  jti: string;
 }
 
 /**
@@ -43,5 +44,5 @@ export function authenticateHandshake(auth: unknown, tokens: TokenService): Iden
   if (!claims.success) {
     throw new ProtocolError('unauthorized', 'token refused');
   }
-  return { ...claims.data, exp: verified.exp };
+  return { ...claims.data, exp: verified.exp, jti: verified.jti };
 }

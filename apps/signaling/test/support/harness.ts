@@ -15,6 +15,7 @@ import {
   SFU_CONTROL_ISSUER,
   type Ack,
   type ErrorBody,
+  type Joined,
   type RequestOf,
   type ResponseOf,
   type roomRequests,
@@ -26,6 +27,7 @@ import { startSfu, type RunningSfu } from '../../../sfu/src/startSfu.ts';
 import { loadSignalingConfig } from '../../src/config.ts';
 import { ROOM_TOKEN_ISSUER, startSignaling, type RunningSignaling } from '../../src/startSignaling.ts';
 import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../../src/socket/authenticate.ts';
+import { roomKeyId } from '../../src/socket/roomTokens.ts';
 
 export type { ClientSocket };
 export type RoomRequestName = keyof typeof roomRequests;
@@ -34,8 +36,8 @@ export type RoomRequestName = keyof typeof roomRequests;
 export const WAIT_MS = 5_000;
 /** The Origin every test browser sends (and signaling allows). */
 export const ORIGIN = 'http://localhost:1234';
-/** Key id signaling gives its room-token key (see startSignaling). */
-export const ROOM_KEY_ID = 'room-1';
+/** Key id signaling gives a room-token secret (see startSignaling). */
+export { roomKeyId } from '../../src/socket/roomTokens.ts';
 
 /**
  * The mediasoup worker binary comes from MEDIASOUP_WORKER_BIN (mediasoup reads
@@ -207,6 +209,14 @@ export function okData<T>(ack: Ack<T>): T {
     throw new Error(`expected ok, got refusal ${ack.error.reason}: ${ack.error.message}`);
   }
   return ack.data;
+}
+
+/** A `join` answer that admitted the member (a lobby answer fails the test). */
+export function joined(answer: ResponseOf<typeof roomRequests, 'join'>): Joined {
+  if (answer.status !== 'joined') {
+    throw new Error(`expected to be admitted, got status ${answer.status} (${answer.reason})`);
+  }
+  return answer;
 }
 
 /** The refusal reason of an acknowledgement, or undefined if it was not a refusal. */
@@ -387,7 +397,7 @@ export interface Member {
   socket: ClientSocket;
   token: string;
   events: Map<string, unknown[]>;
-  join: ResponseOf<typeof roomRequests, 'join'>;
+  join: Joined;
 }
 
 export interface Harness extends SfuHarness {
@@ -424,6 +434,8 @@ export async function startHarness(): Promise<Harness> {
       SFU_CONTROL_SECRET: sfuHarness.secret,
       TOKEN_SECRET: tokenSecret,
       LOG_LEVEL: 'debug',
+      ALLOW_OPEN_MEETINGS: 'true',
+      DATABASE_PATH: ':memory:',
     });
     signaling = await startSignaling(config, { logger: signalingLogs.logger });
   } catch (error) {
@@ -433,7 +445,9 @@ export async function startHarness(): Promise<Harness> {
   const baseUrl = signaling.url;
   const sockets = new Set<ClientSocket>();
   const roomTokens = new TokenService({
-    keys: new KeyRing([{ kid: ROOM_KEY_ID, secret: Buffer.from(tokenSecret, 'hex') }]),
+    keys: new KeyRing([
+      { kid: roomKeyId(Buffer.from(tokenSecret, 'hex')), secret: Buffer.from(tokenSecret, 'hex') },
+    ]),
     issuer: ROOM_TOKEN_ISSUER,
   });
 
@@ -483,7 +497,7 @@ export async function startHarness(): Promise<Harness> {
       const token = await harness.joinToken(meetingId, displayName);
       const socket = await harness.connect(token);
       const events = recordEvents(socket);
-      const join = okData(await request(socket, 'join', { identity: TEST_IDENTITY }));
+      const join = joined(okData(await request(socket, 'join', { identity: TEST_IDENTITY })));
       return { socket, token, events, join };
     },
     async metrics() {

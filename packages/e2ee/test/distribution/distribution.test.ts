@@ -225,6 +225,7 @@ describe('KeyManager: distribution', () => {
         joinedAt: 0,
         identity: publicKeys,
         senderIndex: 1000 + i,
+        role: 'participant' as const,
       };
       await Promise.all([a.manager.memberJoined(info), b.manager.memberJoined(info)]);
     }

@@ -129,6 +129,7 @@ export async function makeMember(relay: Relay, options: MemberOptions = {}): Pro
     joinedAt: index,
     identity: identity.publicKeys,
     senderIndex: index,
+    role: 'participant',
   };
   const manager = new KeyManager({
     self: info,

@@ -1,0 +1,187 @@
+import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
+import { refuseAction, refuseActionOn, type ModerationAction } from '../rooms/permissions.ts';
+import { memberChannel } from './channels.ts';
+import type { MemberSession, SessionDeps } from './MemberSession.ts';
+
+type ModerationRequests =
+  | 'admit'
+  | 'admitAll'
+  | 'refuseEntry'
+  | 'setRoomLocked'
+  | 'muteMember'
+  | 'stopMemberVideo'
+  | 'removeMember'
+  | 'setMemberRole'
+  | 'endMeeting';
+
+/**
+ * Hosts' and co-hosts' requests. Every one is authorised here, on the
+ * server, from the actor's current role and the target's; a refusal says why.
+ */
+export function moderationHandlers(
+  actor: MemberSession,
+  deps: SessionDeps,
+): Pick<RequestHandlers<typeof roomRequests>, ModerationRequests> {
+  const { state, directory, sfu, logger } = deps;
+
+  /** The actor must be in the room and allowed to do `action` at all. */
+  const allowed = (action: ModerationAction): { roomId: string; memberId: string } => {
+    const scope = actor.scope();
+    const refusal = refuseAction(actor.role, action);
+    if (refusal !== null) {
+      throw new ProtocolError('forbidden', refusal);
+    }
+    return scope;
+  };
+
+  /** The target must be an admitted member of the actor's room, below the actor. */
+  const target = (action: ModerationAction, memberId: string, newRole?: MemberSession['role']) => {
+    const scope = allowed(action);
+    const session = directory.get(memberId);
+    if (memberId === scope.memberId) {
+      throw new ProtocolError('forbidden', 'use your own controls for yourself');
+    }
+    if (!session || session.roomId !== scope.roomId || !session.joined) {
+      throw new ProtocolError('not-found', 'member not found');
+    }
+    const refusal = refuseActionOn(actor.role, action, session.role, newRole);
+    if (refusal !== null) {
+      throw new ProtocolError('forbidden', refusal);
+    }
+    return session;
+  };
+
+  const waitingTarget = (memberId: string): MemberSession | undefined => {
+    const session = directory.get(memberId);
+    return session && session.roomId === actor.roomId && session.waiting ? session : undefined;
+  };
+
+  const audit = (action: string, targetId: string | null): void => {
+    logger.info(
+      {
+        room: actor.roomId.slice(0, 6),
+        by: actor.memberId.slice(0, 6),
+        target: targetId?.slice(0, 6),
+        action,
+      },
+      'moderation',
+    );
+  };
+
+  const admitMany = async (memberIds: readonly string[]): Promise<string[]> => {
+    const admitted: string[] = [];
+    for (const memberId of memberIds) {
+      const session = waitingTarget(memberId);
+      if (session && (await session.admit())) {
+        admitted.push(memberId);
+      }
+    }
+    return admitted;
+  };
+
+  return {
+    admit: async ({ memberIds }) => {
+      allowed('admit');
+      const admitted = await admitMany(memberIds);
+      if (admitted.length === 0) {
+        throw new ProtocolError('not-found', 'nobody with that id is waiting');
+      }
+      audit('admit', admitted.length === 1 ? admitted[0]! : null);
+      return { admitted };
+    },
+    admitAll: async () => {
+      const { roomId } = allowed('admit');
+      const admitted = await admitMany(state.waiting(roomId).map((w) => w.memberId));
+      audit('admit-all', null);
+      return { admitted };
+    },
+    refuseEntry: ({ memberId }) => {
+      allowed('admit');
+      const session = waitingTarget(memberId);
+      if (!session?.refuseEntry()) {
+        throw new ProtocolError('not-found', 'nobody with that id is waiting');
+      }
+      audit('refuse-entry', memberId);
+      return {};
+    },
+    setRoomLocked: ({ locked }) => {
+      const { roomId } = allowed('lock');
+      state.setLocked(roomId, locked);
+      actor.socket.nsp.to(roomId).emit('roomUpdated', { locked });
+      audit(locked ? 'lock' : 'unlock', null);
+      return {};
+    },
+    muteMember: async ({ memberId }) => {
+      const session = target('mute', memberId);
+      const { roomId } = session;
+      const microphones = state
+        .producers(roomId)
+        .filter((p) => p.memberId === memberId && p.source === 'microphone' && !p.paused);
+      for (const producer of microphones) {
+        await sfu.request('setProducerPaused', {
+          roomId,
+          memberId,
+          producerId: producer.producerId,
+          paused: true,
+        });
+        state.setProducerPaused(roomId, producer.producerId, true);
+        actor.socket.nsp
+          .to(roomId)
+          .emit('producerPaused', { producerId: producer.producerId, memberId, paused: true });
+      }
+      actor.socket.nsp.to(memberChannel(memberId)).emit('moderated', { action: 'muted', by: actor.memberId });
+      audit('mute', memberId);
+      return {};
+    },
+    stopMemberVideo: async ({ memberId, source }) => {
+      const session = target('stop-video', memberId);
+      const sources = source === 'camera' ? ['camera'] : ['screen', 'screen-audio'];
+      const producers = state
+        .producers(session.roomId)
+        .filter((p) => p.memberId === memberId && sources.includes(p.source));
+      await session.closeProducers(producers.map((p) => p.producerId));
+      actor.socket.nsp.to(memberChannel(memberId)).emit('moderated', {
+        action: source === 'camera' ? 'camera-stopped' : 'screen-stopped',
+        by: actor.memberId,
+      });
+      audit(`stop-${source}`, memberId);
+      return {};
+    },
+    removeMember: async ({ memberId }) => {
+      // A waiting guest can be turned away too (refuseEntry is the same for them).
+      const waiting = waitingTarget(memberId);
+      if (waiting) {
+        allowed('remove');
+        waiting.refuseEntry();
+        audit('remove', memberId);
+        return {};
+      }
+      const session = target('remove', memberId);
+      await session.remove();
+      audit('remove', memberId);
+      return {};
+    },
+    setMemberRole: async ({ memberId, role }) => {
+      const session = target('set-role', memberId, role);
+      await session.setRole(role);
+      audit(`role-${role}`, memberId);
+      return {};
+    },
+    endMeeting: async () => {
+      const { roomId } = allowed('end-meeting');
+      audit('end-meeting', null);
+      const everyone = [
+        ...state.members(roomId).map((m) => m.memberId),
+        ...state.waiting(roomId).map((w) => w.memberId),
+      ];
+      for (const memberId of everyone) {
+        if (memberId !== actor.memberId) {
+          await directory.get(memberId)?.end('ended');
+        }
+      }
+      // The host's own answer comes back before its socket closes.
+      setTimeout(() => void actor.end('ended'), 0);
+      return {};
+    },
+  };
+}
