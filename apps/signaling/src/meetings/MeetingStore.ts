@@ -1,15 +1,52 @@
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { MeetingKind, meetingStatusSchema } from '@confidentiel/protocol';
+
+export type MeetingStatus = z.infer<typeof meetingStatusSchema>;
 
 export interface Meeting {
   id: string;
   title: string | undefined;
   createdAt: number;
+  /** The organiser's account id; null for an open (anonymous) meeting. */
+  ownerId: string | null;
+  kind: MeetingKind;
+  /** Milliseconds since the epoch; the creation time for an open meeting. */
+  startsAt: number;
+  status: MeetingStatus;
+  /** Guests may enter before a host is present (always true for an open meeting). */
+  allowEarlyEntry: boolean;
 }
 
-/** Where meetings live. In memory by default; a persistent store can replace it. */
+/** What an organiser chooses when creating a meeting. */
+export interface NewOrganiserMeeting {
+  title: string;
+  kind: MeetingKind;
+  startsAt: number;
+  allowEarlyEntry: boolean;
+}
+
+export type MeetingPatch = Partial<NewOrganiserMeeting>;
+
+/**
+ * Where meetings live. Every organiser operation takes the owner's account id
+ * and only ever sees that owner's meetings: another organiser's meeting and an
+ * unknown one give the same `undefined`.
+ */
 export interface MeetingStore {
+  /** An open meeting (anyone with its link may join), forgotten after MEETING_LIFETIME_MS. */
   create(title: string | undefined): Promise<Meeting>;
+  /** A meeting people may join: undefined if unknown, expired or cancelled. */
   get(id: string): Promise<Meeting | undefined>;
+  createForOrganiser(ownerId: string, input: NewOrganiserMeeting): Promise<Meeting>;
+  /** The owner's meetings, cancelled ones included, by start time. */
+  listByOwner(ownerId: string): Promise<Meeting[]>;
+  /** The owner's meeting, even cancelled; undefined if unknown or someone else's. */
+  getOwned(ownerId: string, id: string): Promise<Meeting | undefined>;
+  /** Undefined if unknown, someone else's, or cancelled (a cancelled meeting is final). */
+  update(ownerId: string, id: string, patch: MeetingPatch): Promise<Meeting | undefined>;
+  /** Idempotent; the cancelled meeting, or undefined if unknown or someone else's. */
+  cancel(ownerId: string, id: string): Promise<Meeting | undefined>;
 }
 
 /** 16 random bytes = 128 bits, base64url (22 characters). */
@@ -17,9 +54,28 @@ export function newMeetingId(random: (n: number) => Buffer = randomBytes): strin
   return random(16).toString('base64url');
 }
 
-/** Meetings are forgotten this long after creation (temporary, until accounts exist). */
+/** Open meetings are forgotten this long after creation; organiser meetings stay. */
 export const MEETING_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
+/** The record of an open meeting created at `now`. */
+export function openMeeting(id: string, title: string | undefined, now: number): Meeting {
+  return {
+    id,
+    title,
+    createdAt: now,
+    ownerId: null,
+    kind: 'meeting',
+    startsAt: now,
+    status: 'scheduled',
+    allowEarlyEntry: true,
+  };
+}
+
+export function isOpenMeetingExpired(meeting: Meeting, now: number): boolean {
+  return meeting.ownerId === null && now - meeting.createdAt > MEETING_LIFETIME_MS;
+}
+
+/** For tests and for a single process without a database. */
 export class InMemoryMeetingStore implements MeetingStore {
   readonly #meetings = new Map<string, Meeting>();
   readonly #now: () => number;
@@ -32,24 +88,89 @@ export class InMemoryMeetingStore implements MeetingStore {
 
   create(title: string | undefined): Promise<Meeting> {
     this.#prune();
-    const meeting = { id: newMeetingId(this.#random), title, createdAt: this.#now() };
+    const meeting = openMeeting(newMeetingId(this.#random), title, this.#now());
     this.#meetings.set(meeting.id, meeting);
-    return Promise.resolve(meeting);
+    return Promise.resolve({ ...meeting });
   }
 
   get(id: string): Promise<Meeting | undefined> {
     const meeting = this.#meetings.get(id);
-    if (meeting && this.#now() - meeting.createdAt > MEETING_LIFETIME_MS) {
+    if (meeting && isOpenMeetingExpired(meeting, this.#now())) {
       this.#meetings.delete(id);
       return Promise.resolve(undefined);
     }
-    return Promise.resolve(meeting);
+    if (!meeting || meeting.status === 'cancelled') {
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve({ ...meeting });
+  }
+
+  createForOrganiser(ownerId: string, input: NewOrganiserMeeting): Promise<Meeting> {
+    const meeting: Meeting = {
+      id: newMeetingId(this.#random),
+      title: input.title,
+      createdAt: this.#now(),
+      ownerId,
+      kind: input.kind,
+      startsAt: input.startsAt,
+      status: 'scheduled',
+      allowEarlyEntry: input.allowEarlyEntry,
+    };
+    this.#meetings.set(meeting.id, meeting);
+    return Promise.resolve({ ...meeting });
+  }
+
+  listByOwner(ownerId: string): Promise<Meeting[]> {
+    const owned = [...this.#meetings.values()]
+      .filter((m) => m.ownerId === ownerId)
+      .sort((a, b) => a.startsAt - b.startsAt || a.createdAt - b.createdAt)
+      .map((m) => ({ ...m }));
+    return Promise.resolve(owned);
+  }
+
+  getOwned(ownerId: string, id: string): Promise<Meeting | undefined> {
+    const meeting = this.#owned(ownerId, id);
+    return Promise.resolve(meeting && { ...meeting });
+  }
+
+  update(ownerId: string, id: string, patch: MeetingPatch): Promise<Meeting | undefined> {
+    const meeting = this.#owned(ownerId, id);
+    if (!meeting || meeting.status === 'cancelled') {
+      return Promise.resolve(undefined);
+    }
+    // Field by field: a patch object may carry anything at run time.
+    if (patch.title !== undefined) {
+      meeting.title = patch.title;
+    }
+    if (patch.kind !== undefined) {
+      meeting.kind = patch.kind;
+    }
+    if (patch.startsAt !== undefined) {
+      meeting.startsAt = patch.startsAt;
+    }
+    if (patch.allowEarlyEntry !== undefined) {
+      meeting.allowEarlyEntry = patch.allowEarlyEntry;
+    }
+    return Promise.resolve({ ...meeting });
+  }
+
+  cancel(ownerId: string, id: string): Promise<Meeting | undefined> {
+    const meeting = this.#owned(ownerId, id);
+    if (meeting) {
+      meeting.status = 'cancelled';
+    }
+    return Promise.resolve(meeting && { ...meeting });
+  }
+
+  #owned(ownerId: string, id: string): Meeting | undefined {
+    const meeting = this.#meetings.get(id);
+    return meeting && meeting.ownerId === ownerId ? meeting : undefined;
   }
 
   #prune(): void {
     const now = this.#now();
     for (const [id, meeting] of this.#meetings) {
-      if (now - meeting.createdAt > MEETING_LIFETIME_MS) {
+      if (isOpenMeetingExpired(meeting, now)) {
         this.#meetings.delete(id);
       }
     }
