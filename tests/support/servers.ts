@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,12 +19,19 @@ export const CONTROL_URL = `http://127.0.0.1:${PORT + 1}`;
 /** Where the servers' logs go, so tests can search them. */
 export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
 
+/** The service's SQLite file for this run (the organiser test creates its account in it). */
+export const DATABASE_PATH = join(ROOT, `.tools/reports/e2e-${PORT}.sqlite`);
+
 /** How long the service may take to report ready. */
 const READY_TIMEOUT_MS = 60_000;
 
 /** Starts the real service (scripts/serve.ts: SFU + signaling + built web app). */
 export async function startService(): Promise<ChildProcess> {
   await mkdir(dirname(SERVER_LOG), { recursive: true });
+  // A fresh database each run: accounts and meetings of an earlier run do not leak in.
+  for (const suffix of ['', '-wal', '-shm']) {
+    await rm(`${DATABASE_PATH}${suffix}`, { force: true });
+  }
   const log = createWriteStream(SERVER_LOG);
   const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts')], {
     env: {
@@ -44,6 +51,9 @@ export async function startService(): Promise<ChildProcess> {
       SFU_ENABLE_TEST_TAP: 'true',
       LOG_LEVEL: 'debug',
       SFU_LOG_LEVEL: 'debug',
+      // The older specs make open meetings from the home page; the organiser spec uses accounts.
+      ALLOW_OPEN_MEETINGS: 'true',
+      DATABASE_PATH,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

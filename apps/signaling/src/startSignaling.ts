@@ -8,7 +8,12 @@ import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { secretBytes, type SignalingConfig } from './config.ts';
 import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
-import { InMemoryMeetingStore, type MeetingStore } from './meetings/MeetingStore.ts';
+import type { MeetingStore } from './meetings/MeetingStore.ts';
+import { SqliteMeetingStore } from './meetings/SqliteMeetingStore.ts';
+import { SqliteInviteStore } from './invites/SqliteInviteStore.ts';
+import { createAccounts } from './accounts/createAccounts.ts';
+import type { ScryptCost } from './crypto/secretHash.ts';
+import { Database } from './storage/Database.ts';
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
@@ -31,7 +36,12 @@ export interface RunningSignaling {
 export interface SignalingDeps {
   logger?: Logger;
   meetings?: MeetingStore;
+  /** scrypt cost of passwords and passcodes (tests make it cheap). */
+  passwordCost?: ScryptCost;
 }
+
+/** Passcodes are 8 random digits behind a guess limit: a lighter scrypt than passwords (32 MiB). */
+const PASSCODE_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
 
 /** Wires signaling together: HTTP API, Socket.IO gateway and the SFU control client. */
 export async function startSignaling(
@@ -55,7 +65,16 @@ export async function startSignaling(
     ]),
     issuer: SFU_CONTROL_ISSUER,
   });
-  const meetings = deps.meetings ?? new InMemoryMeetingStore();
+  const database = new Database(config.databasePath);
+  const meetings = deps.meetings ?? new SqliteMeetingStore({ database });
+  const invites = new SqliteInviteStore({ database });
+  const accounts = createAccounts({
+    db: database,
+    logger,
+    secureCookies: config.SECURE_COOKIES,
+    allowedOrigins: config.allowedOrigins,
+    ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
+  });
   const state = new InMemoryRoomState();
   const metrics = createMetrics(state);
   const sfu = new SfuClient({
@@ -71,6 +90,10 @@ export async function startSignaling(
   });
   const app = createApp({
     meetings,
+    invites,
+    accounts,
+    allowOpenMeetings: config.ALLOW_OPEN_MEETINGS,
+    passcodeCost: deps.passwordCost ?? PASSCODE_COST,
     tokens,
     sfu,
     metrics,
@@ -102,6 +125,19 @@ export async function startSignaling(
         },
         config.JOIN_TOKEN_TTL,
       ),
+    inviteRevoked: (inviteId) => invites.isRevoked(inviteId),
+    onRemoved: async (identity) => {
+      // A personal link is revoked with its holder; a shared link would lock out the others.
+      if (identity.invite === undefined) {
+        return;
+      }
+      const invite = await invites.get(identity.invite);
+      if (invite && invite.label !== null) {
+        await invites.revoke(identity.room, identity.invite);
+      }
+    },
+    // Longer than any token lives (JOIN_TOKEN_TTL is at most 10 minutes, refreshed).
+    revocationMs: 24 * 60 * 60 * 1000,
     iceConfig: iceConfigIssuer({
       turnUrls: config.turnUrls,
       secret: config.TURN_SECRET,
@@ -141,6 +177,8 @@ export async function startSignaling(
       await gateway.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      accounts.close();
+      database.close();
     },
   };
 }

@@ -66,6 +66,8 @@ describe('TURN credentials at join', () => {
         TURN_SECRET: turnSecret,
         TURN_CREDENTIAL_TTL: String(TTL),
         ICE_TRANSPORT_POLICY: 'relay',
+        ALLOW_OPEN_MEETINGS: 'true',
+        DATABASE_PATH: ':memory:',
       }),
       { logger: captureLogger('signaling').logger },
     );

@@ -11,7 +11,10 @@ import {
 } from '@confidentiel/protocol';
 import { randomBytes } from 'node:crypto';
 import type { TokenService } from '@confidentiel/tokens';
+import type { ScryptCost } from '../crypto/secretHash.ts';
+import type { InviteStore } from '../invites/InviteStore.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
+import { organiserRoutes } from '../organiser/organiserRoutes.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
 import type { Metrics } from './metrics.ts';
@@ -19,6 +22,13 @@ import { securityHeaders } from './securityHeaders.ts';
 
 export interface AppDeps {
   meetings: MeetingStore;
+  invites: InviteStore;
+  /** Organiser accounts: sign-in, enrolment, and the session guard for organiser routes. */
+  accounts: { router: express.Router; requireAccount: express.RequestHandler };
+  /** Anyone may create an open meeting without an account. */
+  allowOpenMeetings: boolean;
+  /** scrypt cost of invite passcodes (8 random digits behind a guess limit). */
+  passcodeCost?: ScryptCost;
   tokens: TokenService;
   sfu: SfuClient;
   metrics: Metrics;
@@ -43,7 +53,18 @@ export function createApp(deps: AppDeps): express.Express {
   const api = express.Router();
   api.use(express.json({ limit: '16kb', strict: true }));
 
+  api.get('/config', (_req, res) => {
+    res.json({ openMeetings: deps.allowOpenMeetings });
+  });
+
   api.post('/meetings', async (req, res) => {
+    if (!deps.allowOpenMeetings) {
+      refuse(res, 403, {
+        reason: 'forbidden',
+        message: 'meetings are created by organisers (open meetings are off)',
+      });
+      return;
+    }
     const body = createMeetingRequestSchema.safeParse(req.body ?? {});
     if (!body.success) {
       refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
@@ -57,7 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.post('/meetings/:meetingId/join-tokens', async (req, res) => {
     const id = meetingIdSchema.safeParse(req.params.meetingId);
     const meeting = id.success ? await deps.meetings.get(id.data) : undefined;
-    if (!meeting) {
+    // Only open meetings hand out tokens to anyone with the id; an organiser's needs an invite.
+    if (!meeting || meeting.ownerId !== null) {
       refuse(res, 404, notFound);
       return;
     }
@@ -77,6 +99,18 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(201).json({ token, expiresAt });
   });
 
+  api.use(deps.accounts.router);
+  api.use(
+    organiserRoutes({
+      meetings: deps.meetings,
+      invites: deps.invites,
+      tokens: deps.tokens,
+      requireAccount: deps.accounts.requireAccount,
+      joinTokenTtl: deps.joinTokenTtl,
+      logger: deps.logger,
+      ...(deps.passcodeCost ? { passcodeCost: deps.passcodeCost } : {}),
+    }),
+  );
   api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));
   app.use('/api', api);
 
@@ -94,7 +128,18 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.webDist && existsSync(join(deps.webDist, 'index.html'))) {
     const index = join(deps.webDist, 'index.html');
     app.use(express.static(deps.webDist, { index: false, maxAge: '1h' }));
-    app.get(['/', '/m/:meetingId'], (_req, res) => {
+    // Every page of the single-page app gets its index.
+    const pages = [
+      '/',
+      '/m/:meetingId',
+      '/i/:inviteId',
+      '/h/:meetingId',
+      '/connexion',
+      '/inscription',
+      '/organisateur',
+      '/organisateur/reunions/:meetingId',
+    ];
+    app.get(pages, (_req, res) => {
       res.sendFile(index);
     });
   }

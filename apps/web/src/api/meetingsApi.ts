@@ -67,15 +67,32 @@ export async function requestJoinToken(
   return parsed.data;
 }
 
-async function postJson(fetchFn: FetchLike, path: string, payload: unknown): Promise<unknown> {
+export function postJson(
+  fetchFn: FetchLike,
+  path: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  return sendJson(fetchFn, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(payload),
+    credentials: 'same-origin',
+  });
+}
+
+export function getJson(fetchFn: FetchLike, path: string): Promise<unknown> {
+  return sendJson(fetchFn, path, {
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    credentials: 'same-origin',
+  });
+}
+
+async function sendJson(fetchFn: FetchLike, path: string, init: RequestInit): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetchFn(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(payload),
-      credentials: 'same-origin',
-    });
+    response = await fetchFn(path, init);
   } catch (error) {
     throw new ApiError('network', 'the server could not be reached', { cause: error });
   }

@@ -20,6 +20,8 @@ export interface JoinChoices {
   startCameraOff: boolean;
   /** The preview could not get any device: do not ask again on join. */
   mediaDenied: boolean;
+  /** The invite's passcode, when it needs one (never stored). */
+  passcode?: string;
 }
 
 const NAME_STORAGE_KEY = 'confidentiel.displayName';
@@ -41,7 +43,14 @@ function rememberName(name: string): void {
 }
 
 export function JoinPage(props: {
-  meetingId: string;
+  /** The open meeting whose link may be shown to copy; null for invite and host access. */
+  meetingId: string | null;
+  /** The invite needs a passcode given another way. */
+  needsPasscode?: boolean;
+  /** What the invite said about the meeting (title), or that the person joins as host. */
+  context?: ReactNode;
+  /** Prefilled name (a personal invite's label). */
+  suggestedName?: string | null;
   /** What the link's fragment held: the invite link shown carries the same secret. */
   link: LinkFragment;
   busy: boolean;
@@ -51,9 +60,19 @@ export function JoinPage(props: {
   onJoin: (choices: JoinChoices, takeTracks: () => TakenTracks) => void;
 }): ReactNode {
   const { t } = useTranslation();
-  const ids = { name: useId(), nameHint: useId(), nameError: useId(), heading: useId() };
+  const ids = {
+    name: useId(),
+    nameHint: useId(),
+    nameError: useId(),
+    heading: useId(),
+    passcode: useId(),
+    passcodeHint: useId(),
+  };
+  const [passcode, setPasscode] = useState('');
   const nameInput = useRef<HTMLInputElement>(null);
-  const [displayName, setDisplayName] = useState(props.initial?.displayName ?? storedName());
+  const [displayName, setDisplayName] = useState(
+    props.initial?.displayName ?? (props.suggestedName || storedName()),
+  );
   const [nameMissing, setNameMissing] = useState(false);
   const [cameraId, setCameraId] = useState<string | null>(props.initial?.cameraId ?? null);
   const [microphoneId, setMicrophoneId] = useState<string | null>(props.initial?.microphoneId ?? null);
@@ -89,6 +108,7 @@ export function JoinPage(props: {
         startMuted,
         startCameraOff,
         mediaDenied: preview.error === 'denied',
+        ...(props.needsPasscode ? { passcode: passcode.trim() } : {}),
       },
       preview.takeTracks,
     );
@@ -106,6 +126,7 @@ export function JoinPage(props: {
   return (
     <section className="join-page" aria-labelledby={ids.heading}>
       <h1 id={ids.heading}>{t('join.title')}</h1>
+      {props.context ? <div className="join-context">{props.context}</div> : null}
       <div className="join-layout">
         <div className="join-preview">
           <div className="preview-frame" role="img" aria-label={t('join.preview')}>
@@ -131,15 +152,17 @@ export function JoinPage(props: {
               {props.link.status === 'invalid' ? t('join.linkInvalidSecret') : t('join.linkNoSecret')}
             </p>
           ) : null}
-          <CopyLink
-            link={meetingLink(
-              window.location.origin,
-              props.meetingId,
-              props.link.status === 'secret' ? props.link.secret : null,
-            )}
-            label={t('join.inviteLabel')}
-            hint={props.link.status === 'secret' ? t('join.inviteSecretHint') : t('join.inviteHint')}
-          />
+          {props.meetingId !== null ? (
+            <CopyLink
+              link={meetingLink(
+                window.location.origin,
+                props.meetingId,
+                props.link.status === 'secret' ? props.link.secret : null,
+              )}
+              label={t('join.inviteLabel')}
+              hint={props.link.status === 'secret' ? t('join.inviteSecretHint') : t('join.inviteHint')}
+            />
+          ) : null}
         </div>
 
         <form className="join-form" onSubmit={submit} noValidate>
@@ -178,6 +201,27 @@ export function JoinPage(props: {
               </p>
             ) : null}
           </div>
+
+          {props.needsPasscode ? (
+            <div className="field">
+              <label htmlFor={ids.passcode}>{t('join.passcode')}</label>
+              <input
+                id={ids.passcode}
+                type="text"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                name="passcode"
+                maxLength={12}
+                value={passcode}
+                data-testid="passcode-input"
+                aria-describedby={ids.passcodeHint}
+                onChange={(event) => setPasscode(event.target.value)}
+              />
+              <p className="hint" id={ids.passcodeHint}>
+                {t('join.passcodeHint')}
+              </p>
+            </div>
+          ) : null}
 
           <fieldset className="devices">
             <legend>{t('join.devices')}</legend>

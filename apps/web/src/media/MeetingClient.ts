@@ -5,7 +5,10 @@ import {
   type IceServer,
   type IceTransportPolicy,
   type IdentityKeys,
+  type Joined,
   type MediaSource,
+  type MemberRole,
+  type ModerationAction,
   type MemberInfo,
   type RequestOf,
   type ResponseOf,
@@ -42,12 +45,19 @@ import { summarizeInboundStats, type InboundFigures } from './stats.ts';
 
 /** How long `leave()` waits for the server before closing anyway. */
 export const LEAVE_TIMEOUT_MS = 2_000;
+/** The room token is refreshed when this share of its life is left. */
+const REFRESH_AT_REMAINING = 0.5;
+/** Refresh attempts that fail are retried after this delay (the token has time left). */
+const REFRESH_RETRY_MS = 5_000;
 
 /** Something a screen reader should hear about, politely. */
 export type MeetingNotice =
   | { type: 'memberJoined'; displayName: string }
   | { type: 'memberLeft'; displayName: string }
-  | { type: 'activeSpeaker'; displayName: string; isSelf: boolean };
+  | { type: 'activeSpeaker'; displayName: string; isSelf: boolean }
+  | { type: 'moderated'; action: ModerationAction; byName: string | null }
+  | { type: 'lobbyArrival'; displayName: string }
+  | { type: 'admitted' };
 
 export type MeetingClientEvents = {
   /** The state snapshot changed (a new object each time). */
@@ -66,6 +76,8 @@ export type MeetingClientEvents = {
   keyEnvelope: [{ from: string; envelope: string }];
   /** A sealed chat message from another member (ours are not echoed back). */
   chatMessage: [{ from: string; ciphertext: string; sentAt: number }];
+  /** The server gave a fresh room token (a rejoin may use it while it lives). */
+  tokenRefreshed: [{ token: string; expiresAt: number }];
 };
 
 /** Where local tracks come from (navigator.mediaDevices in a browser). */
@@ -172,6 +184,9 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   };
   /** Local media operations run one at a time (a double click must not produce twice). */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Settles the wait in the lobby (admitted, or the session ended). */
+  #admission: { resolve: (joined: Joined) => void; reject: (error: MeetingError) => void } | null = null;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: MeetingClientOptions) {
@@ -223,8 +238,21 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     try {
       await connection.connect();
       this.#assertOpen();
-      const joined = await this.#request('join', { identity: this.#options.identity });
+      this.#scheduleRefresh(tokenExpiry(this.#options.token));
+      const answer = await this.#request('join', { identity: this.#options.identity });
       this.#assertOpen();
+      let joined: Joined;
+      if (answer.status === 'waiting') {
+        this.#dispatch({ type: 'waiting', reason: answer.reason });
+        joined = await new Promise<Joined>((resolve, reject) => {
+          this.#admission = { resolve, reject };
+        });
+        this.#admission = null;
+        this.#assertOpen();
+        this.emit('notice', { type: 'admitted' });
+      } else {
+        joined = answer;
+      }
       this.#ice = { iceServers: joined.iceServers, iceTransportPolicy: joined.iceTransportPolicy };
       this.#device = await this.#loadDevice(joined.routerRtpCapabilities as ms.RtpCapabilities);
       this.#assertOpen();
@@ -233,6 +261,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         self: joined.self,
         members: joined.members,
         producers: joined.producers,
+        room: joined.room,
       });
       this.emit('joined', { self: joined.self, members: this.#state.members });
       const early = this.#early ?? [];
@@ -375,13 +404,60 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     });
   }
 
+  // ---- moderation (hosts and co-hosts; the server decides) ---------------
+
+  async admit(memberIds: readonly string[]): Promise<void> {
+    this.#assertJoined();
+    await this.#request('admit', { memberIds: [...memberIds] });
+  }
+
+  async admitAll(): Promise<void> {
+    this.#assertJoined();
+    await this.#request('admitAll', {});
+  }
+
+  async refuseEntry(memberId: string): Promise<void> {
+    this.#assertJoined();
+    await this.#request('refuseEntry', { memberId });
+  }
+
+  async setRoomLocked(locked: boolean): Promise<void> {
+    this.#assertJoined();
+    await this.#request('setRoomLocked', { locked });
+  }
+
+  async muteMember(memberId: string): Promise<void> {
+    this.#assertJoined();
+    await this.#request('muteMember', { memberId });
+  }
+
+  async stopMemberVideo(memberId: string, source: 'camera' | 'screen'): Promise<void> {
+    this.#assertJoined();
+    await this.#request('stopMemberVideo', { memberId, source });
+  }
+
+  async removeMember(memberId: string): Promise<void> {
+    this.#assertJoined();
+    await this.#request('removeMember', { memberId });
+  }
+
+  async setMemberRole(memberId: string, role: Exclude<MemberRole, 'host'>): Promise<void> {
+    this.#assertJoined();
+    await this.#request('setMemberRole', { memberId, role });
+  }
+
+  async endMeeting(): Promise<void> {
+    this.#assertJoined();
+    await this.#request('endMeeting', {});
+  }
+
   /** Tells the server, then closes. Never throws. */
   async leave(): Promise<void> {
     if (this.#closed) {
       return;
     }
     const connection = this.#connection;
-    if (connection && this.#state.phase.name === 'joined') {
+    if (connection && (this.#state.phase.name === 'joined' || this.#state.phase.name === 'waiting')) {
       try {
         await connection.request('leave', {}, LEAVE_TIMEOUT_MS);
       } catch (error) {
@@ -537,12 +613,111 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         }
       }),
     );
+    connection.on('admitted', (joined) => {
+      this.#admission?.resolve(joined);
+    });
+    connection.on('lobbyChanged', ({ waiting }) => {
+      const known = new Set(this.#state.lobby.map((w) => w.memberId));
+      this.#dispatch({ type: 'lobby', waiting });
+      for (const entry of waiting) {
+        if (!known.has(entry.memberId)) {
+          this.emit('notice', { type: 'lobbyArrival', displayName: entry.displayName });
+        }
+      }
+    });
+    connection.on(
+      'roomUpdated',
+      afterJoin((room) => {
+        this.#dispatch({ type: 'room', room });
+      }),
+    );
+    connection.on(
+      'memberUpdated',
+      afterJoin(({ member }) => {
+        this.#dispatch({ type: 'memberUpdated', member });
+      }),
+    );
+    connection.on(
+      'moderated',
+      afterJoin(({ action, by }) => {
+        this.#onModerated(action);
+        this.emit('notice', { type: 'moderated', action, byName: displayNameOf(this.#state, by) });
+      }),
+    );
     connection.on('roomClosed', ({ reason }) => {
-      this.#end(reason === 'ended' ? 'ended' : 'media-server-restarted', null);
+      this.#end(reason, null);
     });
     connection.on('disconnected', (reason) => {
       this.#end('connection-lost', new MeetingError('connection-lost', `disconnected: ${reason}`));
     });
+  }
+
+  /** A moderator acted on our media: the server already did it; follow locally. */
+  #onModerated(action: ModerationAction): void {
+    // In the local media queue, so it does not interleave with a toggle in flight.
+    this.#serialize(() => Promise.resolve(this.#followModeration(action))).catch((error: unknown) =>
+      this.#logger.warn('could not follow a moderation', error),
+    );
+  }
+
+  #followModeration(action: ModerationAction): void {
+    {
+      switch (action) {
+        case 'muted': {
+          const producer = this.#producers.get('microphone');
+          if (producer && !producer.paused) {
+            producer.pause();
+            this.#setLocal('microphone', { active: false, track: producer.track });
+          }
+          return;
+        }
+        case 'camera-stopped': {
+          const producer = this.#producers.get('camera');
+          this.#producers.delete('camera');
+          producer?.track?.stop();
+          producer?.close();
+          this.#setLocal('camera', { active: false, track: null });
+          return;
+        }
+        case 'screen-stopped': {
+          for (const source of ['screen', 'screen-audio'] as const) {
+            const producer = this.#producers.get(source);
+            this.#producers.delete(source);
+            producer?.track?.stop();
+            producer?.close();
+          }
+          this.#setLocal('screen', { active: false, track: null });
+          return;
+        }
+        default: {
+          const unreachable: never = action;
+          return unreachable;
+        }
+      }
+    }
+  }
+
+  /** Refreshes the room token over the live socket before it expires (tokens live minutes). */
+  #scheduleRefresh(expiresAtMs: number | null): void {
+    clearTimeout(this.#refreshTimer);
+    if (expiresAtMs === null || this.#closed) {
+      return;
+    }
+    const delay = Math.max(1_000, (expiresAtMs - Date.now()) * REFRESH_AT_REMAINING);
+    this.#refreshTimer = setTimeout(() => {
+      this.#request('refreshToken', {}).then(
+        ({ token, expiresAt }) => {
+          this.emit('tokenRefreshed', { token, expiresAt });
+          this.#scheduleRefresh(expiresAt * 1000);
+        },
+        (error: unknown) => {
+          this.#logger.warn('could not refresh the room token', error);
+          if (!this.#closed && Date.now() + REFRESH_RETRY_MS < expiresAtMs) {
+            this.#refreshTimer = setTimeout(() => this.#scheduleRefresh(expiresAtMs), REFRESH_RETRY_MS);
+          }
+        },
+      );
+    }, delay);
   }
 
   // ---- consuming -----------------------------------------------------------
@@ -983,9 +1158,12 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       return;
     }
     this.#closed = true;
+    clearTimeout(this.#refreshTimer);
     if (error) {
       this.#logger.warn(`meeting ended (${reason})`, error);
     }
+    this.#admission?.reject(error ?? new MeetingError('closed', `meeting ended (${reason})`));
+    this.#admission = null;
     for (const producer of this.#producers.values()) {
       producer.close();
     }
@@ -999,6 +1177,21 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#connection?.close();
     // A paused camera holds no track; the others were stopped with their producers.
     this.#dispatch({ type: 'ended', reason, error });
+  }
+}
+
+/** The `exp` of a JWT, in milliseconds (read, not verified: the server verifies). */
+export function tokenExpiry(token: string): number | null {
+  const payload = token.split('.')[1];
+  if (!payload) {
+    return null;
+  }
+  try {
+    const json: unknown = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+    const exp = (json as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
+  } catch {
+    return null;
   }
 }
 

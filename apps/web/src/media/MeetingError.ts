@@ -56,5 +56,11 @@ export class MeetingError extends Error {
 
 /** Refusals that mean "you cannot enter this meeting": shown on the join page, same text for all. */
 export function isAccessRefusal(reason: MeetingErrorReason): boolean {
-  return reason === 'room-not-found' || reason === 'forbidden' || reason === 'unauthorized';
+  return (
+    reason === 'room-not-found' ||
+    reason === 'forbidden' ||
+    reason === 'unauthorized' ||
+    reason === 'removed' ||
+    reason === 'invite-invalid'
+  );
 }

@@ -9,6 +9,7 @@ const self: MemberInfo = {
   joinedAt: 1,
   identity: FAKE_IDENTITY,
   senderIndex: 0,
+  role: 'participant',
 };
 const bob: MemberInfo = {
   memberId: 'bob-00001',
@@ -16,6 +17,7 @@ const bob: MemberInfo = {
   joinedAt: 2,
   identity: FAKE_IDENTITY,
   senderIndex: 0,
+  role: 'participant',
 };
 const camera: ProducerInfo = {
   producerId: '11111111-1111-1111-1111-111111111111',
@@ -27,7 +29,13 @@ const camera: ProducerInfo = {
 const track = { id: 't' } as unknown as MediaStreamTrack;
 
 function joined(): MeetingState {
-  return meetingReducer(initialMeetingState, { type: 'joined', self, members: [bob], producers: [camera] });
+  return meetingReducer(initialMeetingState, {
+    type: 'joined',
+    self,
+    members: [bob],
+    producers: [camera],
+    room: { locked: false },
+  });
 }
 
 describe('meetingReducer', () => {
@@ -42,6 +50,7 @@ describe('meetingReducer', () => {
       self,
       members: [self, bob],
       producers: [camera, own],
+      room: { locked: false },
     });
     expect(state.members).toEqual([bob]);
     expect(state.media.map((m) => m.producerId)).toEqual([camera.producerId]);

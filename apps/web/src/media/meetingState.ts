@@ -1,13 +1,30 @@
-import type { MediaKind, MediaSource, MemberInfo, ProducerInfo } from '@confidentiel/protocol';
+import type {
+  LobbyEntry,
+  MediaKind,
+  MediaSource,
+  MemberInfo,
+  ProducerInfo,
+  RoomInfo,
+  WaitingReason,
+} from '@confidentiel/protocol';
 import type { MeetingError } from './MeetingError.ts';
 
 /** Why a meeting session ended. */
 export type EndReason =
-  'left' | 'ended' | 'media-server-restarted' | 'connection-lost' | 'refused' | 'failed';
+  | 'left'
+  | 'ended'
+  | 'media-server-restarted'
+  | 'connection-lost'
+  | 'refused'
+  | 'failed'
+  | 'removed'
+  | 'admission-refused'
+  | 'token-expired';
 
 export type MeetingPhase =
   | { name: 'idle' }
   | { name: 'connecting' }
+  | { name: 'waiting'; reason: WaitingReason }
   | { name: 'joined' }
   | { name: 'ended'; reason: EndReason; error: MeetingError | null };
 
@@ -42,6 +59,9 @@ export interface MeetingState {
   media: readonly RemoteMedia[];
   activeSpeakerId: string | null;
   local: Readonly<Record<LocalSourceName, LocalSource>>;
+  /** Who waits in the lobby (only hosts and co-hosts are told). */
+  lobby: readonly LobbyEntry[];
+  room: RoomInfo;
 }
 
 const offSource: LocalSource = { active: false, track: null };
@@ -53,16 +73,23 @@ export const initialMeetingState: MeetingState = {
   media: [],
   activeSpeakerId: null,
   local: { microphone: offSource, camera: offSource, screen: offSource },
+  lobby: [],
+  room: { locked: false },
 };
 
 export type MeetingAction =
   | { type: 'connecting' }
+  | { type: 'waiting'; reason: WaitingReason }
   | {
       type: 'joined';
       self: MemberInfo;
       members: readonly MemberInfo[];
       producers: readonly ProducerInfo[];
+      room: RoomInfo;
     }
+  | { type: 'lobby'; waiting: readonly LobbyEntry[] }
+  | { type: 'room'; room: RoomInfo }
+  | { type: 'memberUpdated'; member: MemberInfo }
   | { type: 'memberJoined'; member: MemberInfo }
   | { type: 'memberLeft'; memberId: string }
   | { type: 'producerAdded'; producer: ProducerInfo }
@@ -129,6 +156,26 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
   switch (action.type) {
     case 'connecting':
       return { ...state, phase: { name: 'connecting' } };
+    case 'waiting':
+      return { ...state, phase: { name: 'waiting', reason: action.reason } };
+    case 'lobby':
+      return { ...state, lobby: action.waiting };
+    case 'room':
+      return { ...state, room: action.room };
+    case 'memberUpdated': {
+      if (state.self?.memberId === action.member.memberId) {
+        // A demoted moderator no longer sees the lobby.
+        const moderator = action.member.role === 'host' || action.member.role === 'co-host';
+        return { ...state, self: action.member, lobby: moderator ? state.lobby : [] };
+      }
+      if (!state.members.some((m) => m.memberId === action.member.memberId)) {
+        return state;
+      }
+      return {
+        ...state,
+        members: state.members.map((m) => (m.memberId === action.member.memberId ? action.member : m)),
+      };
+    }
     case 'joined': {
       const id = action.self.memberId;
       let members: readonly MemberInfo[] = [];
@@ -139,7 +186,7 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
       for (const producer of action.producers) {
         media = addMedia(media, producer, id);
       }
-      return { ...state, phase: { name: 'joined' }, self: action.self, members, media };
+      return { ...state, phase: { name: 'joined' }, self: action.self, members, media, room: action.room };
     }
     case 'memberJoined': {
       const members = addMember(state.members, action.member, selfId);
@@ -202,6 +249,7 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
         media: [],
         activeSpeakerId: null,
         local: initialMeetingState.local,
+        lobby: [],
       };
     default: {
       const unreachable: never = action;

@@ -23,6 +23,9 @@ import { Tile } from './Tile.tsx';
 import { selectTiles } from './tiles.ts';
 import { useAnnouncements } from './useAnnouncements.ts';
 import { useChatAnnouncements } from './useChatAnnouncements.ts';
+import { HostControls } from './HostControls.tsx';
+import { LobbyPanel } from './LobbyPanel.tsx';
+import { LobbyWaiting } from './LobbyWaiting.tsx';
 
 function endMessageKey(reason: EndReason): ParseKeys {
   switch (reason) {
@@ -36,6 +39,12 @@ function endMessageKey(reason: EndReason): ParseKeys {
     case 'refused':
     case 'failed':
       return 'ended.failed';
+    case 'removed':
+      return 'ended.removed';
+    case 'admission-refused':
+      return 'ended.admissionRefused';
+    case 'token-expired':
+      return 'ended.tokenExpired';
     default: {
       const unreachable: never = reason;
       return unreachable;
@@ -49,6 +58,8 @@ export function MeetingView(props: {
   /** The invite link's secret, for the link shown to copy. */
   linkSecret: string | null;
   meetingId: string;
+  /** The open meeting's own link may be shared; invite-only meetings are shared from the dashboard. */
+  showInvite: boolean;
   speakerId: string | null;
   alert: ParseKeys | null;
   /** Why the session could not go on, when a failure ended it. */
@@ -88,6 +99,12 @@ export function MeetingView(props: {
   );
 
   switch (state.phase.name) {
+    case 'waiting':
+      return (
+        <LobbyWaiting reason={state.phase.reason} onLeave={props.actions.leave}>
+          {liveRegion}
+        </LobbyWaiting>
+      );
     case 'idle':
     case 'connecting':
       return (
@@ -143,6 +160,7 @@ export function MeetingView(props: {
                 {t(props.alert)}
               </p>
             ) : null}
+            <HostControls client={props.client} state={state} />
             <ControlsBar
               local={state.local}
               actions={props.actions}
@@ -158,6 +176,7 @@ export function MeetingView(props: {
           {/* After the controls in the tab order; placed on the side by the grid. */}
           <aside className="sidebar" aria-label={t('meeting.sidebar')}>
             <E2eeIndicator snapshot={e2ee} />
+            <LobbyPanel client={props.client} state={state} />
             <ChatPanel
               id={chatId}
               expanded={chatOpen}
@@ -170,6 +189,9 @@ export function MeetingView(props: {
               tiles={tiles}
               e2ee={e2ee}
               linkSecret={props.linkSecret}
+              showInvite={props.showInvite}
+              client={props.client}
+              state={state}
             />
           </aside>
           {liveRegion}

@@ -3,6 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { E2eeSnapshot, MemberE2ee } from '../e2ee/E2eeSession.ts';
 import { meetingLink } from '../router/routes.ts';
 import { CopyLink } from '../ui/CopyLink.tsx';
+import type { MeetingClient } from '../media/MeetingClient.ts';
+import type { MeetingState } from '../media/meetingState.ts';
+import { ModerationMenu } from './ModerationMenu.tsx';
 import type { TileModel } from './tiles.ts';
 
 function KeyBadges(props: { member: MemberE2ee | undefined }): ReactNode {
@@ -55,11 +58,16 @@ export function ParticipantsPanel(props: {
   tiles: TileModel[];
   e2ee: E2eeSnapshot;
   linkSecret: string | null;
+  showInvite: boolean;
+  client: MeetingClient;
+  state: MeetingState;
 }): ReactNode {
   const { t } = useTranslation();
   const ids = { heading: useId(), safety: useId(), safetyHint: useId() };
   const people = props.tiles.filter((tile) => tile.source === 'camera');
   const byMember = new Map(props.e2ee.members.map((m) => [m.memberId, m]));
+  const self = props.state.self;
+  const infoOf = new Map(props.state.members.map((m) => [m.memberId, m]));
   return (
     <section className="participants-panel" aria-labelledby={ids.heading}>
       <h2 id={ids.heading}>{t('meeting.participantsTitle')}</h2>
@@ -69,12 +77,21 @@ export function ParticipantsPanel(props: {
       <ul className="participants" data-testid="participants-list">
         {people.map((person) => {
           const e2ee = byMember.get(person.memberId);
+          const info = person.isSelf ? self : infoOf.get(person.memberId);
+          const sources = new Set(
+            props.state.media.filter((m) => m.memberId === person.memberId).map((m) => m.source),
+          );
           return (
             <li key={person.memberId} data-member-id={person.memberId}>
               <span className="participant-name">
                 {person.displayName}
                 {person.isSelf ? ` ${t('meeting.you')}` : ''}
               </span>
+              {info && info.role !== 'participant' ? (
+                <span className="badge badge-role" data-testid="member-role">
+                  {t(`roles.${info.role}`)}
+                </span>
+              ) : null}
               {person.isActiveSpeaker ? (
                 <span className="badge badge-speaking">{t('meeting.speaking')}</span>
               ) : null}
@@ -88,6 +105,15 @@ export function ParticipantsPanel(props: {
                   label={t('e2ee.safetyWith', { name: person.displayName })}
                 />
               )}
+              {!person.isSelf && self && info ? (
+                <ModerationMenu
+                  client={props.client}
+                  self={self}
+                  member={info}
+                  hasCamera={sources.has('camera')}
+                  hasScreen={sources.has('screen')}
+                />
+              ) : null}
             </li>
           );
         })}
@@ -104,10 +130,12 @@ export function ParticipantsPanel(props: {
           </code>
         </p>
       </section>
-      <CopyLink
-        link={meetingLink(window.location.origin, props.meetingId, props.linkSecret)}
-        label={t('meeting.invite')}
-      />
+      {props.showInvite ? (
+        <CopyLink
+          link={meetingLink(window.location.origin, props.meetingId, props.linkSecret)}
+          label={t('meeting.invite')}
+        />
+      ) : null}
     </section>
   );
 }

@@ -10,6 +10,7 @@ const self: MemberInfo = {
   joinedAt: 1,
   identity: FAKE_IDENTITY,
   senderIndex: 1,
+  role: 'participant',
 };
 const ana: MemberInfo = {
   memberId: 'ana-00001',
@@ -17,6 +18,7 @@ const ana: MemberInfo = {
   joinedAt: 2,
   identity: FAKE_IDENTITY,
   senderIndex: 0,
+  role: 'participant',
 };
 const track = { id: 't' } as unknown as MediaStreamTrack;
 
@@ -38,7 +40,13 @@ function producer(source: ProducerInfo['source'], paused = false): ProducerInfo 
 }
 
 function joined(producers: ProducerInfo[]): MeetingState {
-  return meetingReducer(initialMeetingState, { type: 'joined', self, members: [ana], producers });
+  return meetingReducer(initialMeetingState, {
+    type: 'joined',
+    self,
+    members: [ana],
+    producers,
+    room: { locked: false },
+  });
 }
 
 describe('selectTiles', () => {

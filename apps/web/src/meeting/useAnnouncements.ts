@@ -28,6 +28,23 @@ export function useAnnouncements(client: MeetingClient): string {
           setMessage(t('announce.speaking', { name: notice.displayName }));
           return;
         }
+        case 'lobbyArrival':
+          setMessage(t('lobby.arrival', { name: notice.displayName }));
+          return;
+        case 'admitted':
+          setMessage(t('moderation.admitted'));
+          return;
+        case 'moderated': {
+          const name = notice.byName ?? t('moderation.aHost');
+          const key =
+            notice.action === 'muted'
+              ? 'moderation.youWereMuted'
+              : notice.action === 'camera-stopped'
+                ? 'moderation.yourCameraStopped'
+                : 'moderation.yourScreenStopped';
+          setMessage(t(key, { name }));
+          return;
+        }
         default: {
           const unreachable: never = notice;
           return unreachable;

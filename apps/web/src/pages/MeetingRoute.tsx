@@ -14,6 +14,10 @@ import { errorMessageKey } from '../ui/errorMessages.ts';
 import { LeftPage } from './LeftPage.tsx';
 import { E2eeSession } from '../e2ee/E2eeSession.ts';
 import { parseLinkFragment, type LinkFragment } from '../e2ee/linkSecret.ts';
+import { getInvitePreview, redeemInvite, requestHostToken, type InvitePreview } from '../api/invitesApi.ts';
+import { loadLinkSecret } from '../organiser/linkSecretStore.ts';
+import type { MeetingAccess } from './meetingAccess.ts';
+import { JoinContext } from './JoinContext.tsx';
 
 /** How long a control error stays on screen. */
 const ALERT_MS = 6_000;
@@ -22,6 +26,46 @@ const AUTO_REJOIN_DELAY_MS = 1_000;
 /** ...at most this many times within this window, then leave it to the person. */
 const AUTO_REJOIN_MAX = 3;
 const AUTO_REJOIN_WINDOW_MS = 60_000;
+
+/** A rejoin reuses the last token if it has at least this long to live. */
+const TOKEN_REUSE_MARGIN_MS = 30_000;
+
+/** The link secret: from the invite link's fragment, or, for a host, from this browser's store. */
+function initialLink(access: MeetingAccess): LinkFragment {
+  if (access.kind === 'host') {
+    const secret = loadLinkSecret(access.meetingId);
+    return secret === null ? { status: 'none' } : { status: 'secret', secret };
+  }
+  return parseLinkFragment(window.location.hash);
+}
+
+/** A room token for this way in: an open meeting's, an invite's (passcode checked), or a host's. */
+async function obtainToken(
+  access: MeetingAccess,
+  chosen: JoinChoices,
+): Promise<{ meetingId: string; token: string; expiresAt: number }> {
+  switch (access.kind) {
+    case 'open': {
+      const { token, expiresAt } = await requestJoinToken(access.meetingId, chosen.displayName);
+      return { meetingId: access.meetingId, token, expiresAt };
+    }
+    case 'invite':
+      return redeemInvite(access.inviteId, chosen.displayName, chosen.passcode);
+    case 'host':
+      return requestHostToken(access.meetingId);
+    default: {
+      const unreachable: never = access;
+      return unreachable;
+    }
+  }
+}
+
+function joinContext(access: MeetingAccess, preview: InvitePreview | null): ReactNode {
+  if (access.kind === 'open') {
+    return null;
+  }
+  return <JoinContext asHost={access.kind === 'host'} preview={preview} />;
+}
 
 type View =
   | { name: 'join'; busy: boolean; error: ParseKeys | null }
@@ -38,16 +82,52 @@ function stopTracks(tracks: TakenTracks): void {
  * MeetingClient of the page, and the E2EE session of each join, and closes
  * them when the page goes away.
  */
-export function MeetingRoute(props: { meetingId: string }): ReactNode {
+export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
+  const { access } = props;
   const [view, setView] = useState<View>({ name: 'join', busy: false, error: null });
   // Read once: the link secret stays in memory (and the address bar), never in a request or a log.
-  const [link] = useState<LinkFragment>(() => parseLinkFragment(window.location.hash));
+  const [link] = useState<LinkFragment>(() => initialLink(access));
+  const [preview, setPreview] = useState<InvitePreview | null>(null);
+  /** The meeting this page is in, once known (an invite learns it at redemption). */
+  const meetingIdRef = useRef<string | null>(access.kind === 'invite' ? null : access.meetingId);
+  /** The latest room token and its expiry, so a rejoin does not spend a single-use invite again. */
+  const lastToken = useRef<{ token: string; expiresAt: number } | null>(null);
   const [alert, setAlert] = useState<ParseKeys | null>(null);
   const [endMessage, setEndMessage] = useState<ParseKeys | null>(null);
   const choices = useRef<JoinChoices | null>(null);
   const clientRef = useRef<MeetingClient | null>(null);
   const sessionRef = useRef<E2eeSession | null>(null);
   const autoRejoins = useRef<number[]>([]);
+
+  useEffect(() => {
+    if (access.kind !== 'invite') {
+      return undefined;
+    }
+    let cancelled = false;
+    getInvitePreview(access.inviteId).then(
+      (answer) => {
+        if (!cancelled) {
+          setPreview(answer);
+        }
+      },
+      (error: unknown) => {
+        if (!cancelled) {
+          const reason = error instanceof ApiError ? error.reason : 'network';
+          setView({ name: 'join', busy: false, error: errorMessageKey(reason) });
+        }
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [access]);
+
+  // Closing the tab says goodbye at once (otherwise the server keeps the place for a recovery).
+  useEffect(() => {
+    const onPageHide = (): void => clientRef.current?.close();
+    window.addEventListener('pagehide', onPageHide);
+    return () => window.removeEventListener('pagehide', onPageHide);
+  }, []);
 
   useEffect(
     () => () => {
@@ -95,7 +175,15 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
       sessionRef.current = session;
       let token: string;
       try {
-        token = (await requestJoinToken(props.meetingId, chosen.displayName)).token;
+        const reusable = lastToken.current;
+        if (!fromForm && reusable && reusable.expiresAt * 1000 > Date.now() + TOKEN_REUSE_MARGIN_MS) {
+          token = reusable.token;
+        } else {
+          const issued = await obtainToken(access, chosen);
+          meetingIdRef.current = issued.meetingId;
+          lastToken.current = { token: issued.token, expiresAt: issued.expiresAt };
+          token = issued.token;
+        }
       } catch (error) {
         session.close();
         // The preview keeps running: the person can correct and try again.
@@ -103,7 +191,14 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
         setView({
           name: 'join',
           busy: false,
-          error: reason === 'invalid-payload' ? 'errors.invalidName' : errorMessageKey(reason),
+          error:
+            reason === 'invalid-payload'
+              ? 'errors.invalidName'
+              : reason === 'unauthorized' && access.kind === 'host'
+                ? 'errors.signInFirst'
+                : reason === 'rate-limited' && access.kind === 'invite'
+                  ? 'errors.tooManyAttempts'
+                  : errorMessageKey(reason),
         });
         return;
       }
@@ -117,6 +212,9 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
         transform: session.hooks,
       });
       session.attach(client);
+      client.on('tokenRefreshed', (fresh) => {
+        lastToken.current = fresh;
+      });
       clientRef.current = client;
       const uninstall = installMeetingHooks(client, session);
       setView({ name: 'meeting', client, session });
@@ -131,7 +229,15 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
           return;
         }
         if (isAccessRefusal(failure.reason)) {
-          setView({ name: 'join', busy: false, error: 'errors.notFound' });
+          lastToken.current = null;
+          setView({
+            name: 'join',
+            busy: false,
+            error:
+              failure.reason === 'removed' || failure.reason === 'invite-invalid'
+                ? errorMessageKey(failure.reason)
+                : 'errors.notFound',
+          });
         } else {
           setEndMessage(errorMessageKey(failure.reason));
         }
@@ -151,7 +257,7 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
         }
       }
     },
-    [props.meetingId, link, showError],
+    [access, link, showError],
   );
 
   const rejoin = useCallback(() => {
@@ -222,7 +328,10 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
     case 'join':
       return (
         <JoinPage
-          meetingId={props.meetingId}
+          meetingId={access.kind === 'open' ? access.meetingId : null}
+          needsPasscode={preview?.requirePasscode ?? false}
+          suggestedName={preview?.label ?? null}
+          context={joinContext(access, preview)}
           link={link}
           busy={view.busy}
           error={view.error}
@@ -236,7 +345,8 @@ export function MeetingRoute(props: { meetingId: string }): ReactNode {
           client={view.client}
           session={view.session}
           linkSecret={link.status === 'secret' ? link.secret : null}
-          meetingId={props.meetingId}
+          meetingId={meetingIdRef.current ?? ''}
+          showInvite={access.kind === 'open'}
           speakerId={choices.current?.speakerId ?? null}
           alert={alert}
           endMessage={endMessage}

@@ -26,6 +26,14 @@ export function errorMessageKey(reason: string): ParseKeys {
       return 'errors.device';
     case 'e2ee-unavailable':
       return 'errors.e2eeUnavailable';
+    case 'invite-invalid':
+      return 'errors.inviteInvalid';
+    case 'wrong-passcode':
+      return 'errors.wrongPasscode';
+    case 'passcode-required':
+      return 'errors.passcodeRequired';
+    case 'removed':
+      return 'errors.removed';
     default:
       return 'errors.generic';
   }

@@ -20,6 +20,7 @@ export const SELF: MemberInfo = {
   joinedAt: 1,
   identity: FAKE_IDENTITY,
   senderIndex: 1,
+  role: 'participant',
 };
 export const ALICE: MemberInfo = {
   memberId: 'alice-member-1',
@@ -27,6 +28,7 @@ export const ALICE: MemberInfo = {
   joinedAt: 0,
   identity: FAKE_IDENTITY,
   senderIndex: 0,
+  role: 'participant',
 };
 
 export function member(n: number): MemberInfo {
@@ -36,6 +38,7 @@ export function member(n: number): MemberInfo {
     joinedAt: n,
     identity: FAKE_IDENTITY,
     senderIndex: n + 2,
+    role: 'participant',
   };
 }
 
@@ -60,6 +63,8 @@ export class FakeRoom {
 
   constructor() {
     this.#handlers.set('join', () => ({
+      status: 'joined',
+      room: { locked: false },
       self: SELF,
       members: this.members,
       producers: this.producers,
