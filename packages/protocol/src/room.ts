@@ -107,6 +107,7 @@ export type RoomClosedReason = z.infer<typeof roomClosedReasonSchema>;
 
 /** What a moderator did to this member's media. */
 export const moderationActionSchema = z.enum(['muted', 'camera-stopped', 'screen-stopped']);
+export type ModerationAction = z.infer<typeof moderationActionSchema>;
 
 /** Client -> signaling requests: payload and acknowledged result. */
 export const roomRequests = {
