@@ -1,0 +1,30 @@
+export const journalErrorReasons = [
+  /** A value that has no canonical JSON form (NaN, undefined, a Date, a cycle, a lone surrogate…). */
+  'not-json',
+  /** A key of the wrong kind, or a key file that does not hold one. */
+  'invalid-key',
+  /** The sink refused a line: the entry may be missing from the journal, the writer stops. */
+  'sink-failed',
+  /** The writer or sink was used after `close()`, or after a sink failure. */
+  'closed',
+] as const;
+export type JournalErrorReason = (typeof journalErrorReasons)[number];
+
+/** The one error class of the writing side. `reason` is safe to count and log; `cause` is for debugging. */
+export class JournalError extends Error {
+  readonly reason: JournalErrorReason;
+
+  constructor(reason: JournalErrorReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JournalError';
+    this.reason = reason;
+  }
+
+  static notJson(path: string, what: string): JournalError {
+    return new JournalError('not-json', `${path}: ${what} has no canonical JSON form`);
+  }
+
+  static closed(what: string, cause?: unknown): JournalError {
+    return new JournalError('closed', `${what} is closed`, { cause });
+  }
+}
