@@ -1,0 +1,239 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { z } from 'zod';
+import {
+  accountInvitationRequestSchema,
+  describeIssue,
+  enrolmentCompleteRequestSchema,
+  enrolmentStartRequestSchema,
+  loginRequestSchema,
+  oneTimeCodeRequestSchema,
+  SESSION_COOKIE,
+  type ErrorBody,
+} from '@confidentiel/protocol';
+import { AccountError } from './AccountError.ts';
+import { SESSION_ABSOLUTE_MS, type AccountService } from './AccountService.ts';
+import { sendRefusal } from './httpRefusal.ts';
+import { originAllowed, requireAccount, requireAdmin, sessionOf } from './requireAccount.ts';
+
+export interface RateLimit {
+  points: number;
+  durationS: number;
+}
+
+/** Attempts allowed per client address (never logged) or per email, per time window. */
+export interface AccountRateLimits {
+  loginPerIp: RateLimit;
+  loginPerEmail: RateLimit;
+  oneTimeCodePerIp: RateLimit;
+  enrolmentPerIp: RateLimit;
+}
+
+export const ACCOUNT_RATE_LIMITS: AccountRateLimits = {
+  loginPerIp: { points: 10, durationS: 60 },
+  // The lockout already stops guessing one account's password; this caps the
+  // attempts on one email spread over many addresses.
+  loginPerEmail: { points: 10, durationS: 15 * 60 },
+  oneTimeCodePerIp: { points: 10, durationS: 60 },
+  enrolmentPerIp: { points: 10, durationS: 60 },
+};
+
+export interface AccountRoutesOptions {
+  accounts: AccountService;
+  logger: Logger;
+  /** Mark the session cookie `Secure` (behind HTTPS; off only for plain-HTTP development). */
+  secureCookies: boolean;
+  /** Origins a browser may send state-changing requests from (never `*`). */
+  allowedOrigins: readonly string[];
+  limits?: Partial<AccountRateLimits>;
+}
+
+/** Where the web app's enrolment page is; the token stays in the fragment, out of server logs. */
+export const ENROL_PAGE = '/inscription';
+
+export function enrolPath(token: string): string {
+  return `${ENROL_PAGE}#t=${token}`;
+}
+
+/**
+ * The account API, to mount at `/api`: sign-in in two steps, the session,
+ * sign-out, invitations (admins) and enrolment. Every body is checked against
+ * the protocol's schemas; every refusal is `{reason, message}`.
+ */
+export function accountRoutes(options: AccountRoutesOptions): express.Router {
+  const { accounts, logger } = options;
+  const limits = { ...ACCOUNT_RATE_LIMITS, ...options.limits };
+  const limiter = (name: keyof AccountRateLimits) =>
+    new RateLimiterMemory({
+      keyPrefix: `accounts-${name}`,
+      points: limits[name].points,
+      duration: limits[name].durationS,
+    });
+  const loginPerEmail = limiter('loginPerEmail');
+  const sessionGuard = { allowedOrigins: options.allowedOrigins };
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    path: '/',
+    secure: options.secureCookies,
+  };
+
+  // Only on this router's routes: other `/api` routes are not this router's to judge.
+  const json = express.json({ limit: '16kb', strict: true });
+  const common = [noStore, sameOriginOnly(options.allowedOrigins)];
+
+  const router = express.Router();
+
+  router.post(
+    '/auth/login',
+    ...common,
+    limitPerIp(limiter('loginPerIp')),
+    json,
+    async (req: Request, res: Response) => {
+      const body = parse(loginRequestSchema, req.body);
+      await consume(loginPerEmail, body.email);
+      const challenge = await accounts.login(body.email, body.password);
+      res.json({ step: 'one-time-code', challenge });
+    },
+  );
+
+  router.post(
+    '/auth/one-time-code',
+    ...common,
+    limitPerIp(limiter('oneTimeCodePerIp')),
+    json,
+    async (req: Request, res: Response) => {
+      const body = parse(oneTimeCodeRequestSchema, req.body);
+      const { sessionId, session } = await accounts.completeLogin(body.challenge, body.code);
+      res.cookie(SESSION_COOKIE, sessionId, { ...cookieOptions, maxAge: SESSION_ABSOLUTE_MS });
+      res.json(session);
+    },
+  );
+
+  router.get(
+    '/auth/session',
+    noStore,
+    requireAccount(accounts, sessionGuard),
+    async (_req: Request, res: Response) => {
+      res.json(await accounts.describeSession(sessionOf(res)));
+    },
+  );
+
+  router.post(
+    '/auth/logout',
+    noStore,
+    requireAccount(accounts, sessionGuard),
+    async (_req: Request, res: Response) => {
+      await accounts.logout(sessionOf(res));
+      res.clearCookie(SESSION_COOKIE, cookieOptions);
+      res.status(204).end();
+    },
+  );
+
+  router.post(
+    '/admin/account-invitations',
+    noStore,
+    requireAdmin(accounts, sessionGuard),
+    json,
+    async (req: Request, res: Response) => {
+      const body = parse(accountInvitationRequestSchema, req.body);
+      const { token, expiresAt } = await accounts.invite(body, sessionOf(res).account.accountId);
+      res.status(201).json({ enrolPath: enrolPath(token), expiresAt });
+    },
+  );
+
+  const enrolmentPerIp = limitPerIp(limiter('enrolmentPerIp'));
+
+  router.post('/enrolment/start', ...common, enrolmentPerIp, json, async (req: Request, res: Response) => {
+    const body = parse(enrolmentStartRequestSchema, req.body);
+    res.json(await accounts.startEnrolment(body.token));
+  });
+
+  router.post('/enrolment/complete', ...common, enrolmentPerIp, json, async (req: Request, res: Response) => {
+    const body = parse(enrolmentCompleteRequestSchema, req.body);
+    const { recoveryCodes } = await accounts.completeEnrolment(body.token, body.password, body.code);
+    res.status(201).json({ recoveryCodes });
+  });
+
+  // express needs the 4-argument signature to recognise an error handler.
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof AccountError) {
+      sendRefusal(res, error);
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    if (status === 413) {
+      refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
+      return;
+    }
+    if (status === 400) {
+      refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
+      return;
+    }
+    if (typeof status === 'number' && status > 400 && status < 500) {
+      // The body parser's other refusals (an unsupported charset or encoding).
+      refuse(res, 400, { reason: 'invalid-payload', message: 'unsupported request body' });
+      return;
+    }
+    logger.error({ err: error }, 'account request failed');
+    refuse(res, 500, { reason: 'internal', message: 'internal error' });
+  });
+
+  return router;
+}
+
+function refuse(res: Response, status: number, body: ErrorBody): void {
+  res.status(status).json(body);
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new AccountError('invalid-payload', describeIssue(result.error));
+  }
+  return result.data;
+}
+
+/** Answers with secrets (challenges, CSRF tokens, TOTP secrets) must not be cached anywhere. */
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * A browser names the page a request comes from; a state-changing request
+ * from a page elsewhere is cross-site request forgery (login CSRF included).
+ */
+function sameOriginOnly(allowedOrigins: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    if (!originAllowed(req, allowedOrigins)) {
+      sendRefusal(res, new AccountError('csrf', 'request from an origin that is not allowed'));
+      return;
+    }
+    next();
+  };
+}
+
+/** Per client address, from the socket: signaling does not trust forwarding headers. */
+function limitPerIp(limiter: RateLimiterMemory): RequestHandler {
+  return async (req, _res, next) => {
+    await consume(limiter, req.socket.remoteAddress ?? 'unknown');
+    next();
+  };
+}
+
+async function consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) {
+      throw AccountError.rateLimited(error.msBeforeNext);
+    }
+    throw error;
+  }
+}

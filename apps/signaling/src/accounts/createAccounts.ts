@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type express from 'express';
+import type { Logger } from 'pino';
+import type { ScryptCost } from '../crypto/secretHash.ts';
+import type { Database } from '../storage/Database.ts';
+import { accountRoutes, type AccountRateLimits } from './accountRoutes.ts';
+import type { AccountStore } from './AccountStore.ts';
+import { AccountService } from './AccountService.ts';
+import type { RandomBytes } from './accountSecrets.ts';
+import { requireAccount, requireAdmin } from './requireAccount.ts';
+import { SqliteAccountStore } from './SqliteAccountStore.ts';
+
+/** Expired sessions, challenges and invitations are deleted this often. */
+export const PRUNE_INTERVAL_MS = 10 * 60_000;
+
+export interface AccountsOptions {
+  /** Signaling's database; the `accounts` tables are migrated on creation. */
+  db: Database;
+  logger: Logger;
+  /** Milliseconds since the epoch (injected in tests). */
+  now?: () => number;
+  random?: RandomBytes;
+  /** scrypt cost of new password hashes; PASSWORD_COST unless a test injects TEST_COST. */
+  passwordCost?: ScryptCost;
+  /** Mark the session cookie `Secure`: true whenever the service is reached over HTTPS. */
+  secureCookies: boolean;
+  /** Origins a browser may send state-changing requests from (config.allowedOrigins). */
+  allowedOrigins: readonly string[];
+  /** Overrides of ACCOUNT_RATE_LIMITS (tests). */
+  limits?: Partial<AccountRateLimits>;
+}
+
+export interface Accounts {
+  /** Mount at `/api`, before the other API routes' catch-all 404. */
+  router: express.Router;
+  /** For organiser routes: a live session, plus the CSRF header on state-changing methods. */
+  requireAccount: express.RequestHandler;
+  /** requireAccount, and the account is an administrator. */
+  requireAdmin: express.RequestHandler;
+  store: AccountStore;
+  service: AccountService;
+  readonly closed: boolean;
+  /** Stops the periodic clean-up (idempotent); the database stays open (it is the caller's). */
+  close(): void;
+}
+
+/** Organiser accounts, wired: SQLite store, rules, HTTP routes and guards. */
+export function createAccounts(options: AccountsOptions): Accounts {
+  const { logger } = options;
+  const random = options.random ?? randomBytes;
+  const store = new SqliteAccountStore(options.db, { random });
+  const service = new AccountService({
+    store,
+    logger,
+    now: options.now,
+    random,
+    passwordCost: options.passwordCost,
+  });
+  const guard = { allowedOrigins: options.allowedOrigins };
+  const router = accountRoutes({
+    accounts: service,
+    logger,
+    secureCookies: options.secureCookies,
+    allowedOrigins: options.allowedOrigins,
+    limits: options.limits,
+  });
+
+  const prune = (): void => {
+    service.prune().catch((error: unknown) => logger.error({ err: error }, 'account clean-up failed'));
+  };
+  prune();
+  const timer = setInterval(prune, PRUNE_INTERVAL_MS);
+  timer.unref();
+
+  let closed = false;
+  return {
+    router,
+    requireAccount: requireAccount(service, guard),
+    requireAdmin: requireAdmin(service, guard),
+    store,
+    service,
+    get closed() {
+      return closed;
+    },
+    close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      clearInterval(timer);
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * Administration of organiser accounts, on the signaling database:
+ *
+ *   node apps/signaling/src/cli/admin.ts <command> [options]
+ *
+ * Prints JSON on stdout (secrets included: run it where nobody looks over
+ * your shoulder), messages on stderr. Exit code 2 for bad arguments, 1 when
+ * the operation is refused (e.g. the email is taken), 0 otherwise.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { accountInvitationRequestSchema, accountRoleSchema, describeIssue } from '@confidentiel/protocol';
+import { AccountError } from '../accounts/AccountError.ts';
+import { enrolPath } from '../accounts/accountRoutes.ts';
+import { AccountService } from '../accounts/AccountService.ts';
+import { SqliteAccountStore } from '../accounts/SqliteAccountStore.ts';
+import { Database } from '../storage/Database.ts';
+
+export const DEFAULT_DATABASE_PATH = 'data/confidentiel.sqlite';
+/** A password line longer than this is not a password. */
+const MAX_PASSWORD_LINE_BYTES = 1024;
+
+const USAGE = `usage: node apps/signaling/src/cli/admin.ts <command> [options]
+
+commands:
+  create-account --email E --name N [--role admin|organiser]
+      creates an account; reads its password from stdin (one line), e.g.
+        read -rs PW && printf '%s\\n' "$PW" | node apps/signaling/src/cli/admin.ts create-account ...
+      prints {accountId, email, totpSecret, otpauthUri, recoveryCodes}
+  invite-account --email E --name N [--role admin|organiser]
+      prints {enrolPath, expiresAt}: the link (72 h, single use) to send the invitee
+  list-accounts
+  disable-account --email E     ends the account's sessions; it can no longer sign in
+  enable-account --email E
+  reset-totp --email E          new authenticator secret and recovery codes (lost phone)
+
+environment:
+  DATABASE_PATH   the signaling database (default ${DEFAULT_DATABASE_PATH})
+`;
+
+/** Which options each command takes, and which of them it needs. */
+const COMMANDS: Record<string, { required: readonly Option[]; optional: readonly Option[] }> = {
+  'create-account': { required: ['email', 'name'], optional: ['role'] },
+  'invite-account': { required: ['email', 'name'], optional: ['role'] },
+  'list-accounts': { required: [], optional: [] },
+  'disable-account': { required: ['email'], optional: [] },
+  'enable-account': { required: ['email'], optional: [] },
+  'reset-totp': { required: ['email'], optional: [] },
+};
+type Option = 'email' | 'name' | 'role';
+
+export interface AdminIo {
+  env: NodeJS.ProcessEnv;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable;
+  stderr: Writable;
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Runs one command; resolves to the exit code. */
+export async function runAdmin(args: readonly string[], io: AdminIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommand(args);
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const db = new Database(io.env.DATABASE_PATH || DEFAULT_DATABASE_PATH);
+  try {
+    const logger = pino({ name: 'admin', level: 'warn' }, pino.destination({ dest: 2, sync: true }));
+    const accounts = new AccountService({ store: new SqliteAccountStore(db), logger });
+    const result = await execute(accounts, parsed, io);
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof AccountError && error.reason === 'invalid-payload')
+    ) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof AccountError) {
+      io.stderr.write(`refused (${error.reason}): ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+interface Command {
+  name: string;
+  email: string;
+  displayName: string;
+  role: string | undefined;
+}
+
+function parseCommand(args: readonly string[]): Command | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals[0] === 'help') {
+    return 'help';
+  }
+  const [name, ...extra] = positionals;
+  if (name === undefined) {
+    throw new UsageError('missing command');
+  }
+  const spec = COMMANDS[name];
+  if (!spec) {
+    throw new UsageError(`unknown command "${name}"`);
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument "${extra[0]}"`);
+  }
+  for (const option of ['email', 'name', 'role'] as const) {
+    const given = values[option] !== undefined;
+    if (given && !spec.required.includes(option) && !spec.optional.includes(option)) {
+      throw new UsageError(`${name} takes no --${option}`);
+    }
+    if (!given && spec.required.includes(option)) {
+      throw new UsageError(`${name} needs --${option}`);
+    }
+  }
+  if (values.role !== undefined && !accountRoleSchema.safeParse(values.role).success) {
+    throw new UsageError(`--role must be one of: ${accountRoleSchema.options.join(', ')}`);
+  }
+  return { name, email: values.email ?? '', displayName: values.name ?? '', role: values.role };
+}
+
+async function execute(accounts: AccountService, command: Command, io: AdminIo): Promise<unknown> {
+  const role = accountRoleSchema.parse(command.role ?? 'organiser');
+  switch (command.name) {
+    case 'create-account': {
+      const password = await readPasswordLine(io.stdin);
+      const created = await accounts.createAccount({
+        email: command.email,
+        displayName: command.displayName,
+        role,
+        password,
+      });
+      return {
+        accountId: created.account.accountId,
+        email: created.account.email,
+        totpSecret: created.totpSecret,
+        otpauthUri: created.otpauthUri,
+        recoveryCodes: created.recoveryCodes,
+      };
+    }
+    case 'invite-account': {
+      const invitation = accountInvitationRequestSchema.safeParse({
+        email: command.email,
+        displayName: command.displayName,
+        role,
+      });
+      if (!invitation.success) {
+        throw new UsageError(describeIssue(invitation.error));
+      }
+      const { token, expiresAt } = await accounts.invite(invitation.data, undefined);
+      return { enrolPath: enrolPath(token), expiresAt };
+    }
+    case 'list-accounts':
+      return accounts.listAccounts();
+    case 'disable-account':
+    case 'enable-account': {
+      const disabled = command.name === 'disable-account';
+      const account = await accounts.setDisabled(command.email, disabled);
+      return { accountId: account.accountId, email: account.email, disabled };
+    }
+    case 'reset-totp': {
+      const reset = await accounts.resetSecondFactor(command.email);
+      return {
+        accountId: reset.account.accountId,
+        email: reset.account.email,
+        totpSecret: reset.totpSecret,
+        otpauthUri: reset.otpauthUri,
+        recoveryCodes: reset.recoveryCodes,
+      };
+    }
+    default:
+      throw new UsageError(`unknown command "${command.name}"`);
+  }
+}
+
+/** The first line of stdin, without its line ending. Never from a terminal: it would echo. */
+async function readPasswordLine(stdin: AdminIo['stdin']): Promise<string> {
+  if (stdin.isTTY) {
+    throw new UsageError(
+      'the password is read from stdin, which is a terminal (it would be shown): pipe it in, e.g. ' +
+        `read -rs PW && printf '%s\\n' "$PW" | node apps/signaling/src/cli/admin.ts create-account ...`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    chunks.push(buffer);
+    size += buffer.length;
+    if (buffer.includes(0x0a) || size > MAX_PASSWORD_LINE_BYTES) {
+      break;
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const newline = text.indexOf('\n');
+  if (newline < 0 && size > MAX_PASSWORD_LINE_BYTES) {
+    throw new UsageError('the password line is too long');
+  }
+  const line = (newline < 0 ? text : text.slice(0, newline)).replace(/\r$/, '');
+  if (line.length === 0) {
+    throw new UsageError('no password on stdin (one line expected)');
+  }
+  return line;
+}
+
+if (import.meta.main) {
+  process.exitCode = await runAdmin(process.argv.slice(2), {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}
