@@ -1,6 +1,11 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DashboardPage } from './organiser/DashboardPage.tsx';
+import { EnrolmentPage } from './organiser/EnrolmentPage.tsx';
+import { MeetingPage } from './organiser/MeetingPage.tsx';
+import { SignInPage } from './organiser/SignInPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
+import { accessKey } from './pages/meetingAccess.ts';
 import { MeetingRoute } from './pages/MeetingRoute.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { useRoute } from './router/useRoute.ts';
@@ -14,8 +19,17 @@ function Page(props: { route: Route }): ReactNode {
     case 'home':
       return <HomePage />;
     case 'meeting':
-      // Keyed: another meeting id is another session.
-      return <MeetingRoute key={route.meetingId} meetingId={route.meetingId} />;
+      // Keyed: another meeting or invite is another session.
+      return <MeetingRoute key={accessKey(route.access)} access={route.access} />;
+    case 'sign-in':
+      return <SignInPage />;
+    case 'enrolment':
+      return <EnrolmentPage />;
+    case 'dashboard':
+      return <DashboardPage />;
+    case 'organiser-meeting':
+      // Keyed: another meeting starts from a clean page.
+      return <MeetingPage key={route.meetingId} meetingId={route.meetingId} />;
     case 'not-found':
       return <NotFoundPage />;
     default: {

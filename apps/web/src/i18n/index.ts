@@ -2,6 +2,8 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import en from './en.json';
 import fr from './fr.json';
+import organiserEn from './organiser.en.json';
+import organiserFr from './organiser.fr.json';
 
 export const languages = ['fr', 'en'] as const;
 export type Language = (typeof languages)[number];
@@ -9,9 +11,10 @@ export const DEFAULT_LANGUAGE: Language = 'fr';
 
 const STORAGE_KEY = 'confidentiel.language';
 
+// The organiser pages' strings live in their own files, under the `organiser` key.
 export const resources = {
-  fr: { translation: fr },
-  en: { translation: en },
+  fr: { translation: { ...fr, organiser: organiserFr } },
+  en: { translation: { ...en, organiser: organiserEn } },
 } as const;
 
 declare module 'i18next' {

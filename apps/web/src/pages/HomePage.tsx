@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { newLinkSecret } from '@confidentiel/e2ee';
 import { createMeeting } from '../api/meetingsApi.ts';
 import { linkFragment } from '../e2ee/linkSecret.ts';
+import { OrganiserEntry } from '../organiser/OrganiserEntry.tsx';
 import { meetingPath } from '../router/routes.ts';
 import { navigate } from '../router/useRoute.ts';
 import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
@@ -50,6 +51,7 @@ export function HomePage(): ReactNode {
         <li>{t('home.pointNoAccount')}</li>
         <li>{t('home.pointAccessible')}</li>
       </ul>
+      <OrganiserEntry />
     </section>
   );
 }
