@@ -261,7 +261,7 @@ section_nginx() {
   fi
   HOST=127.0.0.1 PORT=$APP_PORT SFU_URL=http://127.0.0.1:9 LOG_LEVEL=warn \
     SFU_CONTROL_SECRET="$(openssl rand -hex 32)" ALLOWED_ORIGINS="https://localhost:$NGX_HTTPS" \
-    WEB_DIST="$root/apps/web/dist" node apps/signaling/src/main.ts >"$tmp/signaling.log" 2>&1 &
+    DATABASE_PATH=:memory: WEB_DIST="$root/apps/web/dist" node apps/signaling/src/main.ts >"$tmp/signaling.log" 2>&1 &
   local app=$!
   nginx -e stderr -p "$out" -c "$conf" -g "daemon off; $(nginx_user)" >"$tmp/nginx.log" 2>&1 &
   local ngx=$!

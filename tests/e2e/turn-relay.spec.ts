@@ -122,6 +122,8 @@ async function buildRelayWorld(): Promise<RelayWorld & { close(): Promise<void> 
         ICE_TRANSPORT_POLICY: 'relay',
         LOG_LEVEL: 'debug',
         SFU_LOG_LEVEL: 'debug',
+        ALLOW_OPEN_MEETINGS: 'true',
+        DATABASE_PATH: ':memory:',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -32,6 +32,11 @@ const schema = z.object({
   DATABASE_PATH: z.string().min(1).optional(),
   /** Anyone may create a meeting without an account (off: organisers only). */
   ALLOW_OPEN_MEETINGS: bool.default(false),
+  /**
+   * Signaling sits behind the operator's reverse proxy on this machine: take
+   * the client address from `X-Forwarded-For` on connections from loopback.
+   */
+  TRUST_PROXY: bool.default(false),
   /** Session cookies get `Secure` (set it when the service is behind HTTPS). */
   SECURE_COOKIES: bool.default(false),
   /** Built web app to serve; none if unset. */

@@ -14,6 +14,7 @@ import { SqliteInviteStore } from './invites/SqliteInviteStore.ts';
 import { createAccounts } from './accounts/createAccounts.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
 import { Database } from './storage/Database.ts';
+import { clientAddressResolver } from './http/clientAddress.ts';
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
@@ -65,6 +66,7 @@ export async function startSignaling(
     ]),
     issuer: SFU_CONTROL_ISSUER,
   });
+  const clientAddress = clientAddressResolver(config.TRUST_PROXY);
   const database = new Database(config.databasePath);
   const meetings = deps.meetings ?? new SqliteMeetingStore({ database });
   const invites = new SqliteInviteStore({ database });
@@ -73,6 +75,7 @@ export async function startSignaling(
     logger,
     secureCookies: config.SECURE_COOKIES,
     allowedOrigins: config.allowedOrigins,
+    clientAddress,
     ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
   });
   const state = new InMemoryRoomState();
@@ -94,6 +97,7 @@ export async function startSignaling(
     accounts,
     allowOpenMeetings: config.ALLOW_OPEN_MEETINGS,
     passcodeCost: deps.passwordCost ?? PASSCODE_COST,
+    clientAddress,
     tokens,
     sfu,
     metrics,
@@ -112,6 +116,7 @@ export async function startSignaling(
     metrics,
     logger,
     logIpAddresses: config.LOG_IP_ADDRESSES,
+    clientAddress,
     issueToken: (identity, role) =>
       issueRoomToken(
         tokens,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { iceServerSchema, joinedSchema, roomRequests } from '@confidentiel/protocol';
+import { iceServerSchema, joinedSchema } from '@confidentiel/protocol';
 import { ConfigError, loadSignalingConfig } from '../src/config.ts';
 import { iceConfigIssuer, turnCredential } from '../src/turn/iceServers.ts';
 
@@ -181,8 +181,6 @@ describe('TURN REST credentials', () => {
 });
 
 describe('ICE servers in the room protocol', () => {
-  const join = roomRequests.join.response;
-
   it.each([
     ['a stun: URL', { urls: ['stun:stun.l.google.com:19302'] }],
     ['an http URL', { urls: ['https://turn.example.fr'] }],

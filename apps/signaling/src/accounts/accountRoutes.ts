@@ -1,3 +1,4 @@
+import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -40,6 +41,8 @@ export const ACCOUNT_RATE_LIMITS: AccountRateLimits = {
 };
 
 export interface AccountRoutesOptions {
+  /** The client's address for per-address limits (the socket's, unless a trusted proxy says). */
+  clientAddress?: ClientAddressOf;
   accounts: AccountService;
   logger: Logger;
   /** Mark the session cookie `Secure` (behind HTTPS; off only for plain-HTTP development). */
@@ -63,6 +66,7 @@ export function enrolPath(token: string): string {
  */
 export function accountRoutes(options: AccountRoutesOptions): express.Router {
   const { accounts, logger } = options;
+  const clientAddress = options.clientAddress ?? clientAddressResolver(false);
   const limits = { ...ACCOUNT_RATE_LIMITS, ...options.limits };
   const limiter = (name: keyof AccountRateLimits) =>
     new RateLimiterMemory({
@@ -88,7 +92,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
   router.post(
     '/auth/login',
     ...common,
-    limitPerIp(limiter('loginPerIp')),
+    limitPerIp(limiter('loginPerIp'), clientAddress),
     json,
     async (req: Request, res: Response) => {
       const body = parse(loginRequestSchema, req.body);
@@ -101,7 +105,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
   router.post(
     '/auth/one-time-code',
     ...common,
-    limitPerIp(limiter('oneTimeCodePerIp')),
+    limitPerIp(limiter('oneTimeCodePerIp'), clientAddress),
     json,
     async (req: Request, res: Response) => {
       const body = parse(oneTimeCodeRequestSchema, req.body);
@@ -143,7 +147,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
     },
   );
 
-  const enrolmentPerIp = limitPerIp(limiter('enrolmentPerIp'));
+  const enrolmentPerIp = limitPerIp(limiter('enrolmentPerIp'), clientAddress);
 
   router.post('/enrolment/start', ...common, enrolmentPerIp, json, async (req: Request, res: Response) => {
     const body = parse(enrolmentStartRequestSchema, req.body);
@@ -219,10 +223,10 @@ function sameOriginOnly(allowedOrigins: readonly string[]): RequestHandler {
   };
 }
 
-/** Per client address, from the socket: signaling does not trust forwarding headers. */
-function limitPerIp(limiter: RateLimiterMemory): RequestHandler {
+/** Per client address (the socket's, or what the operator's trusted proxy says). */
+function limitPerIp(limiter: RateLimiterMemory, clientAddress: ClientAddressOf): RequestHandler {
   return async (req, _res, next) => {
-    await consume(limiter, req.socket.remoteAddress ?? 'unknown');
+    await consume(limiter, clientAddress(req));
     next();
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type express from 'express';
 import type { Logger } from 'pino';
 import type { ScryptCost } from '../crypto/secretHash.ts';
+import type { ClientAddressOf } from '../http/clientAddress.ts';
 import type { Database } from '../storage/Database.ts';
 import { accountRoutes, type AccountRateLimits } from './accountRoutes.ts';
 import type { AccountStore } from './AccountStore.ts';
@@ -26,6 +27,8 @@ export interface AccountsOptions {
   secureCookies: boolean;
   /** Origins a browser may send state-changing requests from (config.allowedOrigins). */
   allowedOrigins: readonly string[];
+  /** The client's address for per-address limits. */
+  clientAddress?: ClientAddressOf;
   /** Overrides of ACCOUNT_RATE_LIMITS (tests). */
   limits?: Partial<AccountRateLimits>;
 }
@@ -63,6 +66,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     secureCookies: options.secureCookies,
     allowedOrigins: options.allowedOrigins,
     limits: options.limits,
+    ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
   });
 
   const prune = (): void => {

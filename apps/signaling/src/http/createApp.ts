@@ -12,6 +12,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { TokenService } from '@confidentiel/tokens';
 import type { ScryptCost } from '../crypto/secretHash.ts';
+import type { ClientAddressOf } from './clientAddress.ts';
 import type { InviteStore } from '../invites/InviteStore.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { organiserRoutes } from '../organiser/organiserRoutes.ts';
@@ -29,6 +30,7 @@ export interface AppDeps {
   allowOpenMeetings: boolean;
   /** scrypt cost of invite passcodes (8 random digits behind a guess limit). */
   passcodeCost?: ScryptCost;
+  clientAddress?: ClientAddressOf;
   tokens: TokenService;
   sfu: SfuClient;
   metrics: Metrics;
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
       joinTokenTtl: deps.joinTokenTtl,
       logger: deps.logger,
       ...(deps.passcodeCost ? { passcodeCost: deps.passcodeCost } : {}),
+      ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
     }),
   );
   api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));

@@ -1,3 +1,4 @@
+import type { ClientAddressOf } from '../http/clientAddress.ts';
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -48,6 +49,8 @@ export interface OrganiserRoutesDeps {
   passcodeCost?: ScryptCost;
   /** Random bytes (member ids). */
   random?: (n: number) => Buffer;
+  /** The client's address for per-address limits. */
+  clientAddress?: ClientAddressOf;
   /** Passcode guesses allowed per invite and per client in a window. */
   passcodeLimits?: PasscodeLimits;
 }
@@ -365,7 +368,7 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
         refuse(res, 401, { reason: 'passcode-required', message: 'this invitation needs a passcode' });
         return;
       }
-      const client = clientKey(req.socket.remoteAddress);
+      const client = deps.clientAddress ? deps.clientAddress(req) : clientKey(req.socket.remoteAddress);
       const verdict = await attempts.begin(invite.id, client);
       if (!verdict.allowed) {
         logger.warn({ meeting: short(meeting.id) }, 'passcode attempts rate-limited');

@@ -15,6 +15,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { isModerator, mayPublish } from '../rooms/permissions.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
+import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import type { IceConfig } from '../turn/iceServers.ts';
@@ -38,6 +39,10 @@ export interface SessionDeps {
   /** ICE servers (TURN with this member's own credentials) and policy, made at join. */
   iceConfig: (memberId: string) => IceConfig;
   revocations: Revocations;
+  /** Roles moderators gave, outranking tokens (a demotion survives a reconnect). */
+  roleOverrides: RoleOverrides;
+  /** Rooms a host ended: nobody but a host enters until a host is back. */
+  endedRooms: Set<string>;
   directory: SessionDirectory;
   /** A fresh room token for this member with its current role. */
   issueToken: (identity: Identity, role: MemberRole) => { token: string; jti: string; expiresAt: number };
@@ -72,7 +77,7 @@ export class MemberSession {
     this.#socket = socket;
     this.#identity = identity;
     this.#deps = deps;
-    this.#role = identity.role;
+    this.#role = deps.roleOverrides.get(identity.sub) ?? identity.role;
     this.#expiresAtMs = identity.exp * 1000;
     this.#armExpiry();
   }
@@ -150,16 +155,20 @@ export class MemberSession {
   /** Why this member must wait, or null to enter now. */
   #waitingReason(allowEarlyEntry: boolean): WaitingReason | null {
     const { state } = this.#deps;
-    if (isModerator(this.#role)) {
+    // The organiser's own host token enters; anyone invited with admission waits, co-hosts too.
+    if (this.#role === 'host') {
       return null;
     }
     if (this.#identity.lobby) {
       return 'admission';
     }
+    if (isModerator(this.#role)) {
+      return null;
+    }
     if (state.isLocked(this.roomId)) {
       return 'locked';
     }
-    if (!allowEarlyEntry && !state.hasHost(this.roomId)) {
+    if ((!allowEarlyEntry || this.#deps.endedRooms.has(this.roomId)) && !state.hasHost(this.roomId)) {
       return 'no-host';
     }
     return null;
@@ -331,8 +340,12 @@ export class MemberSession {
       channels.push(hostsChannel(this.roomId));
     }
     await this.#socket.join(channels);
+    this.#firstEvent();
     this.#socket.to(this.roomId).emit('memberJoined', { member: self });
     logger.info({ room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member joined');
+    if (this.#role === 'host') {
+      this.#deps.endedRooms.delete(this.roomId);
+    }
     if (isModerator(this.#role)) {
       this.#socket.emit('lobbyChanged', { waiting: state.waiting(this.roomId) });
       // A host's arrival lets in those who only waited for one.
@@ -347,6 +360,16 @@ export class MemberSession {
       ...this.#deps.iceConfig(this.memberId),
       room: { locked: state.isLocked(this.roomId) },
     };
+  }
+
+  /**
+   * Socket.IO can recover a dropped connection only for a client that has
+   * received at least one broadcast (it resumes from that offset): send one.
+   */
+  #firstEvent(): void {
+    this.#socket.nsp
+      .to(memberChannel(this.memberId))
+      .emit('roomUpdated', { locked: this.#deps.state.isLocked(this.roomId) });
   }
 
   async #admitEarlyArrivals(): Promise<void> {
@@ -407,6 +430,7 @@ export class MemberSession {
     const { state } = this.#deps;
     const wasModerator = isModerator(this.#role);
     this.#role = role;
+    this.#deps.roleOverrides.set(this.memberId, role, this.#deps.now() + this.#deps.revocationMs);
     const member = state.setRole(this.roomId, this.memberId, role);
     if (!member) {
       return undefined;

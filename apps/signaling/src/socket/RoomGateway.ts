@@ -10,9 +10,11 @@ import type { RoomState } from '../rooms/RoomState.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import type { IceConfig } from '../turn/iceServers.ts';
 import { authenticateHandshake, type Identity } from './authenticate.ts';
+import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
 import { memberChannel } from './channels.ts';
 import { MemberSession, type SessionDeps } from './MemberSession.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
+import { RoleOverrides } from '../rooms/RoleOverrides.ts';
 
 /** A connection that has not joined within this time is dropped. */
 export const JOIN_TIMEOUT_MS = 20_000;
@@ -55,6 +57,8 @@ export interface RoomGatewayOptions {
   issueToken: SessionDeps['issueToken'];
   inviteRevoked?: SessionDeps['inviteRevoked'];
   onRemoved?: SessionDeps['onRemoved'];
+  /** The client's address for per-address limits. */
+  clientAddress?: ClientAddressOf;
   /** How long revocations last: longer than any token lives. */
   revocationMs?: number;
 }
@@ -71,11 +75,16 @@ export class RoomGateway {
   /** Sessions whose connection dropped, kept for a recovery until their timer fires. */
   readonly #pendingLeaves = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #revocations: Revocations;
+  readonly #roleOverrides: RoleOverrides;
+  readonly #endedRooms = new Set<string>();
+  readonly #clientAddress: ClientAddressOf;
   #closed = false;
 
   constructor(options: RoomGatewayOptions) {
     this.#options = options;
     this.#revocations = options.revocations ?? new InMemoryRevocations({ now: options.now ?? Date.now });
+    this.#clientAddress = options.clientAddress ?? clientAddressResolver(false);
+    this.#roleOverrides = new RoleOverrides({ now: options.now ?? Date.now });
     const { logger, metrics } = options;
     this.#io = new Server(options.http, {
       maxHttpBufferSize: LIMITS.maxMessageBytes,
@@ -98,7 +107,7 @@ export class RoomGateway {
           return;
         }
         this.#connectionLimiter
-          .consume(req.socket.remoteAddress ?? 'unknown')
+          .consume(this.#clientAddress(req))
           .then(() => callback(null, true))
           .catch(() => {
             metrics.refusals.inc({ reason: 'rate-limited' });
@@ -134,8 +143,21 @@ export class RoomGateway {
     }
     const previous = this.#sessions.get(identity.sub);
     const pending = this.#pendingLeaves.get(identity.sub);
+    const live = previous !== undefined && (previous.joined || previous.waiting);
+    if (socket.recovered && !(live && pending !== undefined)) {
+      // Socket.IO put the socket back in its rooms, but its session is over (removed,
+      // expired or ended while away): out of every room, and away; the client joins anew.
+      for (const room of socket.rooms) {
+        if (room !== socket.id) {
+          void socket.leave(room);
+        }
+      }
+      logger.info({ member: identity.sub.slice(0, 6) }, 'recovery refused: the session is over');
+      socket.disconnect(true);
+      return;
+    }
     let session: MemberSession;
-    if (previous && pending !== undefined && socket.recovered) {
+    if (previous && pending !== undefined && socket.recovered && live) {
       // The same connection came back in time: the member never left.
       clearTimeout(pending);
       this.#pendingLeaves.delete(identity.sub);
@@ -161,6 +183,8 @@ export class RoomGateway {
         chatLimiter: this.#chatLimiter,
         iceConfig: this.#options.iceConfig ?? noIceServers,
         revocations: this.#revocations,
+        roleOverrides: this.#roleOverrides,
+        endedRooms: this.#endedRooms,
         directory: { get: (memberId) => this.#sessions.get(memberId) },
         issueToken: this.#options.issueToken,
         inviteRevoked: this.#options.inviteRevoked ?? (() => Promise.resolve(false)),
@@ -174,7 +198,7 @@ export class RoomGateway {
       logger.info({ ip: socket.handshake.address, member: identity.sub.slice(0, 6) }, 'connection');
     }
 
-    const address = socket.handshake.address;
+    const address = this.#clientAddress(socket.request);
     socket.use(([event, ...args], next) => {
       // The socket's own budget first: a flooding socket spends little of its address's budget.
       this.#limiter

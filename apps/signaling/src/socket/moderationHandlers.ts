@@ -170,6 +170,8 @@ export function moderationHandlers(
     endMeeting: async () => {
       const { roomId } = allowed('end-meeting');
       audit('end-meeting', null);
+      // Ended means ended: tokens still alive do not reopen it without a host.
+      deps.endedRooms.add(roomId);
       const everyone = [
         ...state.members(roomId).map((m) => m.memberId),
         ...state.waiting(roomId).map((w) => w.memberId),

@@ -299,6 +299,9 @@ describe('lobby', () => {
     const member = await arrive(h, { room, name: 'Member' });
     const guest = await arrive(h, { room, name: 'Client', lobby: true });
     await waitFor('the host to see the guest waiting', () => lastLobby(host).length === 1);
+    // Each member got one roomUpdated on entering (it lets Socket.IO recover them); only later ones count.
+    host.events.delete('roomUpdated');
+    member.events.delete('roomUpdated');
 
     for (const [name, payload] of [
       ['admit', { memberIds: [guest.memberId] }],
@@ -318,5 +321,13 @@ describe('lobby', () => {
     const next = await arrive(h, { room, name: 'Next' });
     expect(next.answer.status).toBe('joined');
     close(host, member, guest, next);
+  });
+
+  it('keeps a co-host whose token says lobby waiting for a host to admit them (level 3 co-host invite)', async () => {
+    const room = await organiserMeeting(h);
+    const host = await arrive(h, { room, name: 'Host', role: 'host' });
+    const coHost = await arrive(h, { room, name: 'Associate', role: 'co-host', lobby: true });
+    expect(coHost.answer).toEqual({ status: 'waiting', reason: 'admission' });
+    close(host, coHost);
   });
 });
