@@ -21,3 +21,11 @@ export {
   type OpenChatResult,
   type RejectReason,
 } from './KeyManager.ts';
+export {
+  deriveCommitteeKey,
+  openCommittee,
+  openCommitteeText,
+  sealCommittee,
+  sealCommitteeText,
+  type CommitteePurpose,
+} from './CommitteeKey.ts';
