@@ -48,3 +48,9 @@ export const controlHandshakeSchema = z.strictObject({
   token: z.string().min(1).max(4096),
   protocolVersion: z.number().int(),
 });
+
+/** `GET /api/config`: what this service allows. */
+export const serviceConfigResponseSchema = z.strictObject({
+  /** Anyone may create an open meeting without an account. */
+  openMeetings: z.boolean(),
+});
