@@ -20,6 +20,13 @@ import { isRefusalReason, MeetingError } from './MeetingError.ts';
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** How long the Socket.IO handshake may take. */
 export const CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * After a network drop, how long to wait for Socket.IO to reconnect and
+ * recover the session (the server keeps the place 15 s).
+ */
+export const RECOVERY_WAIT_MS = 12_000;
+/** Disconnect reasons a reconnection may recover from. */
+const TRANSIENT = new Set(['transport close', 'transport error', 'ping timeout']);
 
 /**
  * The part of a Socket.IO client socket the meeting uses. Injected, so that
@@ -30,6 +37,11 @@ export interface RoomSocket {
   off(event: string, listener: (...args: unknown[]) => void): void;
   emitWithAck(event: string, payload: unknown, timeoutMs: number): Promise<unknown>;
   disconnect(): void;
+  /** The socket reconnects by itself after a drop (then `recovered()` says if the session survived). */
+  readonly reconnects?: boolean;
+  recovered?(): boolean;
+  /** The token the next (re)connection presents. */
+  setToken?(token: string): void;
 }
 
 export interface RoomHandshake {
@@ -42,9 +54,23 @@ export type RoomSocketFactory = (auth: RoomHandshake) => RoomSocket;
 /** The real factory: Socket.IO on the page's own origin, namespace `/room`, websocket only. */
 export function createSocketIoFactory(namespace = '/room'): RoomSocketFactory {
   return (auth) => {
-    // No automatic reconnection: a new connection needs a new join (and a new token).
-    const socket = io(namespace, { auth: { ...auth }, transports: ['websocket'], reconnection: false });
+    // Reconnection after a drop, for the server's connection-state recovery (re-authenticated
+    // with the latest token); a connection that is not recovered ends the session.
+    const handshake: { token: string; protocolVersion: number } = { ...auth };
+    const socket = io(namespace, {
+      auth: handshake,
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionAttempts: 6,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2_000,
+    });
     return {
+      reconnects: true,
+      recovered: () => socket.recovered,
+      setToken: (token) => {
+        handshake.token = token;
+      },
       on: (event, listener) => {
         socket.on(event, listener);
       },
@@ -63,8 +89,10 @@ export function createSocketIoFactory(namespace = '/room'): RoomSocketFactory {
 export type RoomEventPayload<K extends RoomEventName> = ReturnType<typeof parseEvent<typeof roomEvents, K>>;
 type RoomEventArgs = { [K in RoomEventName]: [RoomEventPayload<K>] };
 export type RoomConnectionEvents = RoomEventArgs & {
-  /** The server or the network closed the connection (never emitted after `close()`). */
+  /** The server or the network closed the connection for good (never emitted after `close()`). */
   disconnected: [reason: string];
+  /** A dropped connection came back and the server recovered the session. */
+  recovered: [];
 };
 
 export interface RoomConnectionOptions {
@@ -99,10 +127,48 @@ export class RoomConnection extends TypedEmitter<RoomConnectionEvents> {
       this.#listen(name, (payload: unknown) => this.#onEvent(name, payload));
     }
     this.#listen('disconnect', (reason: unknown) => {
-      if (!this.#closed) {
-        this.emit('disconnected', typeof reason === 'string' ? reason : 'unknown');
+      if (this.#closed) {
+        return;
+      }
+      const why = typeof reason === 'string' ? reason : 'unknown';
+      if (this.#socket.reconnects === true && TRANSIENT.has(why)) {
+        this.#awaitRecovery(why);
+        return;
+      }
+      this.emit('disconnected', why);
+    });
+    this.#listen('connect', () => {
+      if (this.#recoveryTimer === undefined) {
+        return;
+      }
+      clearTimeout(this.#recoveryTimer);
+      this.#recoveryTimer = undefined;
+      if (this.#socket.recovered?.() === true) {
+        this.#logger.info('connection recovered');
+        this.emit('recovered');
+      } else {
+        // The server no longer knows this session: the meeting must be joined again.
+        this.emit('disconnected', 'not recovered');
       }
     });
+  }
+
+  #recoveryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  #awaitRecovery(reason: string): void {
+    this.#logger.warn(`connection dropped (${reason}); waiting for recovery`);
+    clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = undefined;
+      if (!this.#closed) {
+        this.emit('disconnected', reason);
+      }
+    }, RECOVERY_WAIT_MS);
+  }
+
+  /** The token a reconnection presents (after a refresh). */
+  setToken(token: string): void {
+    this.#socket.setToken?.(token);
   }
 
   get closed(): boolean {
@@ -176,6 +242,7 @@ export class RoomConnection extends TypedEmitter<RoomConnectionEvents> {
       return;
     }
     this.#closed = true;
+    clearTimeout(this.#recoveryTimer);
     for (const undo of this.#detach.splice(0)) {
       undo();
     }
