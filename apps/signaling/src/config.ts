@@ -30,6 +30,12 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   /** The SQLite file; `:memory:` keeps nothing (tests). */
   DATABASE_PATH: z.string().min(1).optional(),
+  /** Ed25519 key (PKCS#8 PEM) committee session journals are signed with; made on first start if missing. */
+  JOURNAL_KEY_PATH: z.string().min(1).optional(),
+  /** RFC 3161 time-stamping authority anchoring the journals (http or https); none if unset. */
+  TSA_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** A journal is time-stamped every this many entries, and when its session ends. */
+  TSA_EVERY: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Anyone may create a meeting without an account (off: organisers only). */
   ALLOW_OPEN_MEETINGS: bool.default(false),
   /**
@@ -64,6 +70,10 @@ export type SignalingConfig = z.infer<typeof schema> & {
   /** TOKEN_SECRETS_PREVIOUS, split and checked. */
   previousTokenSecrets: string[];
   databasePath: string;
+  /** JOURNAL_KEY_PATH, or DATA_DIR/journal-ed25519.pem. */
+  journalKeyPath: string;
+  /** DATA_DIR/journals: one folder per meeting, one file per session. */
+  journalDir: string;
 };
 
 function splitList(value: string): string[] {
@@ -107,8 +117,18 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     );
   }
   const databasePath = config.DATABASE_PATH ?? join(config.DATA_DIR, 'confidentiel.sqlite');
+  const journalKeyPath = config.JOURNAL_KEY_PATH ?? join(config.DATA_DIR, 'journal-ed25519.pem');
+  const journalDir = join(config.DATA_DIR, 'journals');
   const turnUrls = turnSettings(config);
-  return { ...config, allowedOrigins, turnUrls, previousTokenSecrets, databasePath };
+  return {
+    ...config,
+    allowedOrigins,
+    turnUrls,
+    previousTokenSecrets,
+    databasePath,
+    journalKeyPath,
+    journalDir,
+  };
 }
 
 /** Checks TURN_URLS, TURN_SECRET and ICE_TRANSPORT_POLICY together; returns the URLs. */

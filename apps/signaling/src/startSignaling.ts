@@ -5,13 +5,18 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { SFU_CONTROL_AUDIENCE, SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
-import { secretBytes, type SignalingConfig } from './config.ts';
+import { ConfigError, secretBytes, type SignalingConfig } from './config.ts';
 import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
 import type { MeetingStore } from './meetings/MeetingStore.ts';
 import { SqliteMeetingStore } from './meetings/SqliteMeetingStore.ts';
 import { SqliteInviteStore } from './invites/SqliteInviteStore.ts';
 import { createAccounts } from './accounts/createAccounts.ts';
+import { CommitteeService } from './committee/CommitteeService.ts';
+import { committeeRoutes } from './committee/committeeRoutes.ts';
+import { JournalService } from './committee/JournalService.ts';
+import { SqliteAgendaStore } from './committee/SqliteAgendaStore.ts';
+import { SqliteMinutesStore } from './committee/SqliteMinutesStore.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
 import { Database } from './storage/Database.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
@@ -67,6 +72,18 @@ export async function startSignaling(
     issuer: SFU_CONTROL_ISSUER,
   });
   const clientAddress = clientAddressResolver(config.TRUST_PROXY);
+  // First: a journal key that cannot be read or made stops the start before anything opens.
+  const journals = await JournalService.create({
+    directory: config.journalDir,
+    keyPath: config.journalKeyPath,
+    tsaUrl: config.TSA_URL,
+    tsaEvery: config.TSA_EVERY,
+    logger,
+  }).catch((error: unknown) => {
+    throw new ConfigError(
+      `invalid signaling configuration:\n  JOURNAL_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
   const database = new Database(config.databasePath);
   const meetings = deps.meetings ?? new SqliteMeetingStore({ database });
   const invites = new SqliteInviteStore({ database });
@@ -80,6 +97,9 @@ export async function startSignaling(
   });
   const state = new InMemoryRoomState();
   const metrics = createMetrics(state);
+  const agenda = new SqliteAgendaStore({ database });
+  const minutes = new SqliteMinutesStore({ database });
+  const committees = new CommitteeService({ meetings, agenda, minutes, journals, state, logger });
   const sfu = new SfuClient({
     url: config.SFU_URL,
     logger,
@@ -104,6 +124,16 @@ export async function startSignaling(
     logger,
     joinTokenTtl: config.JOIN_TOKEN_TTL,
     webDist: config.WEB_DIST,
+    committeeRoutes: committeeRoutes({
+      meetings,
+      agenda,
+      journals,
+      tokens,
+      requireAccount: accounts.requireAccount,
+      hasSession: (meetingId) => committees.hasSession(meetingId),
+      roleOverride: (memberId) => gateway.roleOverride(memberId),
+      logger,
+    }),
   });
   const http = createServer(app);
   const gateway = new RoomGateway({
@@ -143,6 +173,7 @@ export async function startSignaling(
     },
     // Longer than any token lives (JOIN_TOKEN_TTL is at most 10 minutes, refreshed).
     revocationMs: 24 * 60 * 60 * 1000,
+    committee: committees,
     iceConfig: iceConfigIssuer({
       turnUrls: config.turnUrls,
       secret: config.TURN_SECRET,
@@ -182,6 +213,9 @@ export async function startSignaling(
       await gateway.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      // After the sockets: their departures are journaled before the journals close.
+      await committees.close();
+      await journals.close();
       accounts.close();
       database.close();
     },

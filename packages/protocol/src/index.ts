@@ -11,3 +11,4 @@ export * from './http.ts';
 export * from './serve.ts';
 export * from './accounts.ts';
 export * from './organiser.ts';
+export * from './committee.ts';

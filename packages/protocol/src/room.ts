@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { committeeEvents, committeeRequests } from './committee.ts';
 import { chatCiphertextSchema, identityKeysSchema, keyEnvelopeSchema } from './e2ee.ts';
 import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } from './ids.ts';
 import {
@@ -198,6 +199,7 @@ export const roomRequests = {
   },
   /** Ends the meeting for everybody (host only). */
   endMeeting: { request: empty, response: empty },
+  ...committeeRequests,
 } as const;
 
 export type RoomRequestName = keyof typeof roomRequests;
@@ -225,6 +227,7 @@ export const roomEvents = {
   memberUpdated: z.strictObject({ member: memberInfoSchema }),
   /** To the member concerned: a moderator acted on their media. */
   moderated: z.strictObject({ action: moderationActionSchema, by: memberIdSchema }),
+  ...committeeEvents,
   keyEnvelope: z.strictObject({ from: memberIdSchema, envelope: keyEnvelopeSchema }),
   chatMessage: z.strictObject({
     from: memberIdSchema,

@@ -37,6 +37,11 @@ export interface AppDeps {
   logger: Logger;
   joinTokenTtl: number;
   webDist?: string | undefined;
+  /**
+   * Committee routes (agenda, session journals, journal public key), mounted
+   * at `/api` before the API's own body parser (agendas exceed its 16 KB).
+   */
+  committeeRoutes?: express.Router;
 }
 
 function refuse(res: Response, status: number, body: ErrorBody): void {
@@ -115,6 +120,9 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));
+  if (deps.committeeRoutes) {
+    app.use('/api', deps.committeeRoutes);
+  }
   app.use('/api', api);
 
   app.get('/healthz', (_req, res) => {

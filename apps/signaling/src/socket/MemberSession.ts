@@ -12,6 +12,8 @@ import {
 } from '@confidentiel/protocol';
 import type { Logger } from 'pino';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { committeeHandlers } from '../committee/committeeHandlers.ts';
+import type { CommitteeHooks } from '../committee/CommitteeService.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { isModerator, mayPublish } from '../rooms/permissions.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
@@ -52,6 +54,8 @@ export interface SessionDeps {
   onRemoved: (identity: Identity) => Promise<void>;
   /** How long revocations of a removed member last (longer than any token). */
   revocationMs: number;
+  /** Committee sessions: their requests, attendance and session journal. */
+  committee: CommitteeHooks;
 }
 
 type Phase = 'idle' | 'joining' | 'waiting' | 'joined' | 'left';
@@ -285,6 +289,7 @@ export class MemberSession {
         return { token, expiresAt };
       },
       ...moderationHandlers(this, this.#deps),
+      ...committeeHandlers(this, this.#deps),
     };
   }
 
@@ -342,6 +347,7 @@ export class MemberSession {
     await this.#socket.join(channels);
     this.#firstEvent();
     this.#socket.to(this.roomId).emit('memberJoined', { member: self });
+    this.#deps.committee.memberJoined(this);
     logger.info({ room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member joined');
     if (this.#role === 'host') {
       this.#deps.endedRooms.delete(this.roomId);
@@ -497,6 +503,7 @@ export class MemberSession {
         .emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
     }
     this.#socket.to(roomId).emit('memberLeft', { memberId: this.memberId });
+    this.#deps.committee.memberLeft(this);
     void this.#socket.leave(roomId);
     void this.#socket.leave(hostsChannel(roomId));
     logger.info({ room: roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member left');
@@ -514,6 +521,7 @@ export class MemberSession {
   forget(): void {
     if (this.#phase === 'joined') {
       this.#phase = 'idle';
+      this.#deps.committee.memberLeft(this);
     }
     void this.#socket.leave(this.roomId);
     void this.#socket.leave(hostsChannel(this.roomId));

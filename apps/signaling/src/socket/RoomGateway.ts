@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { LIMITS, ProtocolError, roomRequests, serveRequests } from '@confidentiel/protocol';
+import { LIMITS, ProtocolError, roomRequests, serveRequests, type MemberRole } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import type { Metrics } from '../http/metrics.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
@@ -15,6 +15,7 @@ import { memberChannel } from './channels.ts';
 import { MemberSession, type SessionDeps } from './MemberSession.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 import { RoleOverrides } from '../rooms/RoleOverrides.ts';
+import { NO_COMMITTEES, type CommitteeHooks } from '../committee/CommitteeService.ts';
 
 /** A connection that has not joined within this time is dropped. */
 export const JOIN_TIMEOUT_MS = 20_000;
@@ -61,6 +62,8 @@ export interface RoomGatewayOptions {
   clientAddress?: ClientAddressOf;
   /** How long revocations last: longer than any token lives. */
   revocationMs?: number;
+  /** Committee sessions (agenda, floor, votes, journal); none: no meeting is a committee. */
+  committee?: CommitteeHooks;
 }
 
 /** The Socket.IO side of signaling: authentication, limits, and one MemberSession per socket. */
@@ -190,6 +193,7 @@ export class RoomGateway {
         inviteRevoked: this.#options.inviteRevoked ?? (() => Promise.resolve(false)),
         onRemoved: this.#options.onRemoved ?? (() => Promise.resolve()),
         revocationMs: this.#options.revocationMs ?? 2 * 60 * 60 * 1000,
+        committee: this.#options.committee ?? NO_COMMITTEES,
       });
       this.#sessions.set(identity.sub, session);
     }
@@ -286,6 +290,11 @@ export class RoomGateway {
         this.#sessions.get(member.memberId)?.forget();
       }
     });
+  }
+
+  /** The role a moderator gave this member, outranking their token's (none if never changed). */
+  roleOverride(memberId: string): MemberRole | undefined {
+    return this.#roleOverrides.get(memberId);
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,9 @@ export function moderationHandlers(
     const admitted: string[] = [];
     for (const memberId of memberIds) {
       const session = waitingTarget(memberId);
+      if (session) {
+        deps.committee.admitted(session, actor);
+      }
       if (session && (await session.admit())) {
         admitted.push(memberId);
       }
@@ -101,6 +104,7 @@ export function moderationHandlers(
       if (!session?.refuseEntry()) {
         throw new ProtocolError('not-found', 'nobody with that id is waiting');
       }
+      deps.committee.refused(session, actor);
       audit('refuse-entry', memberId);
       return {};
     },
@@ -153,23 +157,28 @@ export function moderationHandlers(
       if (waiting) {
         allowed('remove');
         waiting.refuseEntry();
+        deps.committee.refused(waiting, actor);
         audit('remove', memberId);
         return {};
       }
       const session = target('remove', memberId);
+      deps.committee.removed(session, actor);
       await session.remove();
       audit('remove', memberId);
       return {};
     },
     setMemberRole: async ({ memberId, role }) => {
       const session = target('set-role', memberId, role);
+      const from = session.role;
       await session.setRole(role);
+      deps.committee.roleChanged(session, from, actor);
       audit(`role-${role}`, memberId);
       return {};
     },
     endMeeting: async () => {
       const { roomId } = allowed('end-meeting');
       audit('end-meeting', null);
+      deps.committee.meetingEnded(roomId, actor);
       // Ended means ended: tokens still alive do not reopen it without a host.
       deps.endedRooms.add(roomId);
       const everyone = [

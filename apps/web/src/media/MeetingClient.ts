@@ -4,6 +4,7 @@ import {
   mediaSourceSchema,
   type IceServer,
   type IceTransportPolicy,
+  type CommitteeState,
   type IdentityKeys,
   type Joined,
   type MediaSource,
@@ -17,6 +18,7 @@ import {
   type RtpParameters,
   type TransportDirection,
   type TransportOptions,
+  type committeeRequests,
   type roomRequests,
 } from '@confidentiel/protocol';
 import { TypedEmitter } from '@confidentiel/events';
@@ -78,7 +80,14 @@ export type MeetingClientEvents = {
   chatMessage: [{ from: string; ciphertext: string; sentAt: number }];
   /** The server gave a fresh room token (a rejoin may use it while it lives). */
   tokenRefreshed: [{ token: string; expiresAt: number }];
+  /** A committee session's agenda, floor, votes, minutes index and recording notice changed. */
+  committeeState: [CommitteeState];
+  /** The chair gave (true) or withdrew (false) us the floor. */
+  floorChanged: [speaking: boolean];
 };
+
+/** Requests of committee sessions (packages/protocol committee.ts). */
+export type CommitteeRequestName = keyof typeof committeeRequests;
 
 /** Where local tracks come from (navigator.mediaDevices in a browser). */
 export interface MediaAcquirer {
@@ -187,6 +196,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   /** Settles the wait in the lobby (admitted, or the session ended). */
   #admission: { resolve: (joined: Joined) => void; reject: (error: MeetingError) => void } | null = null;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #committee: CommitteeState | null = null;
+  #currentToken: string;
   #closed = false;
 
   constructor(options: MeetingClientOptions) {
@@ -195,6 +206,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#options = options;
     this.#logger = logger;
     this.#media = options.mediaDevices ?? browserMediaDevices();
+    this.#currentToken = options.token;
   }
 
   get state(): MeetingState {
@@ -402,6 +414,27 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       await this.#closeProducer('screen-audio');
       this.#setLocal('screen', { active: false, track: null });
     });
+  }
+
+  // ---- committee sessions ----------------------------------------------------
+
+  /** The latest committee state (null until the server sent one). */
+  get committee(): CommitteeState | null {
+    return this.#committee;
+  }
+
+  /** The room token this client joined with (for HTTP calls that need it, e.g. recording uploads). */
+  get token(): string {
+    return this.#currentToken;
+  }
+
+  /** Sends a committee request; the server authorises it and answers or refuses with a reason. */
+  async committeeRequest<K extends CommitteeRequestName>(
+    name: K,
+    payload: RequestOf<typeof roomRequests, K>,
+  ): Promise<ResponseOf<typeof roomRequests, K>> {
+    this.#assertJoined();
+    return this.#request(name, payload);
   }
 
   // ---- moderation (hosts and co-hosts; the server decides) ---------------
@@ -644,6 +677,19 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
         this.emit('notice', { type: 'moderated', action, byName: displayNameOf(this.#state, by) });
       }),
     );
+    connection.on(
+      'committeeState',
+      afterJoin((state) => {
+        this.#committee = state;
+        this.emit('committeeState', state);
+      }),
+    );
+    connection.on(
+      'floorChanged',
+      afterJoin(({ speaking }) => {
+        this.emit('floorChanged', speaking);
+      }),
+    );
     connection.on('roomClosed', ({ reason }) => {
       this.#end(reason, null);
     });
@@ -707,6 +753,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#refreshTimer = setTimeout(() => {
       this.#request('refreshToken', {}).then(
         ({ token, expiresAt }) => {
+          this.#currentToken = token;
+          this.#connection?.setToken(token);
           this.emit('tokenRefreshed', { token, expiresAt });
           this.#scheduleRefresh(expiresAt * 1000);
         },
