@@ -4,6 +4,8 @@ import en from './en.json';
 import fr from './fr.json';
 import organiserEn from './organiser.en.json';
 import organiserFr from './organiser.fr.json';
+import recordingEn from './recording.en.json';
+import recordingFr from './recording.fr.json';
 
 export const languages = ['fr', 'en'] as const;
 export type Language = (typeof languages)[number];
@@ -11,10 +13,10 @@ export const DEFAULT_LANGUAGE: Language = 'fr';
 
 const STORAGE_KEY = 'confidentiel.language';
 
-// The organiser pages' strings live in their own files, under the `organiser` key.
+// The organiser pages' and the recording's strings live in their own files, under their own keys.
 export const resources = {
-  fr: { translation: { ...fr, organiser: organiserFr } },
-  en: { translation: { ...en, organiser: organiserEn } },
+  fr: { translation: { ...fr, organiser: organiserFr, recording: recordingFr } },
+  en: { translation: { ...en, organiser: organiserEn, recording: recordingEn } },
 } as const;
 
 declare module 'i18next' {
