@@ -4,6 +4,8 @@ import en from './en.json';
 import fr from './fr.json';
 import organiserEn from './organiser.en.json';
 import organiserFr from './organiser.fr.json';
+import committeeEn from './committee.en.json';
+import committeeFr from './committee.fr.json';
 import recordingEn from './recording.en.json';
 import recordingFr from './recording.fr.json';
 
@@ -13,10 +15,10 @@ export const DEFAULT_LANGUAGE: Language = 'fr';
 
 const STORAGE_KEY = 'confidentiel.language';
 
-// The organiser pages' and the recording's strings live in their own files, under their own keys.
+// The organiser pages', the committee panel's and the recording's strings live in their own files, under their own keys.
 export const resources = {
-  fr: { translation: { ...fr, organiser: organiserFr, recording: recordingFr } },
-  en: { translation: { ...en, organiser: organiserEn, recording: recordingEn } },
+  fr: { translation: { ...fr, organiser: organiserFr, committee: committeeFr, recording: recordingFr } },
+  en: { translation: { ...en, organiser: organiserEn, committee: committeeEn, recording: recordingEn } },
 } as const;
 
 declare module 'i18next' {

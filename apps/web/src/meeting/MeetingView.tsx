@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
+import { CommitteePanel } from '../committee/CommitteePanel.tsx';
 import type { E2eeSession } from '../e2ee/E2eeSession.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { EndReason } from '../media/meetingState.ts';
@@ -177,6 +178,12 @@ export function MeetingView(props: {
           <aside className="sidebar" aria-label={t('meeting.sidebar')}>
             <E2eeIndicator snapshot={e2ee} />
             <LobbyPanel client={props.client} state={state} />
+            <CommitteePanel
+              client={props.client}
+              state={state}
+              meetingId={props.meetingId}
+              linkSecret={props.linkSecret}
+            />
             <ChatPanel
               id={chatId}
               expanded={chatOpen}

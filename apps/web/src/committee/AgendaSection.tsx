@@ -1,0 +1,168 @@
+import { useId, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AgendaItem, CommitteeState } from '@confidentiel/protocol';
+import { moveItem } from './agendaOrder.ts';
+import { ActionError } from './ActionError.tsx';
+import type { CommitteeRequester } from './CommitteeRequester.ts';
+import { currentItem, formatClock, isoDuration, itemElapsedMs } from './elapsed.ts';
+import { useCommitteeAction } from './useCommitteeAction.ts';
+
+function ChairButtons(props: {
+  item: AgendaItem;
+  order: readonly string[];
+  client: CommitteeRequester;
+  run: (action: () => Promise<unknown>) => void;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { item, client, run } = props;
+  const up = moveItem(props.order, item.itemId, -1);
+  const down = moveItem(props.order, item.itemId, 1);
+  const title = item.title;
+  const reorder = (itemIds: string[] | null): void => {
+    if (itemIds !== null) {
+      run(() => client.committeeRequest('agendaReorder', { itemIds }));
+    }
+  };
+  return (
+    <span className="committee-item-actions">
+      {item.status === 'open' ? (
+        <button
+          type="button"
+          className="button"
+          data-testid="agenda-close"
+          aria-label={t('committee.agenda.closeItem', { title })}
+          onClick={() => run(() => client.committeeRequest('agendaClose', { itemId: item.itemId }))}
+        >
+          {t('committee.agenda.close')}
+        </button>
+      ) : (
+        <button
+          type="button"
+          className="button"
+          data-testid="agenda-open"
+          aria-label={t(
+            item.status === 'closed' ? 'committee.agenda.returnToItem' : 'committee.agenda.openItem',
+            {
+              title,
+            },
+          )}
+          onClick={() => run(() => client.committeeRequest('agendaOpen', { itemId: item.itemId }))}
+        >
+          {t(item.status === 'closed' ? 'committee.agenda.returnTo' : 'committee.agenda.open')}
+        </button>
+      )}
+      {/* aria-disabled, not disabled: the focus stays on the button when the item reaches an end. */}
+      <button
+        type="button"
+        className="button button-ghost committee-move"
+        data-testid="agenda-up"
+        aria-label={t('committee.agenda.moveUp', { title })}
+        aria-disabled={up === null}
+        onClick={() => reorder(up)}
+      >
+        <span aria-hidden="true">↑</span>
+      </button>
+      <button
+        type="button"
+        className="button button-ghost committee-move"
+        data-testid="agenda-down"
+        aria-label={t('committee.agenda.moveDown', { title })}
+        aria-disabled={down === null}
+        onClick={() => reorder(down)}
+      >
+        <span aria-hidden="true">↓</span>
+      </button>
+    </span>
+  );
+}
+
+/** The agenda: the current item with its running time, every item's status; the chair runs it. */
+export function AgendaSection(props: {
+  client: CommitteeRequester;
+  committee: CommitteeState;
+  chair: boolean;
+  now: number;
+}): ReactNode {
+  const { t } = useTranslation();
+  const headingId = useId();
+  const { committee, now } = props;
+  const action = useCommitteeAction();
+  const current = currentItem(committee);
+  const order = committee.agenda.map((item) => item.itemId);
+  const currentIndex = current === null ? -1 : order.indexOf(current.itemId);
+  const currentElapsed = current === null ? 0 : itemElapsedMs(current, committee, now);
+  const overrun =
+    current !== null && current.plannedMinutes > 0 && currentElapsed > current.plannedMinutes * 60_000;
+  return (
+    <section className="committee-section" aria-labelledby={headingId}>
+      <h3 id={headingId}>{t('committee.agenda.title')}</h3>
+      {current !== null ? (
+        <div className="committee-current" data-testid="current-item" data-item-id={current.itemId}>
+          <p className="committee-current-label">{t('committee.agenda.current')}</p>
+          <p className="committee-current-title">
+            {currentIndex + 1}. {current.title}
+          </p>
+          <p className={`committee-current-time${overrun ? ' committee-overrun' : ''}`}>
+            {t('committee.agenda.elapsed')}{' '}
+            <time dateTime={isoDuration(currentElapsed)} data-testid="current-item-elapsed">
+              {formatClock(currentElapsed)}
+            </time>
+            {current.plannedMinutes > 0 ? (
+              <span> {t('committee.agenda.plannedOf', { minutes: current.plannedMinutes })}</span>
+            ) : null}
+            {overrun ? <span className="visually-hidden"> {t('committee.agenda.overrun')}</span> : null}
+          </p>
+        </div>
+      ) : (
+        <p className="hint" data-testid="no-current-item">
+          {t('committee.agenda.noCurrent')}
+        </p>
+      )}
+      {committee.agenda.length === 0 ? (
+        <p className="hint">{t('committee.agenda.empty')}</p>
+      ) : (
+        <ol className="committee-agenda">
+          {committee.agenda.map((item, index) => {
+            const isCurrent = item.itemId === committee.currentItemId;
+            const elapsed = itemElapsedMs(item, committee, now);
+            return (
+              <li
+                key={item.itemId}
+                className={`committee-agenda-item committee-status-${item.status}`}
+                data-testid="agenda-item"
+                data-item-id={item.itemId}
+                data-status={item.status}
+                aria-current={isCurrent ? 'step' : undefined}
+              >
+                <span className="committee-item-title">
+                  {index + 1}. {item.title}
+                </span>
+                <span className={`badge committee-badge-${item.status}`}>
+                  {t(`committee.agenda.status.${item.status}`)}
+                </span>
+                <span className="committee-item-meta">
+                  {item.presenter ? (
+                    <span>{t('committee.agenda.presenter', { name: item.presenter })}</span>
+                  ) : null}
+                  {item.plannedMinutes > 0 ? (
+                    <span>{t('committee.agenda.planned', { minutes: item.plannedMinutes })}</span>
+                  ) : null}
+                  {elapsed > 0 && !isCurrent ? (
+                    <span>
+                      {t('committee.agenda.spent')}{' '}
+                      <time dateTime={isoDuration(elapsed)}>{formatClock(elapsed)}</time>
+                    </span>
+                  ) : null}
+                </span>
+                {props.chair ? (
+                  <ChairButtons item={item} order={order} client={props.client} run={action.run} />
+                ) : null}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <ActionError error={action.error} />
+    </section>
+  );
+}

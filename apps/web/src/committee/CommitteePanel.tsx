@@ -1,0 +1,44 @@
+import { useMemo, type ReactNode } from 'react';
+import type { MeetingClient } from '../media/MeetingClient.ts';
+import type { MeetingState } from '../media/meetingState.ts';
+import { CommitteeView } from './CommitteeView.tsx';
+import { memberNames } from './memberNames.ts';
+import { useCommitteeState } from './useCommitteeState.ts';
+import { useFloorMicrophone } from './useFloorMicrophone.ts';
+import { useMinutes } from './useMinutes.ts';
+
+/**
+ * The committee panel of the meeting sidebar: agenda, floor, votes, minutes
+ * and the procès-verbal. Renders nothing until the server sends a committee
+ * state (other kinds of meeting never do).
+ */
+export function CommitteePanel(props: {
+  client: MeetingClient;
+  state: MeetingState;
+  meetingId: string;
+  /** The invite link's secret: the minutes key comes from it (null: minutes stay sealed). */
+  linkSecret: string | null;
+}): ReactNode {
+  const { client, state } = props;
+  const committee = useCommitteeState(client);
+  const microphone = useFloorMicrophone(client);
+  const minutes = useMinutes({ client, committee, meetingId: props.meetingId, linkSecret: props.linkSecret });
+  const names = useMemo(
+    () => (committee === null ? new Map<string, string>() : memberNames(state, committee)),
+    [state, committee],
+  );
+  if (committee === null || state.self === null) {
+    return null;
+  }
+  return (
+    <CommitteeView
+      client={client}
+      committee={committee}
+      self={state.self}
+      names={names}
+      meetingId={props.meetingId}
+      minutes={minutes}
+      microphone={microphone}
+    />
+  );
+}

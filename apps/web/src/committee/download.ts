@@ -1,0 +1,23 @@
+/** Saves `content` as a file the browser downloads (made here, never sent anywhere). */
+export function downloadText(fileName: string, mimeType: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: `${mimeType};charset=utf-8` }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Some browsers read the blob after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `proces-verbal-2026-03-14-0930.html`, in local time. */
+export function proceedingsFileName(at: number, extension: 'html' | 'md'): string {
+  const d = new Date(at);
+  const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
+  return `proces-verbal-${stamp}.${extension}`;
+}
