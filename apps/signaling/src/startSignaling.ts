@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,8 @@ import { SqliteAgendaStore } from './committee/SqliteAgendaStore.ts';
 import { SqliteMinutesStore } from './committee/SqliteMinutesStore.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
 import { Database } from './storage/Database.ts';
+import { RecordingStore } from './recordings/RecordingStore.ts';
+import { InMemoryRevocations } from './rooms/Revocations.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
@@ -87,6 +90,9 @@ export async function startSignaling(
   const database = new Database(config.databasePath);
   const meetings = deps.meetings ?? new SqliteMeetingStore({ database });
   const invites = new SqliteInviteStore({ database });
+  const recordings = new RecordingStore({ database, directory: join(config.DATA_DIR, 'recordings') });
+  // Shared by the room gateway and the recording routes: a removed member's token opens neither.
+  const revocations = new InMemoryRevocations();
   const accounts = createAccounts({
     db: database,
     logger,
@@ -124,6 +130,9 @@ export async function startSignaling(
     logger,
     joinTokenTtl: config.JOIN_TOKEN_TTL,
     webDist: config.WEB_DIST,
+    recordings,
+    revocations,
+    roleOverride: (memberId) => gateway.roleOverride(memberId),
     committeeRoutes: committeeRoutes({
       meetings,
       agenda,
@@ -147,6 +156,7 @@ export async function startSignaling(
     logger,
     logIpAddresses: config.LOG_IP_ADDRESSES,
     clientAddress,
+    revocations,
     issueToken: (identity, role) =>
       issueRoomToken(
         tokens,

@@ -8,6 +8,7 @@ import {
   joinTokenRequestSchema,
   meetingIdSchema,
   type ErrorBody,
+  type MemberRole,
 } from '@confidentiel/protocol';
 import { randomBytes } from 'node:crypto';
 import type { TokenService } from '@confidentiel/tokens';
@@ -16,6 +17,9 @@ import type { ClientAddressOf } from './clientAddress.ts';
 import type { InviteStore } from '../invites/InviteStore.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { organiserRoutes } from '../organiser/organiserRoutes.ts';
+import { recordingRoutes } from '../recordings/recordingRoutes.ts';
+import type { RecordingStore } from '../recordings/RecordingStore.ts';
+import type { Revocations } from '../rooms/Revocations.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
 import type { Metrics } from './metrics.ts';
@@ -31,6 +35,12 @@ export interface AppDeps {
   /** scrypt cost of invite passcodes (8 random digits behind a guess limit). */
   passcodeCost?: ScryptCost;
   clientAddress?: ClientAddressOf;
+  /** Committee recordings: sealed chunks and chapters (ciphertext only). */
+  recordings: RecordingStore;
+  /** Removed members' tokens, shared with the room gateway. */
+  revocations?: Revocations;
+  /** Roles a moderator changed since a token was issued (the room gateway's). */
+  roleOverride?: (memberId: string) => MemberRole | undefined;
   tokens: TokenService;
   sfu: SfuClient;
   metrics: Metrics;
@@ -117,6 +127,16 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       ...(deps.passcodeCost ? { passcodeCost: deps.passcodeCost } : {}),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
+    }),
+  );
+  api.use(
+    recordingRoutes({
+      store: deps.recordings,
+      tokens: deps.tokens,
+      meetings: deps.meetings,
+      logger: deps.logger,
+      ...(deps.revocations ? { revocations: deps.revocations } : {}),
+      ...(deps.roleOverride ? { roleOverride: deps.roleOverride } : {}),
     }),
   );
   api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));

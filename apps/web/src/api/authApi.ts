@@ -18,7 +18,7 @@ import { ApiError, type ApiErrorReason, type FetchLike } from './meetingsApi.ts'
  * Passwords, codes and enrolment tokens go in request bodies, never in a URL.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT';
 
 export interface RequestOptions {
   body?: unknown;

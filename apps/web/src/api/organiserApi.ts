@@ -1,5 +1,8 @@
 import {
+  agendaResponseSchema,
   createInviteResponseSchema,
+  type AgendaItem,
+  type AgendaItemInput,
   inviteIdSchema,
   meetingDetailResponseSchema,
   meetingIdSchema,
@@ -92,6 +95,31 @@ export class OrganiserApi {
       return wrapped.data;
     }
     throw new ApiError('bad-response', 'unexpected answer to create meeting');
+  }
+
+  /** `GET /api/organiser/meetings/:meetingId/agenda`: a committee's agenda, prepared before the session. */
+  async getAgenda(meetingId: string): Promise<AgendaItem[]> {
+    const parsed = agendaResponseSchema.safeParse(
+      await requestJson(this.#fetch, 'GET', `${meetingUrl(meetingId)}/agenda`),
+    );
+    if (!parsed.success) {
+      throw new ApiError('bad-response', 'unexpected agenda');
+    }
+    return parsed.data.items;
+  }
+
+  /** `PUT /api/organiser/meetings/:meetingId/agenda`: replaces the whole agenda. */
+  async putAgenda(meetingId: string, items: AgendaItemInput[]): Promise<AgendaItem[]> {
+    const parsed = agendaResponseSchema.safeParse(
+      await requestJson(this.#fetch, 'PUT', `${meetingUrl(meetingId)}/agenda`, {
+        body: { items },
+        csrfToken: this.#csrfToken,
+      }),
+    );
+    if (!parsed.success) {
+      throw new ApiError('bad-response', 'unexpected agenda');
+    }
+    return parsed.data.items;
   }
 
   /** `GET /api/organiser/meetings/:meetingId`: the meeting and its invites. */

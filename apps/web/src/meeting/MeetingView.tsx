@@ -27,6 +27,8 @@ import { useChatAnnouncements } from './useChatAnnouncements.ts';
 import { HostControls } from './HostControls.tsx';
 import { LobbyPanel } from './LobbyPanel.tsx';
 import { LobbyWaiting } from './LobbyWaiting.tsx';
+import { RecordingControls } from '../recording/RecordingControls.tsx';
+import { RecordingsLibrary } from '../recording/RecordingsLibrary.tsx';
 
 function endMessageKey(reason: EndReason): ParseKeys {
   switch (reason) {
@@ -181,6 +183,16 @@ export function MeetingView(props: {
             <CommitteePanel
               client={props.client}
               state={state}
+              meetingId={props.meetingId}
+              linkSecret={props.linkSecret}
+            />
+            <RecordingControls
+              client={props.client}
+              meetingId={props.meetingId}
+              linkSecret={props.linkSecret}
+            />
+            <RecordingsLibrary
+              client={props.client}
               meetingId={props.meetingId}
               linkSecret={props.linkSecret}
             />

@@ -1,3 +1,4 @@
+import { AgendaEditor } from './AgendaEditor.tsx';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
@@ -211,6 +212,9 @@ function MeetingDetailView(props: { meetingId: string; api: OrganiserApi }): Rea
             announce={announce}
             onChanged={reload}
           />
+          {meeting.kind === 'committee' && !cancelled ? (
+            <AgendaEditor meetingId={meeting.meetingId} api={api} />
+          ) : null}
         </div>
         <div className="organiser-side">
           {cancelled ? (
