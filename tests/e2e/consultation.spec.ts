@@ -1,60 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { Secret, TOTP } from 'otpauth';
-import { DATABASE_PATH, ROOT } from '../support/servers.ts';
+import { createOrganiser, shownValue, signIn } from '../support/organiser.ts';
 import { closeJoinedContexts, expectDecoding, memberIdOf, progress } from '../support/meeting.ts';
 
 test.afterEach(closeJoinedContexts);
-
-const PASSWORD = 'correct horse battery staple 42';
-
-interface CreatedAccount {
-  email: string;
-  totpSecret: string;
-}
-
-/** An organiser made the way an operator does: scripts/admin.sh (the CLI) on the service's database. */
-function createOrganiser(email: string): CreatedAccount {
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, 'apps/signaling/src/cli/admin.ts'),
-      'create-account',
-      '--email',
-      email,
-      '--name',
-      'Me Durand',
-    ],
-    { input: `${PASSWORD}\n`, env: { ...process.env, DATABASE_PATH }, encoding: 'utf8', timeout: 60_000 },
-  );
-  expect(result.status, result.stderr).toBe(0);
-  const created = JSON.parse(result.stdout) as { email: string; totpSecret: string };
-  return { email: created.email, totpSecret: created.totpSecret };
-}
-
-/** The code an authenticator app would show now (the test is the organiser's phone). */
-function currentCode(secret: string, offsetSteps = 0): string {
-  const totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
-  return totp.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
-}
-
-async function signIn(page: Page, account: CreatedAccount): Promise<void> {
-  await page.goto('/connexion');
-  await page.getByTestId('sign-in-email').fill(account.email);
-  await page.getByTestId('sign-in-password').fill(PASSWORD);
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('one-time-code').fill(currentCode(account.totpSecret));
-  await page.getByTestId('one-time-code-submit').click();
-  await expect(page).toHaveURL(/\/organisateur$/);
-}
-
-/** Reads a value shown by the dashboard's copy fields. */
-async function shownValue(page: Page, testId: string): Promise<string> {
-  const value = await page.getByTestId(testId).getAttribute('data-value');
-  expect(value, `${testId} has no value`).toBeTruthy();
-  return value!;
-}
 
 async function guestPage(browser: Browser, name: string): Promise<Page> {
   const context = await browser.newContext();

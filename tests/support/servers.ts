@@ -19,8 +19,10 @@ export const CONTROL_URL = `http://127.0.0.1:${PORT + 1}`;
 /** Where the servers' logs go, so tests can search them. */
 export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
 
+/** The service's data directory for this run (recordings, journals, the journal key). */
+export const DATA_DIR = join(ROOT, `.tools/reports/e2e-data-${PORT}`);
 /** The service's SQLite file for this run (the organiser test creates its account in it). */
-export const DATABASE_PATH = join(ROOT, `.tools/reports/e2e-${PORT}.sqlite`);
+export const DATABASE_PATH = join(DATA_DIR, 'confidentiel.sqlite');
 
 /** How long the service may take to report ready. */
 const READY_TIMEOUT_MS = 60_000;
@@ -29,9 +31,7 @@ const READY_TIMEOUT_MS = 60_000;
 export async function startService(): Promise<ChildProcess> {
   await mkdir(dirname(SERVER_LOG), { recursive: true });
   // A fresh database each run: accounts and meetings of an earlier run do not leak in.
-  for (const suffix of ['', '-wal', '-shm']) {
-    await rm(`${DATABASE_PATH}${suffix}`, { force: true });
-  }
+  await rm(DATA_DIR, { recursive: true, force: true });
   const log = createWriteStream(SERVER_LOG);
   const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts')], {
     env: {
@@ -53,6 +53,7 @@ export async function startService(): Promise<ChildProcess> {
       SFU_LOG_LEVEL: 'debug',
       // The older specs make open meetings from the home page; the organiser spec uses accounts.
       ALLOW_OPEN_MEETINGS: 'true',
+      DATA_DIR,
       DATABASE_PATH,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,7 +79,12 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
     <section className="recordings-library" aria-labelledby={headingId} data-testid="recordings-library">
       <div className="recordings-header">
         <h2 id={headingId}>{t('recording.library.title')}</h2>
-        <button type="button" className="button button-small" onClick={props.onRefresh}>
+        <button
+          type="button"
+          className="button button-small"
+          data-testid="recordings-refresh"
+          onClick={props.onRefresh}
+        >
           {t('recording.library.refresh')}
         </button>
       </div>
@@ -209,6 +214,9 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
  * with the key derived from the link secret, played from a blob URL with
  * the agenda as chapters. Nothing decrypted leaves the page.
  */
+/** After a recording stops, the list is read again this much later (its last chunks upload meanwhile). */
+const RELIST_AFTER_STOP_MS = 5_000;
+
 export function RecordingsLibrary(props: {
   client: Pick<MeetingClient, 'token' | 'committee' | 'on'>;
   meetingId: string;
@@ -237,11 +245,17 @@ export function RecordingsLibrary(props: {
     );
   }, [server, meetingId]);
 
+  // Listed on entering the session, and again each time a recording stops (a new one is there),
+  // a moment later so that its last chunks and chapters have landed.
+  const recordingOn = committee?.recording.on ?? false;
   useEffect(() => {
-    if (inSession) {
-      refresh();
+    if (!inSession || recordingOn) {
+      return undefined;
     }
-  }, [refresh, inSession]);
+    refresh();
+    const timer = setTimeout(refresh, RELIST_AFTER_STOP_MS);
+    return () => clearTimeout(timer);
+  }, [refresh, inSession, recordingOn]);
 
   // Blob URLs hold the decrypted recording in memory: released with the player.
   useEffect(() => {
