@@ -117,7 +117,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
 
   // The secretary (the chair) writes the minutes of item 1: sealed in the browser.
   const item1 = await chair.getByTestId('agenda-item').nth(0).getAttribute('data-item-id');
-  await chair.getByTestId('minutes-item').selectOption(item1!);
+  await chair.getByTestId('minutes-item').selectOption(item1);
   await chair.getByTestId('minutes-editor').fill(MINUTES_1);
   await chair.getByTestId('minutes-save').click();
   await expect(chair.getByTestId('minutes-saved')).toBeVisible();
@@ -156,7 +156,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   // The minutes export lists the items, attendance and the vote result.
   const download = chair.waitForEvent('download');
   await chair.getByTestId('export-minutes-html').click();
-  const exported = await readFile((await (await download).path())!, 'utf8');
+  const exported = await readFile((await (await download).path()), 'utf8');
   for (const expected of [
     ITEM_1,
     ITEM_2,
