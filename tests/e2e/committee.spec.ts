@@ -156,7 +156,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   // The minutes export lists the items, attendance and the vote result.
   const download = chair.waitForEvent('download');
   await chair.getByTestId('export-minutes-html').click();
-  const exported = await readFile((await (await download).path()), 'utf8');
+  const exported = await readFile(await (await download).path(), 'utf8');
   for (const expected of [
     ITEM_1,
     ITEM_2,
