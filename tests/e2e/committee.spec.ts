@@ -252,5 +252,10 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   expect(gap.status).toBe(1);
   expect(gap.output).toMatch(/line 3\b/);
 
+  // The clerk's way to the same files: the meeting page lists the journals and the public key.
+  await chair.goto(`/organisateur/reunions/${meetingId}`);
+  await expect(chair.getByTestId('journal-download').first()).toBeVisible();
+  await expect(chair.getByTestId('journal-key')).toBeVisible();
+
   await chairContext.close();
 });

@@ -225,3 +225,14 @@ export const recordingListResponseSchema = z.strictObject({ recordings: z.array(
 export const MAX_RECORDING_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Most chunks in one recording. */
 export const MAX_RECORDING_CHUNKS = 10_000;
+
+/** `GET /api/organiser/meetings/:meetingId/journals`: one signed journal per session. */
+export const journalSummarySchema = z.object({
+  sessionId: z.string(),
+  file: z.string(),
+  startedAt: z.number(),
+  entries: z.number().int().min(0),
+  closed: z.boolean(),
+});
+export type JournalSummary = z.infer<typeof journalSummarySchema>;
+export const journalListResponseSchema = z.object({ journals: z.array(journalSummarySchema) });

@@ -1,5 +1,7 @@
 import {
   agendaResponseSchema,
+  journalListResponseSchema,
+  type JournalSummary,
   createInviteResponseSchema,
   type AgendaItem,
   type AgendaItemInput,
@@ -106,6 +108,17 @@ export class OrganiserApi {
       throw new ApiError('bad-response', 'unexpected agenda');
     }
     return parsed.data.items;
+  }
+
+  /** `GET /api/organiser/meetings/:meetingId/journals`: the committee's session journals. */
+  async listJournals(meetingId: string): Promise<JournalSummary[]> {
+    const parsed = journalListResponseSchema.safeParse(
+      await requestJson(this.#fetch, 'GET', `${meetingUrl(meetingId)}/journals`),
+    );
+    if (!parsed.success) {
+      throw new ApiError('bad-response', 'unexpected journal list');
+    }
+    return parsed.data.journals;
   }
 
   /** `PUT /api/organiser/meetings/:meetingId/agenda`: replaces the whole agenda. */

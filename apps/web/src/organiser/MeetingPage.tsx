@@ -1,4 +1,5 @@
 import { AgendaEditor } from './AgendaEditor.tsx';
+import { JournalList } from './JournalList.tsx';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
@@ -215,6 +216,7 @@ function MeetingDetailView(props: { meetingId: string; api: OrganiserApi }): Rea
           {meeting.kind === 'committee' && !cancelled ? (
             <AgendaEditor meetingId={meeting.meetingId} api={api} />
           ) : null}
+          {meeting.kind === 'committee' ? <JournalList meetingId={meeting.meetingId} api={api} /> : null}
         </div>
         <div className="organiser-side">
           {cancelled ? (
