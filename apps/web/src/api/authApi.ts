@@ -3,13 +3,12 @@ import {
   CSRF_HEADER,
   enrolmentCompleteResponseSchema,
   enrolmentStartResponseSchema,
-  errorBodySchema,
   loginResponseSchema,
   sessionResponseSchema,
   type AccountRole,
   type SessionResponse,
 } from '@confidentiel/protocol';
-import { ApiError, type ApiErrorReason, type FetchLike } from './meetingsApi.ts';
+import { ApiError, refusalOf, type FetchLike } from './meetingsApi.ts';
 
 /**
  * Organiser accounts (`/api/auth/*`, `/api/enrolment/*`, `/api/admin/*`).
@@ -65,38 +64,9 @@ export async function requestJson(
     body = null;
   }
   if (!response.ok) {
-    const refusal = errorBodySchema.safeParse(body);
-    if (refusal.success) {
-      throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
-    }
-    throw new ApiError(statusReason(response.status), `HTTP ${response.status}`, { status: response.status });
+    throw refusalOf(response.status, body, 'not-found');
   }
   return body;
-}
-
-/** The reason of a refusal that came without a readable body (a proxy's page, an old server). */
-function statusReason(status: number): ApiErrorReason {
-  switch (status) {
-    case 401:
-      return 'unauthorized';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not-found';
-    case 409:
-      return 'conflict';
-    case 413:
-      return 'too-large';
-    case 429:
-      return 'rate-limited';
-    case 502:
-    case 503:
-    case 504:
-      // The proxy in front of signaling answers for it when it is down.
-      return 'network';
-    default:
-      return status >= 500 ? 'internal' : 'bad-response';
-  }
 }
 
 /** `POST /api/auth/login`: the password step. Answers the challenge for the one-time code step. */

@@ -103,23 +103,25 @@ async function sendJson(fetchFn: FetchLike, path: string, init: RequestInit): Pr
     body = null;
   }
   if (!response.ok) {
-    const refusal = errorBodySchema.safeParse(body);
-    if (refusal.success) {
-      throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
-    }
-    throw new ApiError(statusReason(response.status), `HTTP ${response.status}`, { status: response.status });
+    throw refusalOf(response.status, body);
   }
   return body;
 }
 
-function statusReason(status: number): ApiErrorReason {
+/**
+ * The reason of a refusal that came without a readable body (a proxy's page,
+ * an old server). `notFound` says what a 404 means where the call was made.
+ */
+export function statusReason(status: number, notFound: ApiErrorReason = 'room-not-found'): ApiErrorReason {
   switch (status) {
     case 401:
       return 'unauthorized';
     case 403:
       return 'forbidden';
     case 404:
-      return 'room-not-found';
+      return notFound;
+    case 409:
+      return 'conflict';
     case 413:
       return 'too-large';
     case 429:
@@ -132,4 +134,13 @@ function statusReason(status: number): ApiErrorReason {
     default:
       return status >= 500 ? 'internal' : 'bad-response';
   }
+}
+
+/** The ApiError of a refused answer: the server's `{reason, message}`, else one made from the status. */
+export function refusalOf(status: number, body: unknown, notFound?: ApiErrorReason): ApiError {
+  const refusal = errorBodySchema.safeParse(body);
+  if (refusal.success) {
+    return new ApiError(refusal.data.reason, refusal.data.message, { status });
+  }
+  return new ApiError(statusReason(status, notFound), `HTTP ${status}`, { status });
 }

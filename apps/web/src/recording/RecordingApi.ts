@@ -5,7 +5,7 @@ import {
   recordingSummarySchema,
   type RecordingSummary,
 } from '@confidentiel/protocol';
-import { ApiError, type ApiErrorReason, type FetchLike } from '../api/meetingsApi.ts';
+import { ApiError, statusReason, type FetchLike } from '../api/meetingsApi.ts';
 
 /** What the recorder, the uploader and the library need of the server. */
 export interface RecordingServer {
@@ -21,25 +21,6 @@ export interface RecordingServer {
 }
 
 const defaultFetch: FetchLike = (input, init) => fetch(input, init);
-
-function fallbackReason(status: number): ApiErrorReason {
-  switch (status) {
-    case 401:
-      return 'unauthorized';
-    case 403:
-      return 'forbidden';
-    case 404:
-      return 'not-found';
-    case 409:
-      return 'conflict';
-    case 413:
-      return 'too-large';
-    case 429:
-      return 'rate-limited';
-    default:
-      return status >= 500 ? 'internal' : 'bad-response';
-  }
-}
 
 /**
  * The recording routes of `/api`, authorised by the current room token
@@ -154,7 +135,7 @@ export class RecordingApi implements RecordingServer {
       if (refusal.success) {
         throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
       }
-      throw new ApiError(fallbackReason(response.status), `HTTP ${response.status}`, {
+      throw new ApiError(statusReason(response.status, 'not-found'), `HTTP ${response.status}`, {
         status: response.status,
       });
     }
