@@ -168,6 +168,10 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   ]) {
     expect(exported, `the export names ${expected}`).toContain(expected);
   }
+  // The vote's result as recorded: adopted, quorum reached (3 ballots of 3 present voters).
+  expect(exported).toContain('Adoptée');
+  expect(exported).toContain('atteint');
+  expect(exported).not.toContain('non atteint');
   expect(exported).not.toMatch(/<script|https?:\/\//i);
 
   // What the server stores of the recording opens only with the committee key.
