@@ -116,6 +116,7 @@ export function RecordingControlsView(props: RecordingControlsViewProps): ReactN
         data-phase={snapshot.phase}
         data-uploaded={snapshot.uploaded}
         data-pending={snapshot.pending}
+        data-recording-id={snapshot.recordingId ?? ''}
       >
         {t(phaseKey(snapshot.phase))}{' '}
         {t('recording.controls.progress', { uploaded: snapshot.uploaded, pending: snapshot.pending })}
