@@ -6,14 +6,13 @@ import {
   describeIssue,
   meetingIdSchema,
   putAgendaRequestSchema,
-  roomTokenClaimsSchema,
   type AgendaItem,
   type ErrorBody,
   type MemberRole,
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
-import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
+import { verifyRoomToken } from '../socket/authenticate.ts';
 import type { AgendaStore, PreparedItem } from './AgendaStore.ts';
 import type { JournalService } from './JournalService.ts';
 
@@ -95,8 +94,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
   async function hostMeeting(req: Request, res: Response, token: string): Promise<Meeting | undefined> {
     let claims;
     try {
-      const verified = tokens.verify(token, { audience: ROOM_AUDIENCE, typ: ROOM_TOKEN_TYPE });
-      claims = roomTokenClaimsSchema.parse({ ...verified.claims, sub: verified.sub, typ: verified.typ });
+      claims = verifyRoomToken(token, tokens);
     } catch {
       refuse(res, 401, { reason: 'unauthorized', message: 'token refused' });
       return undefined;

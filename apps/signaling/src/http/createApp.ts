@@ -10,7 +10,6 @@ import {
   type ErrorBody,
   type MemberRole,
 } from '@confidentiel/protocol';
-import { randomBytes } from 'node:crypto';
 import type { TokenService } from '@confidentiel/tokens';
 import type { ScryptCost } from '../crypto/secretHash.ts';
 import type { ClientAddressOf } from './clientAddress.ts';
@@ -21,7 +20,7 @@ import { recordingRoutes } from '../recordings/recordingRoutes.ts';
 import type { RecordingStore } from '../recordings/RecordingStore.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
-import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
+import { issueRoomToken } from '../socket/roomTokens.ts';
 import type { Metrics } from './metrics.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
@@ -105,14 +104,12 @@ export function createApp(deps: AppDeps): express.Express {
       refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
       return;
     }
-    const memberId = randomBytes(12).toString('base64url');
-    const { token, expiresAt } = deps.tokens.issue({
-      audience: ROOM_AUDIENCE,
-      typ: ROOM_TOKEN_TYPE,
-      subject: memberId,
-      ttlSeconds: deps.joinTokenTtl,
-      claims: { room: meeting.id, name: body.data.displayName },
-    });
+    // An open meeting: everyone a participant, no lobby.
+    const { token, expiresAt } = issueRoomToken(
+      deps.tokens,
+      { room: meeting.id, name: body.data.displayName, role: 'participant', lobby: false },
+      deps.joinTokenTtl,
+    );
     res.status(201).json({ token, expiresAt });
   });
 

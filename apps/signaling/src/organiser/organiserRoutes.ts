@@ -29,7 +29,7 @@ import {
   type PasscodeLimits,
 } from '../invites/PasscodeAttempts.ts';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
-import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../socket/authenticate.ts';
+import { issueRoomToken as issueToken } from '../socket/roomTokens.ts';
 
 export interface OrganiserRoutesDeps {
   meetings: MeetingStore;
@@ -156,13 +156,11 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
     meetingId: string,
     claims: { name: string; role: MemberRole; lobby: boolean; invite?: string },
   ): { meetingId: string; token: string; expiresAt: number } {
-    const { token, expiresAt } = tokens.issue({
-      audience: ROOM_AUDIENCE,
-      typ: ROOM_TOKEN_TYPE,
-      subject: random(12).toString('base64url'),
-      ttlSeconds: deps.joinTokenTtl,
-      claims: { room: meetingId, ...claims },
-    });
+    const { token, expiresAt } = issueToken(
+      tokens,
+      { sub: random(12).toString('base64url'), room: meetingId, ...claims },
+      deps.joinTokenTtl,
+    );
     return { meetingId, token, expiresAt };
   }
 

@@ -1,7 +1,7 @@
-import { roomTokenClaimsSchema, type ErrorBody } from '@confidentiel/protocol';
-import { TokenError, type TokenService } from '@confidentiel/tokens';
+import { ProtocolError, type ErrorBody } from '@confidentiel/protocol';
+import type { TokenService } from '@confidentiel/tokens';
 import type { Revocations } from '../rooms/Revocations.ts';
-import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE, type Identity } from '../socket/authenticate.ts';
+import { verifyRoomToken, type Identity } from '../socket/authenticate.ts';
 
 export type BearerCheck = { ok: true; identity: Identity } | { ok: false; body: ErrorBody };
 
@@ -24,28 +24,20 @@ export function verifyRoomBearer(
   if (!match) {
     return { ok: false, body: refused };
   }
-  let verified;
+  let identity: Identity;
   try {
-    verified = tokens.verify(match[1]!, { audience: ROOM_AUDIENCE, typ: ROOM_TOKEN_TYPE });
+    identity = verifyRoomToken(match[1]!, tokens);
   } catch (error) {
-    if (error instanceof TokenError && error.reason === 'expired') {
+    if (error instanceof ProtocolError && error.reason === 'token-expired') {
       return { ok: false, body: { reason: 'token-expired', message: 'token expired' } };
     }
     return { ok: false, body: refused };
   }
-  const claims = roomTokenClaimsSchema.safeParse({
-    ...verified.claims,
-    sub: verified.sub,
-    typ: verified.typ,
-  });
-  if (!claims.success) {
-    return { ok: false, body: refused };
-  }
   if (
     revocations &&
-    (revocations.isRevoked('jti', verified.jti) || revocations.isRevoked('sub', claims.data.sub))
+    (revocations.isRevoked('jti', identity.jti) || revocations.isRevoked('sub', identity.sub))
   ) {
     return { ok: false, body: { reason: 'removed', message: 'you were removed from this meeting' } };
   }
-  return { ok: true, identity: { ...claims.data, exp: verified.exp, jti: verified.jti } };
+  return { ok: true, identity };
 }

@@ -27,9 +27,18 @@ export function authenticateHandshake(auth: unknown, tokens: TokenService): Iden
   if (handshake.data.protocolVersion !== PROTOCOL_VERSION) {
     throw new ProtocolError('protocol-mismatch', `this server speaks protocol ${PROTOCOL_VERSION}`);
   }
+  return verifyRoomToken(handshake.data.token, tokens);
+}
+
+/**
+ * Verifies a room token (audience and type `room`) and its claims, wherever
+ * it comes from (the socket handshake, an HTTP `Authorization` header).
+ * Throws a ProtocolError: `token-expired`, else `unauthorized`.
+ */
+export function verifyRoomToken(token: string, tokens: TokenService): Identity {
   let verified;
   try {
-    verified = tokens.verify(handshake.data.token, { audience: ROOM_AUDIENCE, typ: ROOM_TOKEN_TYPE });
+    verified = tokens.verify(token, { audience: ROOM_AUDIENCE, typ: ROOM_TOKEN_TYPE });
   } catch (error) {
     if (error instanceof TokenError && error.reason === 'expired') {
       throw new ProtocolError('token-expired', 'token expired');
