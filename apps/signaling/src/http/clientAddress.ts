@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { clientKey } from '../invites/clientKey.ts';
+import { clientKey } from './clientKey.ts';
 
 /** The key a request's client is rate-limited under (never logged). */
 export type ClientAddressOf = (req: IncomingMessage) => string;

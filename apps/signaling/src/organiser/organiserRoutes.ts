@@ -1,4 +1,4 @@
-import type { ClientAddressOf } from '../http/clientAddress.ts';
+import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -20,7 +20,6 @@ import {
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import { hashSecret, verifySecret, PASSWORD_COST, type ScryptCost } from '../crypto/secretHash.ts';
-import { clientKey } from '../invites/clientKey.ts';
 import type { Invite, InviteStore } from '../invites/InviteStore.ts';
 import { newPasscode } from '../invites/passcode.ts';
 import {
@@ -115,6 +114,7 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
   const { meetings, invites, tokens, logger } = deps;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? randomBytes;
+  const clientAddress = deps.clientAddress ?? clientAddressResolver(false);
   const passcodeCost = deps.passcodeCost ?? PASSWORD_COST;
   const attempts = new PasscodeAttempts(deps.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS);
   const json = express.json({ limit: '16kb', strict: true });
@@ -366,7 +366,7 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
         refuse(res, 401, { reason: 'passcode-required', message: 'this invitation needs a passcode' });
         return;
       }
-      const client = deps.clientAddress ? deps.clientAddress(req) : clientKey(req.socket.remoteAddress);
+      const client = clientAddress(req);
       const verdict = await attempts.begin(invite.id, client);
       if (!verdict.allowed) {
         logger.warn({ meeting: short(meeting.id) }, 'passcode attempts rate-limited');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey } from '../../src/invites/clientKey.ts';
+import { clientKey } from '../../src/http/clientKey.ts';
 import { newPasscode } from '../../src/invites/passcode.ts';
 import { passcodeSchema } from '@confidentiel/protocol';
 
