@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
@@ -26,7 +26,14 @@ export const RECORDING_MIGRATIONS: readonly string[] = [
     stored_at INTEGER NOT NULL,
     PRIMARY KEY (recording_id, chunk_index)
   ) STRICT;`,
+  // The SHA-256 of the write token handed to the browser that started the recording; recordings
+  // made before it have none, and nobody can add to them any more.
+  `ALTER TABLE recordings ADD COLUMN writer_sha256 TEXT;`,
 ];
+
+/** Bytes of a recording's write token (base64url: 43 characters). */
+const WRITE_TOKEN_BYTES = 32;
+const WRITE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 interface RecordingRow {
   id: string;
@@ -34,6 +41,7 @@ interface RecordingRow {
   started_at: number;
   finished_at: number | null;
   chapters_sha256: string | null;
+  writer_sha256: string | null;
 }
 
 interface ChunkRow {
@@ -59,6 +67,12 @@ export interface RecordingStoreOptions {
 }
 
 const CHAPTERS_FILE = 'chapters.bin';
+
+/** A new recording and the token that lets its browser write to it (given once, stored hashed). */
+export interface CreatedRecording {
+  recording: RecordingSummary;
+  writeToken: string;
+}
 
 function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -95,9 +109,9 @@ export class RecordingStore {
     this.#random = options.random ?? randomBytes;
     options.database.migrate('recordings', RECORDING_MIGRATIONS);
     const db = options.database.sqlite;
-    const columns = 'id, meeting_id, started_at, finished_at, chapters_sha256';
+    const columns = 'id, meeting_id, started_at, finished_at, chapters_sha256, writer_sha256';
     this.#insertRecording = db.prepare(
-      'INSERT INTO recordings (id, meeting_id, started_at) VALUES (?, ?, ?)',
+      'INSERT INTO recordings (id, meeting_id, started_at, writer_sha256) VALUES (?, ?, ?, ?)',
     );
     this.#selectRecording = db.prepare(`SELECT ${columns} FROM recordings WHERE id = ?`);
     this.#selectByMeeting = db.prepare(
@@ -118,12 +132,31 @@ export class RecordingStore {
     this.#finish = db.prepare('UPDATE recordings SET finished_at = ? WHERE id = ? AND finished_at IS NULL');
   }
 
-  /** A new, empty recording of `meetingId`; its id is 16 random bytes, base64url. */
-  create(meetingId: string): Promise<RecordingSummary> {
+  /**
+   * A new, empty recording of `meetingId`; its id is 16 random bytes,
+   * base64url. The write token (32 random bytes) is returned once and only
+   * its digest kept: whoever holds it, and nobody else, adds to the recording.
+   */
+  create(meetingId: string): Promise<CreatedRecording> {
     return settle(() => {
       const id = this.#random(16).toString('base64url');
-      this.#insertRecording.run(id, meetingId, this.#now());
-      return this.#summaryOf(this.#row(id)!);
+      const writeToken = this.#random(WRITE_TOKEN_BYTES).toString('base64url');
+      this.#insertRecording.run(id, meetingId, this.#now(), sha256Hex(Buffer.from(writeToken)));
+      return { recording: this.#summaryOf(this.#row(id)!), writeToken };
+    });
+  }
+
+  /** Whether `writeToken` is the one given when the recording was made (constant time). */
+  isWriter(recordingId: string, writeToken: string | undefined): Promise<boolean> {
+    return settle(() => {
+      const expected = this.#row(recordingId)?.writer_sha256;
+      if (!expected || writeToken === undefined || !WRITE_TOKEN.test(writeToken)) {
+        return false;
+      }
+      return timingSafeEqual(
+        Buffer.from(sha256Hex(Buffer.from(writeToken)), 'hex'),
+        Buffer.from(expected, 'hex'),
+      );
     });
   }
 

@@ -16,6 +16,7 @@ import { committeeHandlers } from '../committee/committeeHandlers.ts';
 import type { CommitteeHooks } from '../committee/CommitteeService.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { isModerator, mayPublish } from '../rooms/permissions.ts';
+import { ADMISSION_GRACE_MS, type Admissions } from '../rooms/Admissions.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
@@ -41,6 +42,8 @@ export interface SessionDeps {
   /** ICE servers (TURN with this member's own credentials) and policy, made at join. */
   iceConfig: (memberId: string) => IceConfig;
   revocations: Revocations;
+  /** Who was let in: what only admitted members may reach over HTTP (recordings) asks it. */
+  admissions: Admissions;
   /** Roles moderators gave, outranking tokens (a demotion survives a reconnect). */
   roleOverrides: RoleOverrides;
   /** Rooms a host ended: nobody but a host enters until a host is back. */
@@ -339,6 +342,7 @@ export class MemberSession {
     const members = state.members(this.roomId).filter((m) => m.memberId !== this.memberId);
     const producers = state.producers(this.roomId).filter((p) => p.memberId !== this.memberId);
     state.addMember(this.roomId, self);
+    this.#deps.admissions.entered(this.roomId, this.memberId);
     this.#phase = 'joined';
     const channels = [this.roomId, memberChannel(this.memberId)];
     if (isModerator(this.#role)) {
@@ -429,6 +433,7 @@ export class MemberSession {
     const until = this.#deps.now() + this.#deps.revocationMs;
     this.#deps.revocations.revoke('sub', this.memberId, until);
     this.#deps.revocations.revoke('jti', this.#identity.jti, until);
+    this.#deps.admissions.withdrawn(this.roomId, this.memberId);
   }
 
   /** Changes this member's role (a moderator's decision, already authorised). */
@@ -497,6 +502,7 @@ export class MemberSession {
       return;
     }
     const removed = state.removeMember(roomId, this.memberId);
+    this.#deps.admissions.left(roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
     for (const producer of removed) {
       this.#socket
         .to(roomId)
@@ -521,6 +527,7 @@ export class MemberSession {
   forget(): void {
     if (this.#phase === 'joined') {
       this.#phase = 'idle';
+      this.#deps.admissions.left(this.roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
       this.#deps.committee.memberLeft(this);
     }
     void this.#socket.leave(this.roomId);

@@ -15,6 +15,7 @@ import { memberChannel } from './channels.ts';
 import { MemberSession, type SessionDeps } from './MemberSession.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 import { RoleOverrides } from '../rooms/RoleOverrides.ts';
+import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
 import { NO_COMMITTEES, type CommitteeHooks } from '../committee/CommitteeService.ts';
 
 /** A connection that has not joined within this time is dropped. */
@@ -55,6 +56,8 @@ export interface RoomGatewayOptions {
   /** ICE configuration per member; none: no ICE server, policy `all`. */
   iceConfig?: (memberId: string) => IceConfig;
   revocations?: Revocations;
+  /** Who was let in (shared with the recording routes); a private one when absent. */
+  admissions?: Admissions;
   issueToken: SessionDeps['issueToken'];
   inviteRevoked?: SessionDeps['inviteRevoked'];
   onRemoved?: SessionDeps['onRemoved'];
@@ -78,6 +81,7 @@ export class RoomGateway {
   /** Sessions whose connection dropped, kept for a recovery until their timer fires. */
   readonly #pendingLeaves = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #revocations: Revocations;
+  readonly #admissions: Admissions;
   readonly #roleOverrides: RoleOverrides;
   readonly #endedRooms = new Set<string>();
   readonly #clientAddress: ClientAddressOf;
@@ -86,6 +90,7 @@ export class RoomGateway {
   constructor(options: RoomGatewayOptions) {
     this.#options = options;
     this.#revocations = options.revocations ?? new InMemoryRevocations({ now: options.now ?? Date.now });
+    this.#admissions = options.admissions ?? new InMemoryAdmissions({ now: options.now ?? Date.now });
     this.#clientAddress = options.clientAddress ?? clientAddressResolver(false);
     this.#roleOverrides = new RoleOverrides({ now: options.now ?? Date.now });
     const { logger, metrics } = options;
@@ -186,6 +191,7 @@ export class RoomGateway {
         chatLimiter: this.#chatLimiter,
         iceConfig: this.#options.iceConfig ?? noIceServers,
         revocations: this.#revocations,
+        admissions: this.#admissions,
         roleOverrides: this.#roleOverrides,
         endedRooms: this.#endedRooms,
         directory: { get: (memberId) => this.#sessions.get(memberId) },

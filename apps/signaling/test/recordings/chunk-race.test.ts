@@ -19,7 +19,8 @@ it('two simultaneous uploads of one index with different bytes: one wins, the fi
   const meetingId = await app.newMeeting();
   const host = app.token(meetingId, 'host');
   const created = await app.call('POST', `/meetings/${meetingId}/recordings`, { token: host });
-  const { recordingId } = createRecordingResponseSchema.parse(await created.json());
+  const { recordingId, writeToken } = createRecordingResponseSchema.parse(await created.json());
+  app.writers.set(recordingId, writeToken);
   for (let round = 0; round < 10; round++) {
     const bodies = Array.from({ length: 4 }, () => randomBytes(4096));
     const answers = await Promise.all(

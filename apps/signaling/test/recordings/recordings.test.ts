@@ -8,7 +8,7 @@ import {
   recordingListResponseSchema,
   recordingSummarySchema,
 } from '@confidentiel/protocol';
-import { deriveCommitteeKey, newLinkSecret, openCommittee, sealCommittee } from '@confidentiel/e2ee';
+import { deriveCommitteeKey, newCommitteeSecret, openCommittee, sealCommittee } from '@confidentiel/e2ee';
 import { startRecordingApp, type RecordingApp } from './support.ts';
 
 /** What the browser would record; must never reach the server's disk. */
@@ -31,7 +31,9 @@ afterEach(async () => {
 async function create(token = host, meeting = meetingId): Promise<string> {
   const res = await app.call('POST', `/meetings/${meeting}/recordings`, { token });
   expect(res.status).toBe(201);
-  return createRecordingResponseSchema.parse(await res.json()).recordingId;
+  const { recordingId, writeToken } = createRecordingResponseSchema.parse(await res.json());
+  app.writers.set(recordingId, writeToken);
+  return recordingId;
 }
 
 function putChunk(recordingId: string, index: number, body: Uint8Array, token = host): Promise<Response> {
@@ -53,7 +55,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 describe('recording routes', () => {
   it('uploads, resumes, finishes, lists and downloads a sealed recording', async () => {
-    const key = await deriveCommitteeKey(newLinkSecret(), meetingId, 'recording');
+    const key = await deriveCommitteeKey(newCommitteeSecret(), meetingId, 'recording');
     const recordingId = await create();
     const plain = [0, 1, 2].map((i) => new TextEncoder().encode(`${MARKER} chunk ${i} ${'x'.repeat(1000)}`));
     const sealed = await Promise.all(plain.map((p, i) => sealCommittee(key, p, `${recordingId}:${i}`)));
@@ -113,7 +115,7 @@ describe('recording routes', () => {
   });
 
   it('stores exactly the sealed bytes, 0600, and never the plaintext', async () => {
-    const key = await deriveCommitteeKey(newLinkSecret(), meetingId, 'recording');
+    const key = await deriveCommitteeKey(newCommitteeSecret(), meetingId, 'recording');
     const recordingId = await create();
     const sealed: Uint8Array[] = [];
     for (let index = 0; index < 4; index++) {

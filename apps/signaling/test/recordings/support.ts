@@ -17,6 +17,7 @@ import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { SqliteMeetingStore } from '../../src/meetings/SqliteMeetingStore.ts';
 import { RecordingStore } from '../../src/recordings/RecordingStore.ts';
 import { recordingRoutes } from '../../src/recordings/recordingRoutes.ts';
+import { InMemoryAdmissions } from '../../src/rooms/Admissions.ts';
 import { InMemoryRevocations } from '../../src/rooms/Revocations.ts';
 import { issueRoomToken } from '../../src/socket/roomTokens.ts';
 import { Database } from '../../src/storage/Database.ts';
@@ -29,17 +30,32 @@ export interface RecordingApp {
   store: RecordingStore;
   tokens: TokenService;
   revocations: InMemoryRevocations;
+  /** Who a host let in; `token()` admits its member unless told otherwise. */
+  admissions: InMemoryAdmissions;
+  /** Write tokens of the recordings made through `create`, by recording id (sent by `call`). */
+  writers: Map<string, string>;
   /** Roles a moderator changed since the tokens were issued, by member id. */
   roleOverrides: Map<string, MemberRole>;
   logs: string[];
   /** A committee meeting of an organiser, ready to join. */
   newMeeting(): Promise<string>;
-  /** A room token of `meetingId` for a member with `role`. */
-  token(meetingId: string, role: MemberRole): string;
+  /** A room token of `meetingId` for a member with `role`, admitted unless `admitted` is false. */
+  token(meetingId: string, role: MemberRole, options?: { admitted?: boolean; lobby?: boolean }): string;
+  /** The member id a token was issued to. */
+  memberOf(token: string): string;
+  /**
+   * `writer`: the write token to send (null: none); by default the one
+   * remembered in `writers` for the recording in the path.
+   */
   call(
     method: string,
     path: string,
-    options?: { token?: string | undefined; body?: Uint8Array; contentType?: string },
+    options?: {
+      token?: string | undefined;
+      body?: Uint8Array;
+      contentType?: string;
+      writer?: string | null;
+    },
   ): Promise<Response>;
   /** Every file under the recordings directory, with its bytes. */
   storedFiles(): Promise<Array<{ path: string; bytes: Buffer; mode: number }>>;
@@ -54,6 +70,9 @@ export async function startRecordingApp(): Promise<RecordingApp> {
   const store = new RecordingStore({ database, directory: recordingsDirectory });
   const tokens = new TokenService({ keys: KeyRing.generate(), issuer: 'recordings-test' });
   const revocations = new InMemoryRevocations();
+  const admissions = new InMemoryAdmissions();
+  const writers = new Map<string, string>();
+  const members = new Map<string, string>();
   const roleOverrides = new Map<string, MemberRole>();
   const logs: string[] = [];
   const logger = pino(
@@ -76,6 +95,7 @@ export async function startRecordingApp(): Promise<RecordingApp> {
       logger,
       revocations,
       roleOverride: (memberId) => roleOverrides.get(memberId),
+      isAdmitted: (roomId, memberId) => admissions.isAdmitted(roomId, memberId),
     }),
   );
   const server: Server = await new Promise((resolve) => {
@@ -92,6 +112,8 @@ export async function startRecordingApp(): Promise<RecordingApp> {
     store,
     tokens,
     revocations,
+    admissions,
+    writers,
     roleOverrides,
     logs,
     newMeeting: async () =>
@@ -103,12 +125,35 @@ export async function startRecordingApp(): Promise<RecordingApp> {
           allowEarlyEntry: false,
         })
       ).id,
-    token: (meetingId, role) =>
-      issueRoomToken(tokens, { room: meetingId, name: `Membre ${role}`, role, lobby: false }, 300).token,
+    token: (meetingId, role, options = {}) => {
+      const issued = issueRoomToken(
+        tokens,
+        { room: meetingId, name: `Membre ${role}`, role, lobby: options.lobby ?? false },
+        300,
+      );
+      members.set(issued.token, issued.memberId);
+      if (options.admitted ?? true) {
+        admissions.entered(meetingId, issued.memberId);
+      }
+      return issued.token;
+    },
+    memberOf: (token) => {
+      const memberId = members.get(token);
+      if (memberId === undefined) {
+        throw new TypeError('not a token of this app');
+      }
+      return memberId;
+    },
     call: (method, path, options = {}) => {
       const headers: Record<string, string> = {};
       if (options.token !== undefined) {
         headers.authorization = `Bearer ${options.token}`;
+      }
+      const recordingId = /^\/recordings\/([^/]+)\//.exec(path)?.[1];
+      const writer =
+        options.writer === undefined && recordingId !== undefined ? writers.get(recordingId) : options.writer;
+      if (typeof writer === 'string') {
+        headers['x-recording-writer'] = writer;
       }
       if (options.body !== undefined) {
         headers['content-type'] = options.contentType ?? 'application/octet-stream';

@@ -1,28 +1,55 @@
 import { subtle, type WebCryptoKey } from '../webcrypto.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
 import { concatBytes, utf8, type Bytes } from './bytes.ts';
-import { MIN_LINK_SECRET_BYTES } from './LocalIdentity.ts';
+import { COMMITTEE_SECRET_BYTES } from './Envelope.ts';
 
 /**
  * What the committee stores on the server (minutes, recordings) is sealed
- * with keys derived from the meeting's link secret, which lives only in the
- * invite links' fragments and the members' browsers: the host stores
- * ciphertext it cannot open. Each purpose has its own key.
+ * with keys derived from the meeting's committee secret: 32 random bytes made
+ * in the organiser's browser and kept there, handed (sealed end to end, in a
+ * pairwise envelope) by a host or co-host only to members the host let in,
+ * never to the lobby and never in a link. Holding an invitation link is not
+ * enough to read the record: the host stores ciphertext it cannot open, and a
+ * guest refused at the door never gets the secret. Each purpose has its own key.
  */
 export type CommitteePurpose = 'minutes' | 'recording';
 
-const INFO = 'confidentiel committee v1';
+/** v1 derived these keys from the link secret (every link holder could open them). */
+const INFO = 'confidentiel committee v2';
 const IV_BYTES = 12;
 
-/** AES-256-GCM key for `purpose` in `meetingId`, from the link secret (HKDF-SHA-256). */
+/** A new committee secret (base64url of 32 random bytes). */
+export function newCommitteeSecret(): string {
+  return toBase64url(globalThis.crypto.getRandomValues(new Uint8Array(COMMITTEE_SECRET_BYTES)));
+}
+
+/** The secret's bytes, or undefined when `text` is not a committee secret. */
+export function committeeSecretBytes(text: unknown): Uint8Array | undefined {
+  const bytes = typeof text === 'string' ? fromBase64url(text) : undefined;
+  return bytes !== undefined && bytes.length === COMMITTEE_SECRET_BYTES ? Uint8Array.from(bytes) : undefined;
+}
+
+export function isCommitteeSecret(text: unknown): text is string {
+  return committeeSecretBytes(text) !== undefined;
+}
+
+/** The base64url text of a committee secret's bytes (as an envelope delivers them). */
+export function committeeSecretText(bytes: Uint8Array): string {
+  if (bytes.length !== COMMITTEE_SECRET_BYTES) {
+    throw new TypeError(`a committee secret has ${COMMITTEE_SECRET_BYTES} bytes`);
+  }
+  return toBase64url(bytes);
+}
+
+/** AES-256-GCM key for `purpose` in `meetingId`, from the committee secret (HKDF-SHA-256). */
 export async function deriveCommitteeKey(
-  linkSecret: string,
+  committeeSecret: string,
   meetingId: string,
   purpose: CommitteePurpose,
 ): Promise<WebCryptoKey> {
-  const secret = fromBase64url(linkSecret);
-  if (secret === undefined || secret.length < MIN_LINK_SECRET_BYTES) {
-    throw new TypeError('not a link secret');
+  const secret = committeeSecretBytes(committeeSecret);
+  if (secret === undefined) {
+    throw new TypeError('not a committee secret');
   }
   const base = await subtle().importKey('raw', Uint8Array.from(secret), 'HKDF', false, ['deriveKey']);
   return subtle().deriveKey(

@@ -12,7 +12,8 @@ import { SENDER_KEY_BYTES } from './KeyDerivation.ts';
  * envelope  = header || iv (12) || AES-GCM-256(ciphertext || tag 16) || signature (64)
  * header    = version (1) = 0x01 || len(from) (1) || from || len(to) (1) || to
  * signature = ECDSA-P256-SHA256(sender's sign key, "confidentiel envelope signature v1" || 0x00 || header || iv || ciphertext)
- * plaintext = type (1: 1 key, 2 ack, 3 key-request) || epoch (8, big-endian) || key (16, for type key)
+ * plaintext = type (1: 1 key, 2 ack, 3 key-request, 4 committee-secret) || epoch (8, big-endian)
+ *             || key (16, for type key) | secret (32, for type committee-secret; epoch 0)
  * ```
  *
  * The AES-GCM key of the direction from -> to is
@@ -32,9 +33,14 @@ const MAX_ID_BYTES = 255;
 export type EnvelopeMessage =
   | { readonly type: 'key'; readonly epoch: number; readonly key: Bytes }
   | { readonly type: 'ack'; readonly epoch: number }
-  | { readonly type: 'key-request'; readonly epoch: number };
+  | { readonly type: 'key-request'; readonly epoch: number }
+  /** The committee secret (minutes and recordings), handed to an admitted member. */
+  | { readonly type: 'committee-secret'; readonly secret: Bytes };
 
-const TYPE_CODES = { key: 1, ack: 2, 'key-request': 3 } as const;
+const TYPE_CODES = { key: 1, ack: 2, 'key-request': 3, 'committee-secret': 4 } as const;
+
+/** Bytes of a committee secret (the input of the committee keys). */
+export const COMMITTEE_SECRET_BYTES = 32;
 
 /** The two AES-GCM keys shared with one member: ours to them, theirs to us. */
 export interface PairwiseKeys {
@@ -90,6 +96,15 @@ export async function derivePairwiseKeys(args: {
 }
 
 function encodeMessage(message: EnvelopeMessage): Bytes {
+  if (message.type === 'committee-secret') {
+    if (message.secret.length !== COMMITTEE_SECRET_BYTES) {
+      throw new TypeError(`a committee secret has ${COMMITTEE_SECRET_BYTES} bytes`);
+    }
+    const out = new Uint8Array(9 + COMMITTEE_SECRET_BYTES);
+    out[0] = TYPE_CODES['committee-secret'];
+    out.set(message.secret, 9);
+    return out;
+  }
   const out = new Uint8Array(9 + (message.type === 'key' ? SENDER_KEY_BYTES : 0));
   out[0] = TYPE_CODES[message.type];
   const view = new DataView(out.buffer);
@@ -117,6 +132,10 @@ function decodeMessage(bytes: Bytes): EnvelopeMessage | undefined {
       return bytes.length === 9 ? { type: 'ack', epoch } : undefined;
     case TYPE_CODES['key-request']:
       return bytes.length === 9 ? { type: 'key-request', epoch } : undefined;
+    case TYPE_CODES['committee-secret']:
+      return bytes.length === 9 + COMMITTEE_SECRET_BYTES && epoch === 0
+        ? { type: 'committee-secret', secret: bytes.slice(9) }
+        : undefined;
     default:
       return undefined;
   }

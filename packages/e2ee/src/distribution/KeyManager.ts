@@ -11,6 +11,7 @@ import {
   verifyChat,
 } from './ChatCipher.ts';
 import {
+  COMMITTEE_SECRET_BYTES,
   IV_BYTES,
   openEnvelope,
   parseEnvelope,
@@ -43,6 +44,11 @@ export type KeyManagerEvents = {
   receiverRemoved: [{ memberId: string; senderIndex: number }];
   /** An envelope or chat failed verification (bad signature, wrong link MAC, undecryptable). */
   rejected: [{ memberId: string; reason: RejectReason }];
+  /**
+   * A trusted member sent us the committee secret (sealed to us, signed by them). Whether to take
+   * it (who may hand it out) is the caller's decision. The bytes are a copy owned by the listener.
+   */
+  committeeSecret: [{ memberId: string; secret: Uint8Array }];
 };
 
 /** Default time a sender waits for acknowledgements before switching to a new key anyway. */
@@ -327,6 +333,31 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   }
 
   /**
+   * Seals the committee secret to one member, over the same pairwise channel as sender keys (ECDH,
+   * AES-GCM, signed). Only to a member whose identity passed the link check: resolves false,
+   * sending nothing, for an unknown or untrusted member. Who is entitled (admitted, with the right
+   * role) is the caller's decision: the server delivers only to admitted members.
+   */
+  shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean> {
+    if (!(secret instanceof Uint8Array) || secret.length !== COMMITTEE_SECRET_BYTES) {
+      return Promise.reject(new TypeError(`a committee secret has ${COMMITTEE_SECRET_BYTES} bytes`));
+    }
+    const copied = copy(secret);
+    return this.#enqueue(async () => {
+      try {
+        const peer = this.#peers.get(memberId);
+        if (peer === undefined || peer.member.trust !== 'trusted') {
+          return false;
+        }
+        await this.#post(peer, { type: 'committee-secret', secret: copied });
+        return true;
+      } finally {
+        copied.fill(0);
+      }
+    });
+  }
+
+  /**
    * Seals a chat message under our newest sender key (AES-GCM, key derived by HKDF "confidentiel
    * chat v1") and signs it. `TypeError` for a text longer than 4000 characters.
    */
@@ -603,6 +634,10 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
         return;
       case 'key-request':
         await this.#answerKeyRequest(peer);
+        return;
+      case 'committee-secret':
+        this.emit('committeeSecret', { memberId: from, secret: copy(message.secret) });
+        message.secret.fill(0);
         return;
       default: {
         const never: never = message;

@@ -21,8 +21,13 @@ export {
   type OpenChatResult,
   type RejectReason,
 } from './KeyManager.ts';
+export { COMMITTEE_SECRET_BYTES } from './Envelope.ts';
 export {
+  committeeSecretBytes,
+  committeeSecretText,
   deriveCommitteeKey,
+  isCommitteeSecret,
+  newCommitteeSecret,
   openCommittee,
   openCommitteeText,
   sealCommittee,
