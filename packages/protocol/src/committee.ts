@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayNameSchema, memberIdSchema } from './ids.ts';
+import { multilineText, visibleText } from './text.ts';
 
 /**
  * Committee sessions (meetings of kind `committee`): the agenda, the floor,
@@ -13,12 +14,18 @@ export const agendaItemIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, 'bad
 export const voteIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,32}$/, 'bad vote id');
 export const recordingIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22,32}$/, 'bad recording id');
 
+/** Shown to every member: no invisible or control characters (see visibleText). */
+const agendaTitleSchema = visibleText(200);
+/** A person's name; null when nobody in particular presents (no empty string). */
+const presenterSchema = displayNameSchema.nullable();
+const agendaNotesSchema = multilineText(4000);
+
 /** An agenda item as the organiser prepares it (HTTP, before the session). */
 export const agendaItemInputSchema = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  presenter: z.string().trim().max(64).nullable().default(null),
+  title: agendaTitleSchema,
+  presenter: presenterSchema.default(null),
   plannedMinutes: z.number().int().min(0).max(600).default(0),
-  notes: z.string().max(4000).default(''),
+  notes: agendaNotesSchema.default(''),
 });
 export type AgendaItemInput = z.infer<typeof agendaItemInputSchema>;
 
@@ -29,10 +36,10 @@ export const putAgendaRequestSchema = z.strictObject({
 
 export const agendaItemSchema = z.strictObject({
   itemId: agendaItemIdSchema,
-  title: z.string().min(1).max(200),
-  presenter: z.string().max(64).nullable(),
+  title: agendaTitleSchema,
+  presenter: presenterSchema,
   plannedMinutes: z.number().int().min(0).max(600),
-  notes: z.string().max(4000),
+  notes: agendaNotesSchema,
   status: z.enum(['pending', 'open', 'closed']),
   /** Time the item has been open so far, all openings together (ms), not counting the current one. */
   elapsedMs: z.number().int().min(0),
@@ -47,11 +54,13 @@ export const agendaResponseSchema = z.strictObject({ items: z.array(agendaItemSc
 /** Default options of a motion: for, against, abstention. */
 export const DEFAULT_VOTE_OPTIONS = ['pour', 'contre', 'abstention'] as const;
 
-const voteOptionSchema = z.string().trim().min(1).max(40);
+/** Motions and options are read by every voter: no invisible or control characters (see visibleText). */
+const motionSchema = visibleText(500);
+const voteOptionSchema = visibleText(40);
 
 export const openVoteSchema = z.strictObject({
   voteId: voteIdSchema,
-  motion: z.string().min(1).max(500),
+  motion: motionSchema,
   options: z.array(voteOptionSchema).min(2).max(10),
   secret: z.boolean(),
   itemId: agendaItemIdSchema.nullable(),
@@ -67,7 +76,7 @@ export type OpenVote = z.infer<typeof openVoteSchema>;
 
 export const voteResultSchema = z.strictObject({
   voteId: voteIdSchema,
-  motion: z.string().min(1).max(500),
+  motion: motionSchema,
   options: z.array(voteOptionSchema).min(2).max(10),
   secret: z.boolean(),
   itemId: agendaItemIdSchema.nullable(),
@@ -150,7 +159,7 @@ export const committeeRequests = {
   withdrawFloor: { request: empty, response: empty },
   openVote: {
     request: z.strictObject({
-      motion: z.string().trim().min(1).max(500),
+      motion: motionSchema,
       options: z.array(voteOptionSchema).min(2).max(10).optional(),
       secret: z.boolean(),
       /** Ballots needed; default: more than half of the voting members present. */
@@ -202,7 +211,13 @@ export const committeeEvents = {
 // ---- recordings over HTTP (ciphertext only; the room token in `Authorization: Bearer`) ----
 
 /** `POST /api/meetings/:meetingId/recordings` (host or co-host token). */
-export const createRecordingResponseSchema = z.strictObject({ recordingId: recordingIdSchema });
+/** A recording's write token: only the browser that started it adds chunks, chapters, or finishes it. */
+export const recordingWriteTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'bad write token');
+
+export const createRecordingResponseSchema = z.strictObject({
+  recordingId: recordingIdSchema,
+  writeToken: recordingWriteTokenSchema,
+});
 
 export const recordingSummarySchema = z.strictObject({
   recordingId: recordingIdSchema,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { displayNameSchema, meetingIdSchema, memberRoleSchema } from './ids.ts';
+import { visibleText } from './text.ts';
 
 /** HTTP API bodies (signaling's express app). */
 
 export const createMeetingRequestSchema = z.strictObject({
-  title: z.string().trim().max(120).optional(),
+  title: visibleText(120).optional(),
 });
 export const createMeetingResponseSchema = z.strictObject({
   meetingId: meetingIdSchema,

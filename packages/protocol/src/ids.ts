@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { visibleText } from './text.ts';
 
 /** Meeting ids: 22+ base64url characters, i.e. at least 128 random bits. */
 export const meetingIdSchema = z
@@ -13,14 +14,12 @@ export type MemberId = z.infer<typeof memberIdSchema>;
 /** Ids made by mediasoup (UUIDs). */
 export const mediaIdSchema = z.string().regex(/^[0-9a-f-]{36}$/, 'bad media id');
 
-export const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  // Control characters would let a name spoof other lines of the UI or logs.
-  // eslint-disable-next-line no-control-regex
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
+/**
+ * A person's name as others see it (room members, invite labels, accounts,
+ * committee attendance): trimmed, 1-64 characters, no invisible or control
+ * characters, at least one visible one (see visibleText).
+ */
+export const displayNameSchema = visibleText(64);
 
 /** A member's role in a room; hosts and co-hosts moderate, observers do not publish. */
 export const memberRoleSchema = z.enum(['host', 'co-host', 'participant', 'observer']);

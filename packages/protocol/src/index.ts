@@ -2,6 +2,7 @@ export * from './version.ts';
 export * from './limits.ts';
 export * from './errors.ts';
 export * from './ids.ts';
+export * from './text.ts';
 export * from './media.ts';
 export * from './rpc.ts';
 export * from './e2ee.ts';

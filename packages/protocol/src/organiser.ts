@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayNameSchema, meetingIdSchema } from './ids.ts';
+import { visibleText } from './text.ts';
 
 /**
  * Meetings and invites over HTTP. Organiser routes (`/api/organiser/*`) need
@@ -21,7 +22,8 @@ export const passcodeSchema = z
   .trim()
   .regex(/^\d{6,12}$/, 'a passcode is 6 to 12 digits');
 
-const title = z.string().trim().min(1).max(120);
+/** Shown to every invitee: the same rule as names (see visibleText). */
+const title = visibleText(120);
 /** Milliseconds since the epoch. */
 const instant = z.number().int().min(0).max(8_640_000_000_000_000);
 

@@ -1,6 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { MeetingState } from '../media/meetingState.ts';
+import type { CommitteeKeySnapshot } from './CommitteeKeyHolder.ts';
 import { CommitteeView } from './CommitteeView.tsx';
 import { memberNames } from './memberNames.ts';
 import { useCommitteeState } from './useCommitteeState.ts';
@@ -16,13 +17,18 @@ export function CommitteePanel(props: {
   client: MeetingClient;
   state: MeetingState;
   meetingId: string;
-  /** The invite link's secret: the minutes key comes from it (null: minutes stay sealed). */
-  linkSecret: string | null;
+  /** The committee secret in this browser: the minutes key comes from it. */
+  committeeKey: CommitteeKeySnapshot;
 }): ReactNode {
   const { client, state } = props;
   const committee = useCommitteeState(client);
   const microphone = useFloorMicrophone(client);
-  const minutes = useMinutes({ client, committee, meetingId: props.meetingId, linkSecret: props.linkSecret });
+  const minutes = useMinutes({
+    client,
+    committee,
+    meetingId: props.meetingId,
+    committeeKey: props.committeeKey,
+  });
   const names = useMemo(
     () => (committee === null ? new Map<string, string>() : memberNames(state, committee)),
     [state, committee],

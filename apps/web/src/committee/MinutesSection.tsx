@@ -81,10 +81,20 @@ export function MinutesSection(props: {
   };
 
   let reading: ReactNode;
-  if (minutes.status === 'no-secret' || minutes.status === 'key-failed') {
+  if (
+    minutes.status === 'waiting-key' ||
+    minutes.status === 'not-entitled' ||
+    minutes.status === 'key-failed'
+  ) {
     reading = (
-      <p className="notice notice-warning" data-testid="minutes-no-key">
-        {t(minutes.status === 'no-secret' ? 'committee.minutes.noSecret' : 'committee.minutes.keyFailed')}
+      <p className="notice notice-warning" data-testid="minutes-no-key" data-status={minutes.status}>
+        {t(
+          minutes.status === 'waiting-key'
+            ? 'committee.minutes.waitingKey'
+            : minutes.status === 'not-entitled'
+              ? 'committee.minutes.notEntitled'
+              : 'committee.minutes.keyFailed',
+        )}
       </p>
     );
   } else if (minutes.status === 'loading') {

@@ -251,11 +251,17 @@ describe('committee panel markup', () => {
     expectLabelledFields(secretary);
   });
 
-  it('explains that minutes need the invite link key, and disables the editor without it', () => {
-    const html = render('host', committeeState(), minutesModel('no-secret'));
+  it('explains that minutes need the committee key a host hands out, and disables the editor without it', () => {
+    const html = render('host', committeeState(), minutesModel('waiting-key'));
     expect(html).toContain('data-testid="minutes-no-key"');
-    expect(html).toContain('clé contenue dans le lien d&#x27;invitation');
+    expect(html).toContain('clé de la commission, qu&#x27;un hôte présent remet à chaque membre admis');
     expect(html).toMatch(/<textarea[^>]*data-testid="minutes-editor"[^>]*disabled=""/);
     expect(html).toMatch(/data-testid="minutes-save"[^>]*disabled=""/);
+  });
+
+  it('tells an observer the minutes are for the committee’s members', () => {
+    const html = render('observer', committeeState(), minutesModel('not-entitled'));
+    expect(html).toContain('data-status="not-entitled"');
+    expect(html).toContain('réservés aux membres de la commission');
   });
 });

@@ -2,7 +2,8 @@ import { deriveCommitteeKey, openCommitteeText, sealCommitteeText } from '@confi
 
 /**
  * Minutes are sealed in the secretary's browser with the committee minutes
- * key (from the invite link's secret, which the server never sees). The
+ * key (from the committee secret, which the server never sees and which only
+ * members a host let in receive). The
  * context binds a text to its item and revision: the server cannot replay
  * an old revision as a new one, nor move a text to another item.
  */
@@ -17,8 +18,11 @@ export function minutesContext(itemId: string, revision: number): string {
   return `${itemId}:${revision}`;
 }
 
-export async function createMinutesCipher(linkSecret: string, meetingId: string): Promise<MinutesCipher> {
-  const key = await deriveCommitteeKey(linkSecret, meetingId, 'minutes');
+export async function createMinutesCipher(
+  committeeSecret: string,
+  meetingId: string,
+): Promise<MinutesCipher> {
+  const key = await deriveCommitteeKey(committeeSecret, meetingId, 'minutes');
   return {
     seal: (itemId, revision, text) => sealCommitteeText(key, text, minutesContext(itemId, revision)),
     open: (itemId, revision, sealed) => openCommitteeText(key, sealed, minutesContext(itemId, revision)),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CommitteeState } from '@confidentiel/protocol';
 import { MeetingError } from '../media/MeetingError.ts';
+import type { CommitteeKeySnapshot } from './CommitteeKeyHolder.ts';
 import type { CommitteeRequester } from './CommitteeRequester.ts';
 import { createMinutesCipher, type MinutesCipher } from './minutesCipher.ts';
 import { loadMinutes, saveMinutes, type MinutesEntry, type SaveOutcome } from './minutesRequests.ts';
@@ -8,11 +9,12 @@ import { loadMinutes, saveMinutes, type MinutesEntry, type SaveOutcome } from '.
 export type { MinutesEntry, SaveOutcome } from './minutesRequests.ts';
 
 /**
- * `no-secret`: joined without the invite link's secret, minutes cannot be
- * read nor written; `key-failed`: the secret is not usable; `failed`: the
- * minutes could not be fetched.
+ * `waiting-key`: the committee secret has not reached this browser yet (a
+ * host present hands it to admitted members); `not-entitled`: an observer,
+ * who gets no committee secret; `key-failed`: the secret is not usable;
+ * `failed`: the minutes could not be fetched.
  */
-export type MinutesStatus = 'no-secret' | 'key-failed' | 'loading' | 'ready' | 'failed';
+export type MinutesStatus = 'waiting-key' | 'not-entitled' | 'key-failed' | 'loading' | 'ready' | 'failed';
 
 export interface MinutesModel {
   status: MinutesStatus;
@@ -43,11 +45,15 @@ export function useMinutes(options: {
   client: CommitteeRequester;
   committee: CommitteeState | null;
   meetingId: string;
-  linkSecret: string | null;
+  /** The committee secret in this browser (CommitteeKeyHolder's snapshot). */
+  committeeKey: CommitteeKeySnapshot;
 }): MinutesModel {
-  const { client, committee, meetingId, linkSecret } = options;
+  const { client, committee, meetingId } = options;
+  const secret = options.committeeKey.secret;
+  const missing: MinutesStatus =
+    options.committeeKey.status === 'not-entitled' ? 'not-entitled' : 'waiting-key';
   const [cipher, setCipher] = useState<MinutesCipher | null>(null);
-  const [status, setStatus] = useState<MinutesStatus>(linkSecret === null ? 'no-secret' : 'loading');
+  const [status, setStatus] = useState<MinutesStatus>(secret === null ? missing : 'loading');
   const [entries, setEntries] = useState<ReadonlyMap<string, MinutesEntry>>(new Map());
   // Only the latest load may write its result: an older answer must not undo a newer one.
   const loads = useRef(0);
@@ -56,13 +62,13 @@ export function useMinutes(options: {
 
   useEffect(() => {
     setCipher(null);
-    if (linkSecret === null) {
-      setStatus('no-secret');
+    if (secret === null) {
+      setStatus(missing);
       return undefined;
     }
     let live = true;
     setStatus('loading');
-    createMinutesCipher(linkSecret, meetingId).then(
+    createMinutesCipher(secret, meetingId).then(
       (made) => {
         if (live) {
           setCipher(made);
@@ -77,7 +83,7 @@ export function useMinutes(options: {
     return () => {
       live = false;
     };
-  }, [linkSecret, meetingId]);
+  }, [secret, missing, meetingId]);
 
   const reload = useCallback(async (): Promise<void> => {
     if (cipher === null || !active) {

@@ -46,6 +46,7 @@ export interface KeyManagerLike {
   requestKey(memberId: string): Promise<void>;
   sealChat(text: string): Promise<string>;
   openChat(from: string, ciphertext: string): Promise<OpenChatResult>;
+  shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean>;
   readonly status: KeyManagerStatus;
   close(): void;
 }
@@ -123,6 +124,11 @@ export type E2eeSessionEvents = {
   change: [E2eeSnapshot];
   /** A chat message arrived (for the live region). */
   chat: [ChatEntry];
+  /**
+   * A member whose identity passed the checks sent us the committee secret
+   * (sealed to us and signed). Who may hand it out is the listener's call.
+   */
+  committeeSecret: [{ from: string; secret: Uint8Array }];
 };
 
 export interface E2eeSessionOptions {
@@ -324,6 +330,19 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     );
   }
 
+  /**
+   * Seals the committee secret to one member (pairwise, like sender keys).
+   * False when nothing was sent: not started yet, or the member is unknown
+   * or failed the identity checks.
+   */
+  async shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean> {
+    const keyManager = this.#keyManager;
+    if (this.#closed || keyManager === null || !this.#members.has(memberId)) {
+      return false;
+    }
+    return keyManager.shareCommitteeSecret(memberId, secret);
+  }
+
   /** Seals and sends a chat message; throws on an empty or too long text, or when sending fails. */
   async sendChat(raw: string): Promise<void> {
     const checked = checkChatText(raw);
@@ -445,6 +464,12 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
         key.fill(0);
       }),
       keyManager.on('receiverRemoved', ({ memberId }) => this.#worker.removeReceiver(memberId)),
+      keyManager.on('committeeSecret', ({ memberId, secret }) => {
+        if (this.#members.has(memberId)) {
+          this.emit('committeeSecret', { from: memberId, secret: Uint8Array.from(secret) });
+        }
+        secret.fill(0);
+      }),
       keyManager.on('rejected', ({ memberId, reason }) => {
         // A late or replayed envelope, or one from a member who just left, is no attack sign.
         if (reason === 'stale' || reason === 'unknown-member' || !this.#members.has(memberId)) {

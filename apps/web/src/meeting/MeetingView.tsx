@@ -11,6 +11,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
 import { CommitteePanel } from '../committee/CommitteePanel.tsx';
+import type { CommitteeKeyHolder } from '../committee/CommitteeKeyHolder.ts';
 import type { E2eeSession } from '../e2ee/E2eeSession.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { EndReason } from '../media/meetingState.ts';
@@ -58,6 +59,8 @@ function endMessageKey(reason: EndReason): ParseKeys {
 export function MeetingView(props: {
   client: MeetingClient;
   session: E2eeSession;
+  /** The committee secret of this meeting in this browser (minutes and recordings). */
+  committeeKey: CommitteeKeyHolder;
   /** The invite link's secret, for the link shown to copy. */
   linkSecret: string | null;
   meetingId: string;
@@ -73,6 +76,7 @@ export function MeetingView(props: {
   const { t } = useTranslation();
   const state = useSyncExternalStore(props.client.subscribe, props.client.getSnapshot);
   const e2ee = useSyncExternalStore(props.session.subscribe, props.session.getSnapshot);
+  const committeeKey = useSyncExternalStore(props.committeeKey.subscribe, props.committeeKey.getSnapshot);
   const announcement = useAnnouncements(props.client);
   const [chatOpen, setChatOpen] = useState(false);
   const chat = useChatAnnouncements(props.session, chatOpen);
@@ -184,17 +188,17 @@ export function MeetingView(props: {
               client={props.client}
               state={state}
               meetingId={props.meetingId}
-              linkSecret={props.linkSecret}
+              committeeKey={committeeKey}
             />
             <RecordingControls
               client={props.client}
               meetingId={props.meetingId}
-              linkSecret={props.linkSecret}
+              committeeSecret={committeeKey.secret}
             />
             <RecordingsLibrary
               client={props.client}
               meetingId={props.meetingId}
-              linkSecret={props.linkSecret}
+              committeeKey={committeeKey}
             />
             <ChatPanel
               id={chatId}

@@ -8,6 +8,7 @@ import { navigate } from '../router/useRoute.ts';
 import { defaultStart, fromDateTimeInputValue, toDateTimeInputValue } from './dateTime.ts';
 import { setFlash } from './flash.ts';
 import { makeLinkSecret, saveLinkSecret } from './linkSecretStore.ts';
+import { ensureCommitteeSecret } from './committeeSecretStore.ts';
 import { organiserFailure } from './sessionFailure.ts';
 
 export const TITLE_MAX_LENGTH = 120;
@@ -74,6 +75,10 @@ export function CreateMeetingForm(props: { api: OrganiserApi }): ReactNode {
         allowEarlyEntry,
       });
       const stored = saveLinkSecret(meeting.meetingId, secret);
+      if (kind === 'committee') {
+        // The key of the committee's minutes and recordings is born here, and handed only at admission.
+        ensureCommitteeSecret(meeting.meetingId);
+      }
       const path = organiserMeetingPath(meeting.meetingId);
       setFlash(path, stored ? 'organiser.meeting.created' : 'organiser.dashboard.secretNotStored');
       navigate(path);

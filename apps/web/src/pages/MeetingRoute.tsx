@@ -16,6 +16,8 @@ import { E2eeSession } from '../e2ee/E2eeSession.ts';
 import { parseLinkFragment, type LinkFragment } from '../e2ee/linkSecret.ts';
 import { getInvitePreview, redeemInvite, requestHostToken, type InvitePreview } from '../api/invitesApi.ts';
 import { loadLinkSecret } from '../organiser/linkSecretStore.ts';
+import { loadCommitteeSecret, saveCommitteeSecret } from '../organiser/committeeSecretStore.ts';
+import { CommitteeKeyHolder, type CommitteeSecretKeeping } from '../committee/CommitteeKeyHolder.ts';
 import type { MeetingAccess } from './meetingAccess.ts';
 import { JoinContext } from './JoinContext.tsx';
 
@@ -69,8 +71,20 @@ function joinContext(access: MeetingAccess, preview: InvitePreview | null): Reac
 
 type View =
   | { name: 'join'; busy: boolean; error: ParseKeys | null }
-  | { name: 'meeting'; client: MeetingClient; session: E2eeSession }
+  | { name: 'meeting'; client: MeetingClient; session: E2eeSession; committeeKey: CommitteeKeyHolder }
   | { name: 'left' };
+
+/** The organiser's own page keeps the committee secret in this browser; guests keep it in memory. */
+function committeeKeeping(access: MeetingAccess): CommitteeSecretKeeping | null {
+  if (access.kind !== 'host') {
+    return null;
+  }
+  const { meetingId } = access;
+  return {
+    load: () => loadCommitteeSecret(meetingId),
+    save: (secret) => void saveCommitteeSecret(meetingId, secret),
+  };
+}
 
 function stopTracks(tracks: TakenTracks): void {
   tracks.audio?.stop();
@@ -97,6 +111,7 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
   const choices = useRef<JoinChoices | null>(null);
   const clientRef = useRef<MeetingClient | null>(null);
   const sessionRef = useRef<E2eeSession | null>(null);
+  const committeeKeyRef = useRef<CommitteeKeyHolder | null>(null);
   const autoRejoins = useRef<number[]>([]);
 
   useEffect(() => {
@@ -135,6 +150,8 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
       clientRef.current = null;
       sessionRef.current?.close();
       sessionRef.current = null;
+      committeeKeyRef.current?.close();
+      committeeKeyRef.current = null;
     },
     [],
   );
@@ -160,6 +177,7 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
       }
       clientRef.current?.close();
       sessionRef.current?.close();
+      committeeKeyRef.current?.close();
       // End-to-end encryption first: a browser that cannot do it never asks for a token.
       let session: E2eeSession;
       try {
@@ -212,12 +230,19 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
         transform: session.hooks,
       });
       session.attach(client);
+      const committeeKey = new CommitteeKeyHolder({
+        client,
+        session,
+        keeping: committeeKeeping(access),
+        logger: createConsoleLogger('committee-key'),
+      });
+      committeeKeyRef.current = committeeKey;
       client.on('tokenRefreshed', (fresh) => {
         lastToken.current = fresh;
       });
       clientRef.current = client;
       const uninstall = installMeetingHooks(client, session);
-      setView({ name: 'meeting', client, session });
+      setView({ name: 'meeting', client, session, committeeKey });
 
       try {
         await client.join();
@@ -344,6 +369,7 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
         <MeetingView
           client={view.client}
           session={view.session}
+          committeeKey={view.committeeKey}
           linkSecret={link.status === 'secret' ? link.secret : null}
           meetingId={meetingIdRef.current ?? ''}
           showInvite={access.kind === 'open'}

@@ -15,6 +15,8 @@ export interface QueuedChunk {
  */
 export interface RecordingSession {
   recordingId: string;
+  /** The server's write token for this recording: without it nothing more can be added. */
+  writeToken: string;
   meetingId: string;
   startedAt: number;
   cues: ChapterCue[];

@@ -11,12 +11,13 @@ async function setup(chunks = 3): Promise<{
   queue: MemoryChunkQueue;
   server: FakeRecordingServer;
   recordingId: string;
+  writeToken: string;
   sleeps: number[];
   uploader: ChunkUploader;
 }> {
   const queue = new MemoryChunkQueue();
   const server = new FakeRecordingServer();
-  const recordingId = await server.create('MeetingIdMeetingIdMeet');
+  const { recordingId, writeToken } = await server.create('MeetingIdMeetingIdMeet');
   for (let index = 0; index < chunks; index++) {
     await queue.put({ recordingId, index, sealed: new Uint8Array([index, 1, 2, 3]) });
   }
@@ -25,6 +26,7 @@ async function setup(chunks = 3): Promise<{
     queue,
     server,
     recordingId,
+    writeToken,
     policy,
     random: () => 1,
     sleep: (ms) => {
@@ -32,7 +34,7 @@ async function setup(chunks = 3): Promise<{
       return Promise.resolve();
     },
   });
-  return { queue, server, recordingId, sleeps, uploader };
+  return { queue, server, recordingId, writeToken, sleeps, uploader };
 }
 
 describe('chunk uploader', () => {
@@ -69,7 +71,7 @@ describe('chunk uploader', () => {
   });
 
   it('never deletes a chunk whose acknowledgement names other bytes', async () => {
-    const { queue, recordingId } = await setup(1);
+    const { queue, recordingId, writeToken } = await setup(1);
     const lying: RecordingServer = {
       ...new FakeRecordingServer(),
       putChunk: () => Promise.resolve({ sha256: '00'.repeat(32) }),
@@ -78,6 +80,7 @@ describe('chunk uploader', () => {
       queue,
       server: lying,
       recordingId,
+      writeToken,
       policy,
       sleep: () => Promise.resolve(),
     });

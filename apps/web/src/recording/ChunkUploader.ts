@@ -24,6 +24,8 @@ export interface ChunkUploaderOptions {
   queue: ChunkQueue;
   server: RecordingServer;
   recordingId: string;
+  /** The recording's write token (from its creation). */
+  writeToken: string;
   policy?: BackoffPolicy;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -181,7 +183,12 @@ export class ChunkUploader extends TypedEmitter<ChunkUploaderEvents> {
         }
       }
       try {
-        const { sha256 } = await this.#options.server.putChunk(chunk.recordingId, chunk.index, chunk.sealed);
+        const { sha256 } = await this.#options.server.putChunk(
+          chunk.recordingId,
+          chunk.index,
+          chunk.sealed,
+          this.#options.writeToken,
+        );
         if (sha256 === expected) {
           return 'stored';
         }

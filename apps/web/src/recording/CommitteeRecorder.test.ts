@@ -1,4 +1,4 @@
-import { newLinkSecret, openCommittee } from '@confidentiel/e2ee';
+import { newCommitteeSecret, openCommittee } from '@confidentiel/e2ee';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/meetingsApi.ts';
 import { MeetingError } from '../media/MeetingError.ts';
@@ -37,7 +37,7 @@ class LoggingQueue extends MemoryChunkQueue {
 }
 
 function setup(
-  options: { queue?: MemoryChunkQueue; server?: FakeRecordingServer; linkSecret?: string } = {},
+  options: { queue?: MemoryChunkQueue; server?: FakeRecordingServer; committeeSecret?: string } = {},
 ) {
   const log: string[] = [];
   const server = options.server ?? new FakeRecordingServer();
@@ -52,11 +52,11 @@ function setup(
       time += ms;
     },
   };
-  const linkSecret = options.linkSecret ?? newLinkSecret();
+  const committeeSecret = options.committeeSecret ?? newCommitteeSecret();
   const recorder = new CommitteeRecorder({
     client,
     meetingId: MEETING,
-    linkSecret,
+    committeeSecret,
     server,
     queue,
     createMix: () => mix,
@@ -67,16 +67,16 @@ function setup(
   });
   // Server calls go in the same log, after the queue's.
   const putChunk = server.putChunk.bind(server);
-  server.putChunk = (recordingId, index, sealed) => {
+  server.putChunk = (recordingId, index, sealed, writeToken) => {
     log.push(`uploaded:${index}`);
-    return putChunk(recordingId, index, sealed);
+    return putChunk(recordingId, index, sealed, writeToken);
   };
-  return { log, server, queue, client, media, mix, clock, recorder, linkSecret };
+  return { log, server, queue, client, media, mix, clock, recorder, committeeSecret };
 }
 
 describe('committee recorder', () => {
   it('seals every chunk and keeps it in the queue before uploading it', async () => {
-    const { log, server, queue, media, recorder, linkSecret } = setup();
+    const { log, server, queue, media, recorder, committeeSecret } = setup();
     const recordingId = await recorder.start();
     expect(media.timeslice).toBe(RECORDING_TIMESLICE_MS);
     for (let i = 0; i < 3; i++) {
@@ -88,7 +88,7 @@ describe('committee recorder', () => {
       expect(log.indexOf(`queued:${i}`)).toBeLessThan(log.indexOf(`uploaded:${i}`));
     }
     expect(await queue.count(recordingId)).toBe(0);
-    const key = await deriveRecordingKey(linkSecret, MEETING);
+    const key = await deriveRecordingKey(committeeSecret, MEETING);
     const stored = server.recordings.get(recordingId)!.chunks;
     for (let i = 0; i < 3; i++) {
       const sealed = stored.get(i)!.bytes;
@@ -129,7 +129,7 @@ describe('committee recorder', () => {
   });
 
   it('records the agenda as sealed WebVTT chapters', async () => {
-    const { server, client, media, clock, recorder, linkSecret } = setup();
+    const { server, client, media, clock, recorder, committeeSecret } = setup();
     const items = [agendaItem('item-aaaaaaaa', 'Ouverture'), agendaItem('item-bbbbbbbb', 'Budget')];
     client.committee = committeeState(items, 'item-aaaaaaaa');
     const recordingId = await recorder.start();
@@ -140,7 +140,7 @@ describe('committee recorder', () => {
     clock.advance(30_000);
     await recorder.stop();
     expect(server.calls.slice(-2)).toEqual(['putChapters', 'finish']);
-    const key = await deriveRecordingKey(linkSecret, MEETING);
+    const key = await deriveRecordingKey(committeeSecret, MEETING);
     const sealed = server.recordings.get(recordingId)!.chapters!;
     const vtt = decode(await openCommittee(key, Uint8Array.from(sealed), chaptersContext(recordingId)));
     expect(vtt.startsWith('WEBVTT')).toBe(true);
@@ -163,8 +163,8 @@ describe('committee recorder', () => {
   });
 
   it('refuses to start without a usable link secret', async () => {
-    const { recorder, server } = setup({ linkSecret: 'short' });
-    await expect(recorder.start()).rejects.toMatchObject({ reason: 'no-link-secret' });
+    const { recorder, server } = setup({ committeeSecret: 'short' });
+    await expect(recorder.start()).rejects.toMatchObject({ reason: 'no-committee-key' });
     expect(server.calls).toEqual([]);
     expect(recorder.snapshot.phase).toBe('idle');
   });
@@ -202,7 +202,11 @@ describe('committee recorder', () => {
     // The page goes away: nothing is stopped, the queue (IndexedDB) and the server remain.
     first.server.failures.length = 0;
 
-    const second = setup({ queue: first.queue, server: first.server, linkSecret: first.linkSecret });
+    const second = setup({
+      queue: first.queue,
+      server: first.server,
+      committeeSecret: first.committeeSecret,
+    });
     second.client.committee = {
       ...committeeState(items, 'item-aaaaaaaa'),
       recording: { on: true, since: 1, recordingId },
@@ -211,7 +215,7 @@ describe('committee recorder', () => {
     const stored = first.server.recordings.get(recordingId)!;
     expect([...stored.chunks.keys()]).toEqual([0, 1]);
     expect(stored.finishedAt).not.toBeNull();
-    const key = await deriveRecordingKey(first.linkSecret, MEETING);
+    const key = await deriveRecordingKey(first.committeeSecret, MEETING);
     const vtt = decode(
       await openCommittee(key, Uint8Array.from(stored.chapters!), chaptersContext(recordingId)),
     );

@@ -95,8 +95,8 @@ export type CommitteeRecorderEvents = {
 export interface CommitteeRecorderOptions {
   client: RecorderClient;
   meetingId: string;
-  /** The invite link's secret: the recording key is derived from it. */
-  linkSecret: string;
+  /** The committee secret: the recording key is derived from it. */
+  committeeSecret: string;
   server: RecordingServer;
   queue: ChunkQueue;
   createMix?: () => RecordingMix;
@@ -137,7 +137,7 @@ const initialSnapshot: RecorderSnapshot = {
  * Records a committee session in the chair's browser, where the media is
  * already decrypted: the active speaker's camera and every microphone,
  * mixed, through MediaRecorder (WebM, a chunk every 2 s). Each chunk is
- * sealed with the meeting's recording key (derived from the link secret;
+ * sealed with the meeting's recording key (derived from the committee secret;
  * the server cannot open it), kept in the chunk queue (IndexedDB) before
  * any upload, and uploaded by a ChunkUploader that deletes it only once the
  * server acknowledged it. The agenda's current item marks chapters; at stop
@@ -196,19 +196,28 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
     // Made first, within the click that asked for it (browsers start audio only after a gesture).
     let mix: RecordingMix | null = null;
     let recordingId: string | null = null;
+    let writeToken = '';
     try {
       mix = (this.#options.createMix ?? (() => new RecordingMixer()))();
       mix.update(client.state);
       const key = await this.#recordingKey();
-      recordingId = await server.create(meetingId).catch((error: unknown) => {
+      const created = await server.create(meetingId).catch((error: unknown) => {
         throw RecorderError.from('refused', error);
       });
+      recordingId = created.recordingId;
+      writeToken = created.writeToken;
       const startedAt = this.#now();
       const chapters = new ChapterLog(startedAt);
       if (client.committee) {
         chapters.observe(client.committee, startedAt);
       }
-      const session: RecordingSession = { recordingId, meetingId, startedAt, cues: [...chapters.cues] };
+      const session: RecordingSession = {
+        recordingId,
+        writeToken,
+        meetingId,
+        startedAt,
+        cues: [...chapters.cues],
+      };
       await queue.putSession(session).catch((error: unknown) => {
         throw RecorderError.from('storage', error);
       });
@@ -216,7 +225,7 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
       await client.committeeRequest('setRecording', { on: true, recordingId }).catch((error: unknown) => {
         throw RecorderError.from('refused', error);
       });
-      const uploader = this.#uploader(recordingId);
+      const uploader = this.#uploader(recordingId, writeToken);
       let stoppedResolve: () => void = () => {};
       const stopped = new Promise<void>((resolve) => {
         stoppedResolve = resolve;
@@ -264,7 +273,7 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
       if (recordingId !== null) {
         // Tell the room it is off again (it may have heard "on"), and close the empty recording.
         void client.committeeRequest('setRecording', { on: false, recordingId: null }).catch(() => undefined);
-        void this.#finish(recordingId, [], 0).catch(() => undefined);
+        void this.#finish(recordingId, writeToken, [], 0).catch(() => undefined);
       }
       this.#set({ phase: 'idle', recordingId: null, error: failure.reason });
       throw failure;
@@ -299,7 +308,7 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
         this.#set({ error: 'upload-incomplete' });
         return;
       }
-      await this.#finish(active.recordingId, active.chapters.cues, endMs);
+      await this.#finish(active.recordingId, active.session.writeToken, active.chapters.cues, endMs);
       this.#logger.info('recording finished');
     } catch (error) {
       this.#logger.warn('recording could not be finished now', error);
@@ -341,7 +350,13 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
       if (session.recordingId === this.#active?.recordingId) {
         continue;
       }
-      const uploader = this.#uploader(session.recordingId);
+      if (typeof session.writeToken !== 'string') {
+        // Kept by an earlier version, before write tokens: the server no longer takes it.
+        this.#logger.warn('an interrupted recording without a write token cannot be finished');
+        await queue.deleteSession(session.recordingId);
+        continue;
+      }
+      const uploader = this.#uploader(session.recordingId, session.writeToken);
       try {
         if (!(await uploader.drain())) {
           this.#set({ error: 'upload-incomplete' });
@@ -359,7 +374,7 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
           const highest = Math.max(-1, ...summary.chunks.map((c) => c.index));
           const lastCue = session.cues.at(-1)?.startMs ?? 0;
           const endMs = Math.max((highest + 1) * RECORDING_TIMESLICE_MS, lastCue + 1000);
-          await this.#finish(session.recordingId, session.cues, endMs);
+          await this.#finish(session.recordingId, session.writeToken, session.cues, endMs);
         } else {
           await queue.deleteSession(session.recordingId);
         }
@@ -383,7 +398,12 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
   }
 
   /** Seals and uploads the chapters, finishes the recording, forgets its session. */
-  async #finish(recordingId: string, cues: readonly ChapterCue[], endMs: number): Promise<void> {
+  async #finish(
+    recordingId: string,
+    writeToken: string,
+    cues: readonly ChapterCue[],
+    endMs: number,
+  ): Promise<void> {
     const { server, queue } = this.#options;
     if (cues.length > 0) {
       const vtt = buildChaptersVtt(cues, endMs);
@@ -392,14 +412,14 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
         new TextEncoder().encode(vtt),
         chaptersContext(recordingId),
       );
-      await server.putChapters(recordingId, sealed).catch((error: unknown) => {
+      await server.putChapters(recordingId, sealed, writeToken).catch((error: unknown) => {
         // Already finished with its chapters (another tab resumed it first): fine.
         if (!(error instanceof ApiError && error.reason === 'conflict')) {
           throw error;
         }
       });
     }
-    await server.finish(recordingId);
+    await server.finish(recordingId, writeToken);
     await queue.deleteSession(recordingId);
   }
 
@@ -434,12 +454,13 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
       .catch((error: unknown) => this.#logger.warn('chapters could not be kept', error));
   }
 
-  #uploader(recordingId: string): ChunkUploader {
+  #uploader(recordingId: string, writeToken: string): ChunkUploader {
     const { queue, server, policy, sleep, random } = this.#options;
     const uploader = new ChunkUploader({
       queue,
       server,
       recordingId,
+      writeToken,
       logger: this.#logger,
       ...(policy ? { policy } : {}),
       ...(sleep ? { sleep } : {}),
@@ -476,10 +497,10 @@ export class CommitteeRecorder extends TypedEmitter<CommitteeRecorderEvents> {
   }
 
   #recordingKey(): Promise<RecordingKey> {
-    this.#key ??= deriveRecordingKey(this.#options.linkSecret, this.#options.meetingId).catch(
+    this.#key ??= deriveRecordingKey(this.#options.committeeSecret, this.#options.meetingId).catch(
       (error: unknown) => {
         this.#key = null;
-        throw RecorderError.from('no-link-secret', error);
+        throw RecorderError.from('no-committee-key', error);
       },
     );
     return this.#key;

@@ -1,7 +1,7 @@
 /** Why recording could not start or go on. */
 export type RecorderErrorReason =
   /** This browser has no link secret: it cannot seal for the others. */
-  | 'no-link-secret'
+  | 'no-committee-key'
   /** No MediaRecorder for WebM (VP8/Opus) here. */
   | 'unsupported'
   /** The server or the room refused (not the chair any more, network down…). */

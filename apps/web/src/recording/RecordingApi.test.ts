@@ -18,6 +18,8 @@ function fakeFetch(answer: () => Response): { fetchFn: FetchLike; sent: Sent[] }
   };
 }
 
+const WRITER = 'W'.repeat(43);
+
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
@@ -26,11 +28,11 @@ describe('recording API client', () => {
     let token = 'token-one';
     const { fetchFn, sent } = fakeFetch(() => json(201, { index: 4, size: 3, sha256: 'ab'.repeat(32) }));
     const api = new RecordingApi(() => token, fetchFn);
-    expect(await api.putChunk('RecordingIdRecordingId', 4, new Uint8Array([1, 2, 3]))).toEqual({
+    expect(await api.putChunk('RecordingIdRecordingId', 4, new Uint8Array([1, 2, 3]), WRITER)).toEqual({
       sha256: 'ab'.repeat(32),
     });
     token = 'token-two';
-    await api.putChapters('RecordingIdRecordingId', new Uint8Array([9]));
+    await api.putChapters('RecordingIdRecordingId', new Uint8Array([9]), WRITER);
     expect(sent.map((s) => [s.init.method, s.path])).toEqual([
       ['PUT', '/api/recordings/RecordingIdRecordingId/chunks/4'],
       ['PUT', '/api/recordings/RecordingIdRecordingId/chapters'],
@@ -39,7 +41,9 @@ describe('recording API client', () => {
     expect(headers[0]).toEqual({
       authorization: 'Bearer token-one',
       'content-type': 'application/octet-stream',
+      'x-recording-writer': WRITER,
     });
+    expect(headers[1]?.['x-recording-writer']).toBe(WRITER);
     expect(headers[1]?.authorization).toBe('Bearer token-two');
     expect(Array.from(sent[0]!.init.body as Uint8Array)).toEqual([1, 2, 3]);
   });
@@ -53,16 +57,25 @@ describe('recording API client', () => {
       hasChapters: false,
       finishedAt: null,
     };
-    const answers = [json(201, { recordingId: summary.recordingId }), json(200, { recordings: [summary] })];
+    const answers = [
+      json(201, { recordingId: summary.recordingId, writeToken: WRITER }),
+      json(200, { recordings: [summary] }),
+    ];
     const { fetchFn, sent } = fakeFetch(() => answers.shift()!);
     const api = new RecordingApi(() => 't', fetchFn);
-    expect(await api.create('MeetingIdMeetingIdMeet')).toBe(summary.recordingId);
+    expect(await api.create('MeetingIdMeetingIdMeet')).toEqual({
+      recordingId: summary.recordingId,
+      writeToken: WRITER,
+    });
     expect(await api.list('MeetingIdMeetingIdMeet')).toEqual([summary]);
     expect(sent.map((s) => `${s.init.method} ${s.path}`)).toEqual([
       'POST /api/meetings/MeetingIdMeetingIdMeet/recordings',
       'GET /api/meetings/MeetingIdMeetingIdMeet/recordings',
     ]);
-    const broken = new RecordingApi(() => 't', fakeFetch(() => json(201, { recordingId: '../x' })).fetchFn);
+    const broken = new RecordingApi(
+      () => 't',
+      fakeFetch(() => json(201, { recordingId: '../x', writeToken: WRITER })).fetchFn,
+    );
     await expect(broken.create('MeetingIdMeetingIdMeet')).rejects.toMatchObject({ reason: 'bad-response' });
   });
 
@@ -71,7 +84,9 @@ describe('recording API client', () => {
       () => 't',
       fakeFetch(() => json(409, { reason: 'conflict', message: 'x' })).fetchFn,
     );
-    await expect(conflict.putChunk('RecordingIdRecordingId', 0, new Uint8Array([1]))).rejects.toMatchObject({
+    await expect(
+      conflict.putChunk('RecordingIdRecordingId', 0, new Uint8Array([1]), WRITER),
+    ).rejects.toMatchObject({
       reason: 'conflict',
       status: 409,
     });
@@ -79,14 +94,16 @@ describe('recording API client', () => {
       () => 't',
       fakeFetch(() => new Response('<html>', { status: 413 })).fetchFn,
     );
-    await expect(proxy.putChunk('RecordingIdRecordingId', 0, new Uint8Array([1]))).rejects.toMatchObject({
+    await expect(
+      proxy.putChunk('RecordingIdRecordingId', 0, new Uint8Array([1]), WRITER),
+    ).rejects.toMatchObject({
       reason: 'too-large',
     });
     const down = new RecordingApi(
       () => 't',
       () => Promise.reject(new TypeError('fetch failed')),
     );
-    const error: unknown = await down.finish('RecordingIdRecordingId').catch((e: unknown) => e);
+    const error: unknown = await down.finish('RecordingIdRecordingId', WRITER).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).reason).toBe('network');
   });

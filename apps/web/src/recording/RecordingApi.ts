@@ -9,16 +9,29 @@ import { ApiError, statusReason, type FetchLike } from '../api/meetingsApi.ts';
 
 /** What the recorder, the uploader and the library need of the server. */
 export interface RecordingServer {
-  create(meetingId: string): Promise<string>;
+  /**
+   * A new recording, and its write token: only a browser holding it adds
+   * to the recording or finishes it (kept with the queued chunks, so a
+   * reloaded page can finish what it started).
+   */
+  create(meetingId: string): Promise<{ recordingId: string; writeToken: string }>;
   /** Resolves with the SHA-256 (hex) of the bytes the server stored at this index. */
-  putChunk(recordingId: string, index: number, sealed: Uint8Array): Promise<{ sha256: string }>;
-  putChapters(recordingId: string, sealed: Uint8Array): Promise<void>;
-  finish(recordingId: string): Promise<RecordingSummary>;
+  putChunk(
+    recordingId: string,
+    index: number,
+    sealed: Uint8Array,
+    writeToken: string,
+  ): Promise<{ sha256: string }>;
+  putChapters(recordingId: string, sealed: Uint8Array, writeToken: string): Promise<void>;
+  finish(recordingId: string, writeToken: string): Promise<RecordingSummary>;
   list(meetingId: string): Promise<RecordingSummary[]>;
   getChunk(recordingId: string, index: number): Promise<Uint8Array>;
   /** Null when the recording has no chapters. */
   getChapters(recordingId: string): Promise<Uint8Array | null>;
 }
+
+/** The header that carries a recording's write token (the server's `RECORDING_WRITER_HEADER`). */
+export const RECORDING_WRITER_HEADER = 'x-recording-writer';
 
 const defaultFetch: FetchLike = (input, init) => fetch(input, init);
 
@@ -36,13 +49,23 @@ export class RecordingApi implements RecordingServer {
     this.#fetch = fetchFn;
   }
 
-  async create(meetingId: string): Promise<string> {
+  async create(meetingId: string): Promise<{ recordingId: string; writeToken: string }> {
     const body = await this.#json('POST', `/api/meetings/${encodeURIComponent(meetingId)}/recordings`);
-    return this.#parse(createRecordingResponseSchema, body).recordingId;
+    return this.#parse(createRecordingResponseSchema, body);
   }
 
-  async putChunk(recordingId: string, index: number, sealed: Uint8Array): Promise<{ sha256: string }> {
-    const body = await this.#json('PUT', `${this.#recording(recordingId)}/chunks/${index}`, sealed);
+  async putChunk(
+    recordingId: string,
+    index: number,
+    sealed: Uint8Array,
+    writeToken: string,
+  ): Promise<{ sha256: string }> {
+    const body = await this.#json(
+      'PUT',
+      `${this.#recording(recordingId)}/chunks/${index}`,
+      sealed,
+      writeToken,
+    );
     const sha256 = (body as { sha256?: unknown } | null)?.sha256;
     if (typeof sha256 !== 'string') {
       throw new ApiError('bad-response', 'unexpected answer to a chunk upload');
@@ -50,14 +73,14 @@ export class RecordingApi implements RecordingServer {
     return { sha256 };
   }
 
-  async putChapters(recordingId: string, sealed: Uint8Array): Promise<void> {
-    await this.#json('PUT', `${this.#recording(recordingId)}/chapters`, sealed);
+  async putChapters(recordingId: string, sealed: Uint8Array, writeToken: string): Promise<void> {
+    await this.#json('PUT', `${this.#recording(recordingId)}/chapters`, sealed, writeToken);
   }
 
-  async finish(recordingId: string): Promise<RecordingSummary> {
+  async finish(recordingId: string, writeToken: string): Promise<RecordingSummary> {
     return this.#parse(
       recordingSummarySchema,
-      await this.#json('POST', `${this.#recording(recordingId)}/finish`),
+      await this.#json('POST', `${this.#recording(recordingId)}/finish`, undefined, writeToken),
     );
   }
 
@@ -98,8 +121,8 @@ export class RecordingApi implements RecordingServer {
     return parsed.data;
   }
 
-  async #json(method: string, path: string, bytes?: Uint8Array): Promise<unknown> {
-    const response = await this.#send(method, path, bytes);
+  async #json(method: string, path: string, bytes?: Uint8Array, writeToken?: string): Promise<unknown> {
+    const response = await this.#send(method, path, bytes, writeToken);
     try {
       return (await response.json()) as unknown;
     } catch (error) {
@@ -107,8 +130,11 @@ export class RecordingApi implements RecordingServer {
     }
   }
 
-  async #send(method: string, path: string, bytes?: Uint8Array): Promise<Response> {
+  async #send(method: string, path: string, bytes?: Uint8Array, writeToken?: string): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token()}` };
+    if (writeToken !== undefined) {
+      headers[RECORDING_WRITER_HEADER] = writeToken;
+    }
     if (bytes !== undefined) {
       headers['content-type'] = 'application/octet-stream';
     }

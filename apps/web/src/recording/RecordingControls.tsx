@@ -10,8 +10,8 @@ import './recording.css';
 
 export function recorderErrorKey(reason: RecorderErrorReason): ParseKeys {
   switch (reason) {
-    case 'no-link-secret':
-      return 'recording.errors.noLinkSecret';
+    case 'no-committee-key':
+      return 'recording.errors.noCommitteeKey';
     case 'unsupported':
       return 'recording.errors.unsupported';
     case 'refused':
@@ -71,7 +71,7 @@ export function RecordingControlsView(props: RecordingControlsViewProps): ReactN
       <h2 id={headingId}>{t('recording.controls.title')}</h2>
       {!props.canRecord ? (
         <p className="notice notice-warning" data-testid="recording-no-secret">
-          {t('recording.controls.noLinkSecret')}
+          {t('recording.controls.noCommitteeKey')}
         </p>
       ) : (
         <>
@@ -149,14 +149,15 @@ const noRecorder = (): (() => void) => () => {};
 export function RecordingControls(props: {
   client: MeetingClient;
   meetingId: string;
-  linkSecret: string | null;
+  /** The committee secret in this browser (null until a host handed it). */
+  committeeSecret: string | null;
 }): ReactNode {
   const { client } = props;
   const state = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const committee = useRoomCommittee(client);
   // Only in a committee session, and only the chair.
   const chair = state.self?.role === 'host' && committee !== null;
-  const recorder = useCommitteeRecorder(client, props.meetingId, props.linkSecret, chair);
+  const recorder = useCommitteeRecorder(client, props.meetingId, props.committeeSecret, chair);
   const snapshot = useSyncExternalStore(
     recorder ? recorder.subscribe : noRecorder,
     () => recorder?.snapshot ?? idleSnapshot,
@@ -172,7 +173,7 @@ export function RecordingControls(props: {
   return (
     <RecordingControlsView
       snapshot={snapshot}
-      canRecord={props.linkSecret !== null}
+      canRecord={props.committeeSecret !== null}
       otherRecording={otherRecording}
       ready={recorder !== null}
       onStart={() => {

@@ -10,6 +10,7 @@ import {
 } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RecordingSummary } from '@confidentiel/protocol';
+import type { CommitteeKeySnapshot } from '../committee/CommitteeKeyHolder.ts';
 import { createConsoleLogger } from '../logger.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import { openRecording, RecordingDecryptError } from './openRecording.ts';
@@ -53,9 +54,18 @@ function megabytes(recording: RecordingSummary): string {
   return (bytes / 1_000_000).toFixed(1);
 }
 
+export type LibraryKeyStatus = 'held' | 'waiting-key' | 'not-entitled';
+
+function libraryKeyStatus(key: CommitteeKeySnapshot): LibraryKeyStatus {
+  if (key.secret !== null) {
+    return 'held';
+  }
+  return key.status === 'not-entitled' ? 'not-entitled' : 'waiting-key';
+}
+
 export interface RecordingsLibraryViewProps {
-  /** The browser has the link secret (else nothing can be opened). */
-  hasLinkSecret: boolean;
+  /** Whether the committee secret is here to open recordings, or why not. */
+  keyStatus: LibraryKeyStatus;
   list: LibraryList;
   playback: Playback | null;
   onRefresh: () => void;
@@ -88,9 +98,13 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
           {t('recording.library.refresh')}
         </button>
       </div>
-      {!props.hasLinkSecret ? (
-        <p className="notice notice-warning" data-testid="recording-no-secret">
-          {t('recording.library.noLinkSecret')}
+      {props.keyStatus === 'waiting-key' || props.keyStatus === 'not-entitled' ? (
+        <p className="notice notice-warning" data-testid="recording-no-secret" data-status={props.keyStatus}>
+          {t(
+            props.keyStatus === 'waiting-key'
+              ? 'recording.library.waitingKey'
+              : 'recording.library.notEntitled',
+          )}
         </p>
       ) : null}
       {list.status === 'loading' ? <p role="status">{t('recording.library.loading')}</p> : null}
@@ -126,7 +140,9 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
                 className="button button-small"
                 data-testid="recording-play"
                 disabled={
-                  !props.hasLinkSecret || recording.chunks.length === 0 || playback?.status === 'opening'
+                  props.keyStatus !== 'held' ||
+                  recording.chunks.length === 0 ||
+                  playback?.status === 'opening'
                 }
                 onClick={() => props.onPlay(recording)}
               >
@@ -220,11 +236,13 @@ const RELIST_AFTER_STOP_MS = 5_000;
 export function RecordingsLibrary(props: {
   client: Pick<MeetingClient, 'token' | 'committee' | 'on'>;
   meetingId: string;
-  linkSecret: string | null;
+  /** The committee secret in this browser (CommitteeKeyHolder's snapshot). */
+  committeeKey: CommitteeKeySnapshot;
   /** The server (tests); the `/api` routes with the client's token otherwise. */
   server?: RecordingServer;
 }): ReactNode {
-  const { client, meetingId, linkSecret } = props;
+  const { client, meetingId } = props;
+  const committeeSecret = props.committeeKey.secret;
   const server = useMemo(() => props.server ?? new RecordingApi(() => client.token), [props.server, client]);
   const committee = useRoomCommittee(client);
   const inSession = committee !== null;
@@ -271,7 +289,7 @@ export function RecordingsLibrary(props: {
   }, [playback]);
 
   const play = (summary: RecordingSummary): void => {
-    if (linkSecret === null) {
+    if (committeeSecret === null) {
       return;
     }
     const mine = ++generation.current;
@@ -284,7 +302,7 @@ export function RecordingsLibrary(props: {
     });
     void (async () => {
       try {
-        const key = await deriveRecordingKey(linkSecret, meetingId);
+        const key = await deriveRecordingKey(committeeSecret, meetingId);
         const opened = await openRecording({
           server,
           key,
@@ -325,7 +343,7 @@ export function RecordingsLibrary(props: {
   }
   return (
     <RecordingsLibraryView
-      hasLinkSecret={linkSecret !== null}
+      keyStatus={libraryKeyStatus(props.committeeKey)}
       list={list}
       playback={playback}
       videoRef={videoRef}

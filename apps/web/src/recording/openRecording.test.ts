@@ -1,4 +1,4 @@
-import { newLinkSecret, sealCommittee } from '@confidentiel/e2ee';
+import { newCommitteeSecret, sealCommittee } from '@confidentiel/e2ee';
 import { describe, expect, it } from 'vitest';
 import { openRecording, RecordingDecryptError } from './openRecording.ts';
 import { chaptersContext, chunkContext, deriveRecordingKey } from './recordingKey.ts';
@@ -8,21 +8,26 @@ import { buildChaptersVtt } from './webvtt.ts';
 const MEETING = 'MeetingIdMeetingIdMeet';
 const encode = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 
-async function recorded(parts: string[], linkSecret = newLinkSecret()) {
-  const key = await deriveRecordingKey(linkSecret, MEETING);
+async function recorded(parts: string[], committeeSecret = newCommitteeSecret()) {
+  const key = await deriveRecordingKey(committeeSecret, MEETING);
   const server = new FakeRecordingServer();
-  const recordingId = await server.create(MEETING);
+  const { recordingId, writeToken } = await server.create(MEETING);
   for (const [index, part] of parts.entries()) {
     await server.putChunk(
       recordingId,
       index,
       await sealCommittee(key, encode(part), chunkContext(recordingId, index)),
+      writeToken,
     );
   }
   const vtt = buildChaptersVtt([{ startMs: 0, title: '1. Ouverture' }], 4_000);
-  await server.putChapters(recordingId, await sealCommittee(key, encode(vtt), chaptersContext(recordingId)));
+  await server.putChapters(
+    recordingId,
+    await sealCommittee(key, encode(vtt), chaptersContext(recordingId)),
+    writeToken,
+  );
   const summary = (await server.list(MEETING))[0]!;
-  return { key, server, recordingId, summary, vtt, linkSecret };
+  return { key, server, recordingId, summary, vtt, committeeSecret };
 }
 
 describe('opening a recording', () => {
@@ -40,7 +45,7 @@ describe('opening a recording', () => {
 
   it('names the chunk that does not decrypt with this key', async () => {
     const { server, summary } = await recorded(['a', 'b']);
-    const otherKey = await deriveRecordingKey(newLinkSecret(), MEETING);
+    const otherKey = await deriveRecordingKey(newCommitteeSecret(), MEETING);
     await expect(openRecording({ server, key: otherKey, summary })).rejects.toMatchObject({
       name: 'RecordingDecryptError',
       piece: 0,

@@ -4,11 +4,12 @@ import { deriveCommitteeKey } from '@confidentiel/e2ee';
 export type RecordingKey = Awaited<ReturnType<typeof deriveCommitteeKey>>;
 
 /**
- * The meeting's recording key, derived from the invite link's secret: the
- * server stores what it seals and can never open it.
+ * The meeting's recording key, derived from the committee secret (handed by
+ * a host only to members let in): the server stores what it seals and can
+ * never open it, nor can anyone who only ever held an invitation link.
  */
-export function deriveRecordingKey(linkSecret: string, meetingId: string): Promise<RecordingKey> {
-  return deriveCommitteeKey(linkSecret, meetingId, 'recording');
+export function deriveRecordingKey(committeeSecret: string, meetingId: string): Promise<RecordingKey> {
+  return deriveCommitteeKey(committeeSecret, meetingId, 'recording');
 }
 
 /**

@@ -9,6 +9,7 @@ import { RecordingControlsView } from './RecordingControls.tsx';
 import {
   formatDuration,
   RecordingsLibraryView,
+  type LibraryKeyStatus,
   type LibraryList,
   type Playback,
 } from './RecordingsLibrary.tsx';
@@ -57,10 +58,14 @@ const recording: RecordingSummary = {
   finishedAt: Date.UTC(2030, 0, 15, 10, 1, 5),
 };
 
-function library(list: LibraryList, playback: Playback | null = null, hasLinkSecret = true): string {
+function library(
+  list: LibraryList,
+  playback: Playback | null = null,
+  keyStatus: LibraryKeyStatus = 'held',
+): string {
   return renderToStaticMarkup(
     <RecordingsLibraryView
-      hasLinkSecret={hasLinkSecret}
+      keyStatus={keyStatus}
       list={list}
       playback={playback}
       onRefresh={noop}
@@ -102,7 +107,7 @@ describe('recording controls markup', () => {
     expect(html).not.toMatch(untranslated);
   });
 
-  it('without the link secret, explains instead of offering to record', () => {
+  it('without the committee key, explains instead of offering to record', () => {
     const html = controls({}, false, false);
     expect(html).toContain('data-testid="recording-no-secret"');
     expect(html).not.toContain('data-testid="recording-start"');
@@ -147,10 +152,17 @@ describe('recordings library markup', () => {
     expect(html).toMatch(/data-testid="recording-error"[^>]*>[^<]*segment 3/);
   });
 
-  it('without the link secret, explains that the invite link’s key is needed and cannot play', () => {
-    const html = library({ status: 'ready', recordings: [recording] }, null, false);
+  it('without the committee key, explains that a host hands it to admitted members and cannot play', () => {
+    const html = library({ status: 'ready', recordings: [recording] }, null, 'waiting-key');
     expect(html).toContain('data-testid="recording-no-secret"');
-    expect(html).toContain('clé du lien');
+    expect(html).toContain('clé de la commission, qu&#x27;un hôte présent remet à chaque membre admis');
+    expect(html).toMatch(/data-testid="recording-play"[^>]*disabled/);
+  });
+
+  it('tells an observer that recordings are for the committee’s members', () => {
+    const html = library({ status: 'ready', recordings: [recording] }, null, 'not-entitled');
+    expect(html).toContain('data-status="not-entitled"');
+    expect(html).toContain('réservés aux membres de la commission');
     expect(html).toMatch(/data-testid="recording-play"[^>]*disabled/);
   });
 

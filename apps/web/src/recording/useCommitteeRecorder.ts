@@ -27,12 +27,12 @@ async function openQueue(): Promise<ChunkQueue> {
 export function useCommitteeRecorder(
   client: MeetingClient,
   meetingId: string,
-  linkSecret: string | null,
+  committeeSecret: string | null,
   enabled: boolean,
 ): CommitteeRecorder | null {
   const [recorder, setRecorder] = useState<CommitteeRecorder | null>(null);
   useEffect(() => {
-    if (!enabled || linkSecret === null) {
+    if (!enabled || committeeSecret === null) {
       return undefined;
     }
     let cancelled = false;
@@ -45,7 +45,7 @@ export function useCommitteeRecorder(
       const instance = new CommitteeRecorder({
         client,
         meetingId,
-        linkSecret,
+        committeeSecret,
         server: new RecordingApi(() => client.token),
         queue,
         logger,
@@ -71,6 +71,6 @@ export function useCommitteeRecorder(
         release();
       }
     };
-  }, [client, meetingId, linkSecret, enabled]);
+  }, [client, meetingId, committeeSecret, enabled]);
   return recorder;
 }

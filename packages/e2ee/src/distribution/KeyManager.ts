@@ -107,7 +107,7 @@ interface Peer {
   lastKeyReplyAt: number;
 }
 
-const copy = (key: Uint8Array): Uint8Array => Uint8Array.from(key);
+const copy = (key: Uint8Array): Bytes => Uint8Array.from(key);
 
 /**
  * Distributes this member's sender keys and collects the other members' keys, over pairwise

@@ -86,18 +86,17 @@ describe('KeyManager: distribution', () => {
         message: await openAs(c, relay.members.get(t.from)!, t.envelope),
       })),
     );
-    const keyMessages = opened.filter((o) => o.message.type === 'key');
-    expect(keyMessages.map((o) => [o.from, o.message.epoch])).toEqual(
+    const keyMessages = opened.flatMap((o) =>
+      o.message.type === 'key' ? [{ from: o.from, epoch: o.message.epoch, key: o.message.key }] : [],
+    );
+    expect(keyMessages.map((o) => [o.from, o.epoch])).toEqual(
       expect.arrayContaining([
         [a!.info.memberId, before.epoch + 1],
         [b!.info.memberId, b!.currentSenderKey()!.epoch],
       ]),
     );
     expect(keyMessages).toHaveLength(2);
-    for (const received of [
-      ...c.receiverKeys.map((e) => e.key),
-      ...keyMessages.map((o) => (o.message as { key: Uint8Array }).key),
-    ]) {
+    for (const received of [...c.receiverKeys.map((e) => e.key), ...keyMessages.map((o) => o.key)]) {
       for (let steps = 0; steps < 4; steps++) {
         expect(hex(await ratchetKeyBy(received, steps))).not.toBe(hex(before.key));
       }

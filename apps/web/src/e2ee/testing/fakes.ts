@@ -130,6 +130,11 @@ export class FakeKeyManager extends TypedEmitter<KeyManagerEvents> implements Ke
     );
   }
 
+  shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean> {
+    this.calls.push(`shareCommitteeSecret ${memberId} ${secret.length}`);
+    return Promise.resolve(true);
+  }
+
   close(): void {
     this.closed = true;
   }

@@ -30,6 +30,7 @@ interface StoredRecording {
   chunks: Map<number, { bytes: Uint8Array; sha256: string }>;
   chapters: Uint8Array | null;
   finishedAt: number | null;
+  writeToken: string;
 }
 
 /** The server's rules in memory; `failNext` makes the next calls of a kind fail. */
@@ -62,24 +63,40 @@ export class FakeRecordingServer implements RecordingServer {
     return recording;
   }
 
-  create(meetingId: string): Promise<string> {
+  create(meetingId: string): Promise<{ recordingId: string; writeToken: string }> {
     this.calls.push('create');
     this.#maybeFail('create');
     const id = `RecordingIdNumber${String(++this.#next).padStart(5, '0')}`;
+    const writeToken = `WriteToken${id}`.padEnd(43, 'x');
     this.recordings.set(id, {
       meetingId,
       startedAt: Date.now(),
       chunks: new Map(),
       chapters: null,
       finishedAt: null,
+      writeToken,
     });
-    return Promise.resolve(id);
+    return Promise.resolve({ recordingId: id, writeToken });
   }
 
-  async putChunk(recordingId: string, index: number, sealed: Uint8Array): Promise<{ sha256: string }> {
+  /** The recording, when `writeToken` is its own (the real routes answer 403 otherwise). */
+  #writable(recordingId: string, writeToken: string): StoredRecording {
+    const recording = this.#get(recordingId);
+    if (recording.writeToken !== writeToken) {
+      throw new ApiError('forbidden', 'not the writer', { status: 403 });
+    }
+    return recording;
+  }
+
+  async putChunk(
+    recordingId: string,
+    index: number,
+    sealed: Uint8Array,
+    writeToken: string,
+  ): Promise<{ sha256: string }> {
     this.calls.push(`putChunk:${index}`);
     this.#maybeFail('putChunk');
-    const recording = this.#get(recordingId);
+    const recording = this.#writable(recordingId, writeToken);
     const sha256 = await sha256Hex(sealed);
     const existing = recording.chunks.get(index);
     if (existing && existing.sha256 !== sha256) {
@@ -92,17 +109,17 @@ export class FakeRecordingServer implements RecordingServer {
     return { sha256 };
   }
 
-  putChapters(recordingId: string, sealed: Uint8Array): Promise<void> {
+  putChapters(recordingId: string, sealed: Uint8Array, writeToken: string): Promise<void> {
     this.calls.push('putChapters');
     this.#maybeFail('putChapters');
-    this.#get(recordingId).chapters = sealed.slice();
+    this.#writable(recordingId, writeToken).chapters = sealed.slice();
     return Promise.resolve();
   }
 
-  finish(recordingId: string): Promise<RecordingSummary> {
+  finish(recordingId: string, writeToken: string): Promise<RecordingSummary> {
     this.calls.push('finish');
     this.#maybeFail('finish');
-    const recording = this.#get(recordingId);
+    const recording = this.#writable(recordingId, writeToken);
     recording.finishedAt ??= Date.now();
     return Promise.resolve(this.#summary(recordingId, recording));
   }
