@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { deriveCommitteeKey, newLinkSecret, openCommittee } from '@confidentiel/e2ee';
+import { deriveCommitteeKey, isCommitteeSecret, newCommitteeSecret, openCommittee } from '@confidentiel/e2ee';
 import { closeJoinedContexts, joinAs, memberIdOf } from '../support/meeting.ts';
 import { createOrganiser, shownValue, signIn } from '../support/organiser.ts';
 import { DATA_DIR, ROOT } from '../support/servers.ts';
@@ -59,6 +59,12 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   await chair.getByTestId('create-meeting-submit').click();
   await expect(chair.getByTestId('agenda-editor')).toBeVisible();
   const meetingId = new URL(chair.url()).pathname.split('/').pop()!;
+  // The committee secret was made in the organiser's browser and stays there (never in a link).
+  const committeeSecret = await chair.evaluate(
+    (id) => localStorage.getItem(`confidentiel.committeeSecret.${id}`),
+    meetingId,
+  );
+  expect(isCommitteeSecret(committeeSecret)).toBe(true);
   await chair.getByTestId('agenda-add').click();
   await chair.getByTestId('agenda-add').click();
   await chair.getByTestId('agenda-title-input').nth(0).fill(ITEM_1);
@@ -74,6 +80,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   const invite = new URL(inviteLink);
   const linkSecret = new URLSearchParams(invite.hash.slice(1)).get('k')!;
   expect(linkSecret).toBeTruthy();
+  expect(inviteLink).not.toContain(committeeSecret!);
 
   // The chair opens the session as host, then two members join.
   await chair.getByTestId('host-join-link').click();
@@ -180,10 +187,15 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   expect(recordingId).toBeTruthy();
   const stored = new Uint8Array(await readFile(join(recordingsDir, recordingId!, '0.bin')));
   expect(Buffer.from(stored.subarray(0, 4)).toString('hex')).not.toBe(EBML_MAGIC);
-  const otherKey = await deriveCommitteeKey(newLinkSecret(), meetingId, 'recording');
+  const otherKey = await deriveCommitteeKey(newCommitteeSecret(), meetingId, 'recording');
   await expect(openCommittee(otherKey, stored, `${recordingId!}:0`)).rejects.toThrow();
-  // Positive control: with the committee key (from the invite link) every chunk opens into a WebM stream.
-  const committeeKey = await deriveCommitteeKey(linkSecret, meetingId, 'recording');
+  // Issue 10 finding 3: what every invitation link carries (its secret, held by a guest refused at
+  // the door too) no longer opens the record: it was the recording key before.
+  const linkKey = await deriveCommitteeKey(linkSecret, meetingId, 'recording');
+  await expect(openCommittee(linkKey, stored, `${recordingId!}:0`)).rejects.toThrow();
+  // Positive control: with the committee key (the organiser's, handed to members let in) every chunk
+  // opens into a WebM stream.
+  const committeeKey = await deriveCommitteeKey(committeeSecret!, meetingId, 'recording');
   const chunkFiles = (await readdir(join(recordingsDir, recordingId!)))
     .filter((name) => /^\d+\.bin$/.test(name))
     .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));

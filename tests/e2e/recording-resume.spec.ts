@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { deriveCommitteeKey, openCommittee } from '@confidentiel/e2ee';
-import { createOrganiser, shownValue, signIn } from '../support/organiser.ts';
+import { createOrganiser, signIn } from '../support/organiser.ts';
 import { DATA_DIR } from '../support/servers.ts';
 
 const CHUNK_UPLOADS = '**/api/recordings/*/chunks/*';
@@ -53,9 +53,11 @@ test('a recording survives a page reload mid-session: the chunks kept in the bro
   await chair.getByTestId('invite-shared').check();
   await chair.getByTestId('invite-level-1').check();
   await chair.getByTestId('invite-submit').click();
-  const linkSecret = new URLSearchParams(new URL(await shownValue(chair, 'invite-link')).hash.slice(1)).get(
-    'k',
-  )!;
+  const committeeSecret = await chair.evaluate(
+    (id) => localStorage.getItem(`confidentiel.committeeSecret.${id}`),
+    meetingId,
+  );
+  expect(committeeSecret, 'the organiser’s browser made the committee secret').toBeTruthy();
 
   await chair.getByTestId('host-join-link').click();
   await joinAsHost(chair);
@@ -89,7 +91,7 @@ test('a recording survives a page reload mid-session: the chunks kept in the bro
   );
   const indexes = names.map((name) => Number.parseInt(name, 10));
   expect(indexes, 'no chunk is missing').toEqual(indexes.map((_index, position) => position));
-  const key = await deriveCommitteeKey(linkSecret, meetingId, 'recording');
+  const key = await deriveCommitteeKey(committeeSecret!, meetingId, 'recording');
   const plain: Buffer[] = [];
   for (const name of names) {
     const sealed = new Uint8Array(await readFile(join(DATA_DIR, 'recordings', recordingId!, name)));
