@@ -6,8 +6,9 @@
 #   nginx    the rendered proxy passes nginx -t (a broken copy fails); then,
 #            running in front of the real signaling: TLS 1.2/1.3 only, other
 #            names refused, headers once each and equal to the app's, HSTS,
-#            HTTP -> HTTPS redirect, WebSocket upgrade, /metrics hidden,
-#            body size cap
+#            HTTP -> HTTPS redirect, WebSocket upgrade, every spelling of
+#            /metrics answered 404 by nginx itself (metrics only on
+#            signaling's loopback listener), body size cap
 #   coturn   starts from the rendered file, listens (UDP, TCP, TLS), relays
 #            with REST credentials, refuses denied peers (private ranges,
 #            loopback, 169.254.169.254), honours allowed-peer-ip, refuses a
@@ -195,6 +196,11 @@ section_systemd() {
 NGX_HTTPS=18443
 NGX_HTTP=18081
 APP_PORT=18080
+METRICS_PORT_T=19464
+# Ways of writing /metrics that a server or a proxy might fold into it (case,
+# trailing slash, query, parameters, %-encoding, dot segments, double slash).
+METRICS_SPELLINGS=(/metrics /metrics/ /METRICS /Metrics /mEtRiCs '/metrics?x' '/metrics/?x=1' /%6detrics
+  /%6D%65%74%72%69%63%73 '/metrics;' '/metrics;x=1' //metrics /./metrics /api/../metrics /metrics%2f /metrics.)
 
 # Run without real root (a user namespace mapping only uid 0), nginx cannot
 # switch its workers to "nobody": they stay uid 0 of the namespace.
@@ -259,7 +265,7 @@ section_nginx() {
     skip "nginx: live checks need node and the npm packages (scripts/setup.sh)"
     return
   fi
-  HOST=127.0.0.1 PORT=$APP_PORT SFU_URL=http://127.0.0.1:9 LOG_LEVEL=warn \
+  HOST=127.0.0.1 PORT=$APP_PORT METRICS_PORT=$METRICS_PORT_T SFU_URL=http://127.0.0.1:9 LOG_LEVEL=warn \
     SFU_CONTROL_SECRET="$(openssl rand -hex 32)" ALLOWED_ORIGINS="https://localhost:$NGX_HTTPS" \
     DATABASE_PATH=:memory: WEB_DIST="$root/apps/web/dist" node apps/signaling/src/main.ts >"$tmp/signaling.log" 2>&1 &
   local app=$!
@@ -368,17 +374,49 @@ section_nginx() {
     fail "nginx: a request for another name got a certificate"
   fi
 
-  # /metrics hidden; bodies over the cap refused.
-  local m_proxy m_direct big
-  m_proxy="$("${c[@]}" -o /dev/null -w '%{http_code}' "$https/metrics")"
+  # Metrics: every spelling of the path answered 404 by nginx itself (an HTML
+  # page, not signaling's JSON: the request never reached signaling), with no
+  # Prometheus text; signaling's public port has none either; its metrics
+  # listener (loopback) serves them (positive control).
+  local path code type leaked=() m_direct m_listener
+  for path in "${METRICS_SPELLINGS[@]}"; do
+    read -r code type < <("${c[@]}" --path-as-is -o "$tmp/metrics.body" -w '%{http_code} %{content_type}\n' \
+      "$https$path" 2>/dev/null || echo "000 -")
+    if [ "$code" != 404 ] || [[ "$type" != text/html* ]] || grep -q '# HELP\|# TYPE\|confidentiel_' "$tmp/metrics.body"; then
+      leaked+=("$path=$code($type)")
+    fi
+  done
   m_direct="$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$direct/metrics")"
+  m_listener="$(curl -sS --max-time 5 "http://127.0.0.1:$METRICS_PORT_T/metrics" 2>/dev/null | grep -c '^# HELP confidentiel_')"
+  if [ "${#leaked[@]}" -eq 0 ] && [ "$m_direct" = 404 ] && [ "$m_listener" -gt 0 ]; then
+    ok "nginx: ${#METRICS_SPELLINGS[@]} spellings of /metrics answered 404 by nginx itself, no Prometheus text; signaling's public port 404, its loopback listener $METRICS_PORT_T serves them"
+  else
+    fail "nginx: metrics: via proxy ${leaked[*]:-all 404}; public port $m_direct; listener lines $m_listener"
+  fi
+  # Bodies over the cap refused.
+  local big
   head -c 100000 /dev/zero | tr '\0' 'a' >"$tmp/big.json"
   big="$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
     --data-binary "@$tmp/big.json" "$https/api/meetings")"
-  if [ "$m_proxy" = 404 ] && [ "$m_direct" = 200 ] && [ "$big" = 413 ]; then
-    ok "nginx: /metrics not served through the proxy (404; 200 on loopback), 100 kB body refused (413)"
+  if [ "$big" = 413 ]; then
+    ok "nginx: 100 kB body refused (413)"
   else
-    fail "nginx: /metrics via proxy $m_proxy (direct $m_direct), 100 kB body $big"
+    fail "nginx: 100 kB body: $big"
+  fi
+
+  # Negative control: with an exact-match block (location = /metrics), /METRICS
+  # goes through to signaling (its JSON 404), and the check above tells.
+  stop_pid "$ngx"
+  sed -i 's|^\( *\)location ~\* ^/metrics {|\1location = /metrics {|' "$out/confidentiel.conf"
+  nginx -e stderr -p "$out" -c "$conf" -g "daemon off; $(nginx_user)" >"$tmp/nginx-exact.log" 2>&1 &
+  ngx=$!
+  wait_for 100 "${c[@]}" -f -o /dev/null "$https/healthz"
+  read -r code type < <("${c[@]}" --path-as-is -o /dev/null -w '%{http_code} %{content_type}\n' \
+    "$https/METRICS" 2>/dev/null || echo "000 -")
+  if grep -q 'location = /metrics {' "$out/confidentiel.conf" && [[ "$type" == application/json* ]]; then
+    ok "nginx: negative control: with an exact-match block /METRICS reaches signaling ($code $type), which the check reports"
+  else
+    fail "nginx: negative control: exact-match block, /METRICS gave $code $type"
   fi
 
   stop_pid "$ngx"

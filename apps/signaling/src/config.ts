@@ -1,10 +1,30 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TURN_URL_PATTERN } from '@confidentiel/protocol';
 import { secretFromConfig } from '@confidentiel/tokens';
+import {
+  DEFAULT_PASSCODE_HASH_CONCURRENCY,
+  DEFAULT_PASSWORD_HASH_CONCURRENCY,
+  DEFAULT_THREADPOOL_SIZE,
+  hashConcurrencyProblem,
+} from './crypto/hashGates.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** Hashes at once, per kind (see crypto/hashGates.ts). */
+const hashConcurrency = z.coerce.number().int().min(1).max(64);
+/** A port or `off`, digits only (an empty value is not port 0). */
+const portOrOff = z
+  .string()
+  .regex(/^(off|[0-9]{1,5})$/, 'a port (0-65535) or "off"')
+  .transform((v) => (v === 'off' ? ('off' as const) : Number(v)))
+  .refine((v) => v === 'off' || v <= 65535, 'a port (0-65535) or "off"');
+
+/** `0.0.0.0`, `::` and their spellings: every interface. */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || (isIP(address) === 6 && new URL(`http://[${address}]`).hostname === '[::]');
+}
 
 /** Every setting of signaling, read from the environment and validated at start. */
 const schema = z.object({
@@ -48,8 +68,39 @@ const schema = z.object({
   /** Built web app to serve; none if unset. */
   WEB_DIST: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Port of the Prometheus listener (`GET /metrics`: room, member and
+   * connection counts), apart from the public HTTP port so that no proxy
+   * route reaches it. `off` (the default) opens none; 0 takes any free port.
+   */
+  METRICS_PORT: portOrOff.default('off'),
+  /**
+   * Address of the Prometheus listener: one address, never a wildcard.
+   * Loopback by default; a private address only if the scraper is elsewhere.
+   */
+  METRICS_HOST: z
+    .string()
+    .refine((h) => isIP(h) !== 0, 'an IP address (127.0.0.1, ::1, or a private address)')
+    .refine((h) => !isWildcard(h), 'one address, not a wildcard (metrics would answer on every interface)')
+    .default('127.0.0.1'),
   /** Log client IP addresses (off by default: data minimisation). */
   LOG_IP_ADDRESSES: bool.default(false),
+  /**
+   * Password hashes (sign-in, enrolment; scrypt, 128 MiB each) running at
+   * once; a few more wait, the rest are refused at once with 503 `busy`.
+   * With PASSCODE_HASH_CONCURRENCY at most UV_THREADPOOL_SIZE - 2: hashing
+   * must never take the threads file I/O (journal fsyncs) runs on.
+   */
+  PASSWORD_HASH_CONCURRENCY: hashConcurrency.default(DEFAULT_PASSWORD_HASH_CONCURRENCY),
+  /** Invite passcode checks running at once, apart from password hashes (same bound). */
+  PASSCODE_HASH_CONCURRENCY: hashConcurrency.default(DEFAULT_PASSCODE_HASH_CONCURRENCY),
+  /**
+   * Failed sign-ins per minute, all addresses and emails together; once
+   * spent, every sign-in is refused (429) until the minute is over.
+   */
+  SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** libuv's thread pool (Node reads it itself, at start); only checked here. */
+  UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(DEFAULT_THREADPOOL_SIZE),
   /**
    * TURN servers handed to browsers (comma-separated `turn:`/`turns:` URLs).
    * Empty: browsers get no ICE server at all (never a public STUN server).
@@ -120,6 +171,18 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   const journalKeyPath = config.JOURNAL_KEY_PATH ?? join(config.DATA_DIR, 'journal-ed25519.pem');
   const journalDir = join(config.DATA_DIR, 'journals');
   const turnUrls = turnSettings(config);
+  const hashing = hashConcurrencyProblem(
+    { passwords: config.PASSWORD_HASH_CONCURRENCY, passcodes: config.PASSCODE_HASH_CONCURRENCY },
+    config.UV_THREADPOOL_SIZE,
+  );
+  if (hashing !== undefined) {
+    throw new ConfigError(`invalid signaling configuration:\n  ${hashing}`);
+  }
+  if (config.METRICS_PORT !== 'off' && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+    throw new ConfigError(
+      'invalid signaling configuration:\n  METRICS_PORT: must differ from PORT (metrics stay off the public port)',
+    );
+  }
   return {
     ...config,
     allowedOrigins,

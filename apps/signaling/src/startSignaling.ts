@@ -9,6 +9,7 @@ import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { ConfigError, secretBytes, type SignalingConfig } from './config.ts';
 import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
+import { MetricsListener } from './http/MetricsListener.ts';
 import type { MeetingStore } from './meetings/MeetingStore.ts';
 import { SqliteMeetingStore } from './meetings/SqliteMeetingStore.ts';
 import { SqliteInviteStore } from './invites/SqliteInviteStore.ts';
@@ -19,9 +20,11 @@ import { JournalService } from './committee/JournalService.ts';
 import { SqliteAgendaStore } from './committee/SqliteAgendaStore.ts';
 import { SqliteMinutesStore } from './committee/SqliteMinutesStore.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
+import { createHashGates, type HashGates } from './crypto/hashGates.ts';
 import { Database } from './storage/Database.ts';
 import { RecordingStore } from './recordings/RecordingStore.ts';
 import { InMemoryRevocations } from './rooms/Revocations.ts';
+import { InMemoryAdmissions } from './rooms/Admissions.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
 import { InMemoryRoomState } from './rooms/RoomState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
@@ -37,6 +40,8 @@ const CONTROL_TOKEN_TTL_S = 60;
 export interface RunningSignaling {
   port: number;
   url: string;
+  /** Where Prometheus scrapes (a listener of its own); undefined when METRICS_PORT is off. */
+  metricsUrl: string | undefined;
   meetings: MeetingStore;
   tokens: TokenService;
   close(): Promise<void>;
@@ -47,6 +52,8 @@ export interface SignalingDeps {
   meetings?: MeetingStore;
   /** scrypt cost of passwords and passcodes (tests make it cheap). */
   passwordCost?: ScryptCost;
+  /** Gates of password and passcode hashes; made from the config's concurrencies when absent. */
+  hashGates?: HashGates;
 }
 
 /** Passcodes are 8 random digits behind a guess limit: a lighter scrypt than passwords (32 MiB). */
@@ -93,6 +100,15 @@ export async function startSignaling(
   const recordings = new RecordingStore({ database, directory: join(config.DATA_DIR, 'recordings') });
   // Shared by the room gateway and the recording routes: a removed member's token opens neither.
   const revocations = new InMemoryRevocations();
+  // Shared too: recordings answer only members a host let in, not every token holder.
+  const admissions = new InMemoryAdmissions();
+  // One pair for the process: every hash shares libuv's one thread pool.
+  const hashGates =
+    deps.hashGates ??
+    createHashGates({
+      passwords: config.PASSWORD_HASH_CONCURRENCY,
+      passcodes: config.PASSCODE_HASH_CONCURRENCY,
+    });
   const accounts = createAccounts({
     db: database,
     logger,
@@ -100,6 +116,8 @@ export async function startSignaling(
     allowedOrigins: config.allowedOrigins,
     clientAddress,
     ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
+    hashGate: hashGates.passwords,
+    limits: { failedSignIns: { points: config.SIGN_IN_FAILURES_PER_MINUTE, durationS: 60 } },
   });
   const state = new InMemoryRoomState();
   const metrics = createMetrics(state);
@@ -123,6 +141,7 @@ export async function startSignaling(
     accounts,
     allowOpenMeetings: config.ALLOW_OPEN_MEETINGS,
     passcodeCost: deps.passwordCost ?? PASSCODE_COST,
+    passcodeGate: hashGates.passcodes,
     clientAddress,
     tokens,
     sfu,
@@ -133,6 +152,7 @@ export async function startSignaling(
     recordings,
     revocations,
     roleOverride: (memberId) => gateway.roleOverride(memberId),
+    isAdmitted: (roomId, memberId) => admissions.isAdmitted(roomId, memberId),
     committeeRoutes: committeeRoutes({
       meetings,
       agenda,
@@ -157,6 +177,7 @@ export async function startSignaling(
     logIpAddresses: config.LOG_IP_ADDRESSES,
     clientAddress,
     revocations,
+    admissions,
     issueToken: (identity, role) =>
       issueRoomToken(
         tokens,
@@ -192,9 +213,22 @@ export async function startSignaling(
     }),
   });
   gateway.wireSfuEvents();
+  // Metrics never on the public port: on their own listener, if the operator asked for one.
+  const metricsListener =
+    config.METRICS_PORT === 'off'
+      ? undefined
+      : await MetricsListener.start({
+          registry: metrics.registry,
+          host: config.METRICS_HOST,
+          port: config.METRICS_PORT,
+          logger,
+        });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.PORT, config.HOST, () => resolve());
+  }).catch(async (error: unknown) => {
+    await metricsListener?.close();
+    throw error;
   });
   const port = (http.address() as AddressInfo).port;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
@@ -204,6 +238,7 @@ export async function startSignaling(
       host: config.HOST,
       turnUrls: config.turnUrls,
       iceTransportPolicy: config.ICE_TRANSPORT_POLICY,
+      metricsPort: metricsListener?.port ?? 'off',
     },
     'signaling ready',
   );
@@ -212,6 +247,7 @@ export async function startSignaling(
   return {
     port,
     url: `http://${host}:${port}`,
+    metricsUrl: metricsListener?.url,
     meetings,
     tokens,
     close: async () => {
@@ -222,6 +258,7 @@ export async function startSignaling(
       sfu.close();
       await gateway.close();
       http.closeAllConnections();
+      await metricsListener?.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       // After the sockets: their departures are journaled before the journals close.
       await committees.close();

@@ -71,9 +71,49 @@ describe('signaling configuration', () => {
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'http://localhost:1234,*' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'localhost:1234' }],
     ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'http://localhost:1234/path' }],
+    ['METRICS_PORT', { METRICS_PORT: 'abc' }],
+    ['METRICS_PORT', { METRICS_PORT: '70000' }],
+    ['METRICS_PORT', { METRICS_PORT: '-1' }],
+    ['METRICS_PORT', { METRICS_PORT: '' }],
+    ['METRICS_PORT', { METRICS_PORT: 'OFF' }],
+    ['METRICS_PORT', { METRICS_PORT: '8080' }],
+    ['METRICS_PORT', { PORT: '9464', METRICS_PORT: '9464' }],
+    ['METRICS_HOST', { METRICS_HOST: '0.0.0.0' }],
+    ['METRICS_HOST', { METRICS_HOST: '::' }],
+    ['METRICS_HOST', { METRICS_HOST: '0:0:0:0:0:0:0:0' }],
+    ['METRICS_HOST', { METRICS_HOST: 'metrics.example.org' }],
+    ['METRICS_HOST', { METRICS_HOST: '' }],
   ])('refuses a bad %s with a ConfigError naming it (%j)', (setting, bad) => {
     const error = refusal({ ...valid, ...bad });
     expect(error.message).toContain(setting);
+  });
+
+  it('opens no metrics listener unless METRICS_PORT asks, and then on loopback', () => {
+    const config = loadSignalingConfig(valid);
+    expect(config.METRICS_PORT).toBe('off');
+    expect(config.METRICS_HOST).toBe('127.0.0.1');
+    expect(loadSignalingConfig({ ...valid, METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(loadSignalingConfig({ ...valid, METRICS_PORT: 'off' }).METRICS_PORT).toBe('off');
+    // 0: any free port, even next to PORT=0 (tests).
+    expect(loadSignalingConfig({ ...valid, PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+    const v6 = loadSignalingConfig({ ...valid, METRICS_PORT: '9464', METRICS_HOST: '::1' });
+    expect(v6.METRICS_HOST).toBe('::1');
+    expect(loadSignalingConfig({ ...valid, METRICS_HOST: '10.0.0.5' }).METRICS_HOST).toBe('10.0.0.5');
+  });
+
+  it('keeps hashing to two libuv threads of the default four, and two free for file I/O', () => {
+    const config = loadSignalingConfig(valid);
+    expect(config.PASSWORD_HASH_CONCURRENCY).toBe(1);
+    expect(config.PASSCODE_HASH_CONCURRENCY).toBe(1);
+    expect(config.SIGN_IN_FAILURES_PER_MINUTE).toBe(30);
+    expect(refusal({ ...valid, PASSWORD_HASH_CONCURRENCY: '2' }).message).toMatch(
+      /PASSWORD_HASH_CONCURRENCY \+ PASSCODE_HASH_CONCURRENCY \(3\) must leave 2 of the 4 libuv threads/,
+    );
+    const larger = loadSignalingConfig({ ...valid, UV_THREADPOOL_SIZE: '8', PASSWORD_HASH_CONCURRENCY: '4' });
+    expect(larger.PASSWORD_HASH_CONCURRENCY).toBe(4);
+    expect(refusal({ ...valid, SIGN_IN_FAILURES_PER_MINUTE: '0' }).message).toContain(
+      'SIGN_IN_FAILURES_PER_MINUTE',
+    );
   });
 
   it('refuses a missing SFU_CONTROL_SECRET', () => {

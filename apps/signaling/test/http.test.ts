@@ -40,8 +40,9 @@ describe('HTTP API, probes and logs', () => {
     expect(await res.json()).toEqual({ status: 'ready', sfu: 'up' });
   });
 
-  it('serves Prometheus text on /metrics with the refusal counter', async () => {
-    const res = await fetch(`${h.baseUrl}/metrics`);
+  it('serves Prometheus text with the refusal counter on the metrics listener, not the public port', async () => {
+    expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(404);
+    const res = await fetch(h.signaling.metricsUrl!);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();

@@ -17,6 +17,8 @@ export const refusalReasons = [
   'media-error',
   'sfu-unavailable',
   'internal',
+  // The server is at capacity (HTTP 503 with Retry-After): the same request may succeed shortly.
+  'busy',
   // Accounts (HTTP).
   'invalid-credentials',
   'locked-out',

@@ -9,6 +9,7 @@ export type AccountRefusal = Extract<
   | 'invalid-credentials'
   | 'locked-out'
   | 'rate-limited'
+  | 'busy'
   | 'csrf'
   | 'conflict'
   | 'invite-invalid'
@@ -22,7 +23,7 @@ export type AccountRefusal = Extract<
  */
 export class AccountError extends ProtocolError {
   declare readonly reason: AccountRefusal;
-  /** For `locked-out` and `rate-limited`: when trying again makes sense. */
+  /** For `locked-out`, `rate-limited` and `busy`: when trying again makes sense. */
   readonly retryAfterMs: number | undefined;
 
   constructor(
@@ -55,6 +56,11 @@ export class AccountError extends ProtocolError {
 
   static rateLimited(retryAfterMs: number): AccountError {
     return new AccountError('rate-limited', 'too many requests, try again later', { retryAfterMs });
+  }
+
+  /** No capacity to hash the password now (see crypto/HashGate.ts); nothing was checked. */
+  static busy(retryAfterMs: number, cause?: unknown): AccountError {
+    return new AccountError('busy', 'the server is busy, try again in a moment', { cause, retryAfterMs });
   }
 
   static invitationInvalid(): AccountError {

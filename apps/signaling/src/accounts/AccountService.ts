@@ -18,6 +18,9 @@ import {
   verifySecret,
   type ScryptCost,
 } from '../crypto/secretHash.ts';
+import { BusyError } from '../crypto/BusyError.ts';
+import type { HashGate } from '../crypto/HashGate.ts';
+import { createHashGates } from '../crypto/hashGates.ts';
 import { AccountError } from './AccountError.ts';
 import type { AccountRecord, AccountStore, InvitationRecord, LockoutPolicy } from './AccountStore.ts';
 import {
@@ -56,6 +59,11 @@ export interface AccountServiceOptions {
   random?: RandomBytes;
   /** scrypt cost of new password hashes (PASSWORD_COST unless a test says otherwise). */
   passwordCost?: ScryptCost;
+  /**
+   * Every password hash goes through it (the service's HashGates.passwords,
+   * shared process-wide); a gate of this service's own when absent.
+   */
+  hashGate?: HashGate;
 }
 
 /** A signed-in browser, as the request that carries its cookie sees it. */
@@ -95,6 +103,7 @@ export class AccountService {
   readonly #now: () => number;
   readonly #random: RandomBytes;
   readonly #cost: ScryptCost;
+  readonly #hashGate: HashGate;
   readonly #totp: Totp;
 
   constructor(options: AccountServiceOptions) {
@@ -103,20 +112,23 @@ export class AccountService {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? randomBytes;
     this.#cost = options.passwordCost ?? PASSWORD_COST;
+    this.#hashGate = options.hashGate ?? createHashGates().passwords;
     this.#totp = new Totp({ now: this.#now });
   }
 
   /**
    * First sign-in step. Unknown email, wrong password and disabled account
    * fail alike, in about the same time (a dummy hash when there is no
-   * account). Returns the challenge for the one-time code step.
+   * account). Returns the challenge for the one-time code step. Refused
+   * with `busy` (nothing checked, no failure counted) when password hashing
+   * is at capacity, alike for every email.
    */
   async login(email: string, password: string): Promise<string> {
     await this.#refuseIfLocked(email);
     const account = await this.#store.findAccountByEmail(email);
-    const passwordRight = account
-      ? await verifySecret(password, account.passwordHash)
-      : await dummyVerify(password, this.#cost);
+    const passwordRight = await this.#hash(() =>
+      account ? verifySecret(password, account.passwordHash) : dummyVerify(password, this.#cost),
+    );
     if (!account || !passwordRight || account.disabledAt !== undefined) {
       await this.#recordFailure(email, account);
       throw AccountError.invalidCredentials();
@@ -284,7 +296,7 @@ export class AccountService {
       throw AccountError.wrongCode();
     }
     const recoveryCodes = newRecoveryCodes(this.#random);
-    const passwordHash = await hashSecret(password, this.#cost);
+    const passwordHash = await this.#hash(() => hashSecret(password, this.#cost));
     const account = await this.#store.completeEnrolment(
       tokenHash,
       {
@@ -329,7 +341,7 @@ export class AccountService {
       email,
       displayName,
       role,
-      passwordHash: await hashSecret(password, this.#cost),
+      passwordHash: await this.#hash(() => hashSecret(password, this.#cost)),
       totpSecret,
       recoveryCodeHashes: recoveryCodes.map(hashToken),
       createdAt: this.#now(),
@@ -376,6 +388,19 @@ export class AccountService {
 
   prune(): Promise<void> {
     return this.#store.prune(this.#now(), FORGET_FAILURES_AFTER_MS);
+  }
+
+  /** A password hash through the gate; no capacity is a `busy` refusal. */
+  async #hash<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#hashGate.run(task);
+    } catch (error) {
+      if (error instanceof BusyError) {
+        this.#logger.warn({ busyCause: error.busyCause }, 'password hashing at capacity: request refused');
+        throw AccountError.busy(error.retryAfterMs, error);
+      }
+      throw error;
+    }
   }
 
   async #refuseIfLocked(email: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
+import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -16,6 +17,7 @@ import {
 import { AccountError } from './AccountError.ts';
 import { SESSION_ABSOLUTE_MS, type AccountService } from './AccountService.ts';
 import { sendRefusal } from './httpRefusal.ts';
+import { SignInBudget } from './SignInBudget.ts';
 import { originAllowed, requireAccount, requireAdmin, sessionOf } from './requireAccount.ts';
 
 export interface RateLimit {
@@ -29,6 +31,8 @@ export interface AccountRateLimits {
   loginPerEmail: RateLimit;
   oneTimeCodePerIp: RateLimit;
   enrolmentPerIp: RateLimit;
+  /** Failed password checks across all addresses and emails (see SignInBudget). */
+  failedSignIns: RateLimit;
 }
 
 export const ACCOUNT_RATE_LIMITS: AccountRateLimits = {
@@ -38,6 +42,8 @@ export const ACCOUNT_RATE_LIMITS: AccountRateLimits = {
   loginPerEmail: { points: 10, durationS: 15 * 60 },
   oneTimeCodePerIp: { points: 10, durationS: 60 },
   enrolmentPerIp: { points: 10, durationS: 60 },
+  // Three addresses at their own limit spend it; organisers mistyping a password are far below.
+  failedSignIns: { points: 30, durationS: 60 },
 };
 
 export interface AccountRoutesOptions {
@@ -75,6 +81,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
       duration: limits[name].durationS,
     });
   const loginPerEmail = limiter('loginPerEmail');
+  const failedSignIns = new SignInBudget(limits.failedSignIns);
   const sessionGuard = { allowedOrigins: options.allowedOrigins };
   const cookieOptions = {
     httpOnly: true,
@@ -97,7 +104,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
     async (req: Request, res: Response) => {
       const body = parse(loginRequestSchema, req.body);
       await consume(loginPerEmail, body.email);
-      const challenge = await accounts.login(body.email, body.password);
+      const challenge = await failedSignIns.attempt(() => accounts.login(body.email, body.password));
       res.json({ step: 'one-time-code', challenge });
     },
   );
@@ -170,18 +177,7 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
       sendRefusal(res, error);
       return;
     }
-    const status = (error as { status?: unknown }).status;
-    if (status === 413) {
-      refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
-      return;
-    }
-    if (status === 400) {
-      refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
-      return;
-    }
-    if (typeof status === 'number' && status > 400 && status < 500) {
-      // The body parser's other refusals (an unsupported charset or encoding).
-      refuse(res, 400, { reason: 'invalid-payload', message: 'unsupported request body' });
+    if (refuseUnreadableBody(error, res, logger)) {
       return;
     }
     logger.error({ err: error }, 'account request failed');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type express from 'express';
 import type { Logger } from 'pino';
+import type { HashGate } from '../crypto/HashGate.ts';
 import type { ScryptCost } from '../crypto/secretHash.ts';
 import type { ClientAddressOf } from '../http/clientAddress.ts';
 import type { Database } from '../storage/Database.ts';
@@ -23,6 +24,8 @@ export interface AccountsOptions {
   random?: RandomBytes;
   /** scrypt cost of new password hashes; PASSWORD_COST unless a test injects TEST_COST. */
   passwordCost?: ScryptCost;
+  /** The gate of password hashes (the service's HashGates.passwords); one of its own when absent. */
+  hashGate?: HashGate;
   /** Mark the session cookie `Secure`: true whenever the service is reached over HTTPS. */
   secureCookies: boolean;
   /** Origins a browser may send state-changing requests from (config.allowedOrigins). */
@@ -58,6 +61,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     now: options.now,
     random,
     passwordCost: options.passwordCost,
+    ...(options.hashGate ? { hashGate: options.hashGate } : {}),
   });
   const guard = { allowedOrigins: options.allowedOrigins };
   const router = accountRoutes({

@@ -21,6 +21,8 @@ export function statusOf(reason: AccountRefusal): number {
     case 'locked-out':
     case 'rate-limited':
       return 429;
+    case 'busy':
+      return 503;
     default: {
       const unreachable: never = reason;
       throw new TypeError(`no status for ${String(unreachable)}`);

@@ -11,6 +11,7 @@ import {
   type MemberRole,
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
+import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
 import { verifyRoomToken } from '../socket/authenticate.ts';
 import type { AgendaStore, PreparedItem } from './AgendaStore.ts';
@@ -196,13 +197,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
   router.use(
     ['/organiser/meetings/:meetingId/agenda', '/organiser/meetings/:meetingId/journals'],
     (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      const status = (error as { status?: number }).status;
-      if (status === 413) {
-        refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
-        return;
-      }
-      if (status === 400) {
-        refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
+      if (refuseUnreadableBody(error, res, logger)) {
         return;
       }
       logger.error({ err: error }, 'committee request failed');

@@ -11,6 +11,7 @@ import {
   type MemberRole,
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
+import type { HashGate } from '../crypto/HashGate.ts';
 import type { ScryptCost } from '../crypto/secretHash.ts';
 import type { ClientAddressOf } from './clientAddress.ts';
 import type { InviteStore } from '../invites/InviteStore.ts';
@@ -21,6 +22,7 @@ import type { RecordingStore } from '../recordings/RecordingStore.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import { issueRoomToken } from '../socket/roomTokens.ts';
+import { refuseUnreadableBody } from './bodyRefusal.ts';
 import type { Metrics } from './metrics.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
@@ -33,6 +35,8 @@ export interface AppDeps {
   allowOpenMeetings: boolean;
   /** scrypt cost of invite passcodes (8 random digits behind a guess limit). */
   passcodeCost?: ScryptCost;
+  /** The gate of passcode hashes (HashGates.passcodes); one of the organiser routes' own when absent. */
+  passcodeGate?: HashGate;
   clientAddress?: ClientAddressOf;
   /** Committee recordings: sealed chunks and chapters (ciphertext only). */
   recordings: RecordingStore;
@@ -40,6 +44,8 @@ export interface AppDeps {
   revocations?: Revocations;
   /** Roles a moderator changed since a token was issued (the room gateway's). */
   roleOverride?: (memberId: string) => MemberRole | undefined;
+  /** Whether a member was let into the meeting (the room gateway's admissions). */
+  isAdmitted: (roomId: string, memberId: string) => boolean;
   tokens: TokenService;
   sfu: SfuClient;
   metrics: Metrics;
@@ -64,9 +70,12 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // `/API/...` or `/HEALTHZ` are not ours: paths match exactly as written, as
+  // they do in the proxy in front (infra/nginx), so the two agree on every path.
+  app.set('case sensitive routing', true);
   app.use(securityHeaders);
 
-  const api = express.Router();
+  const api = express.Router({ caseSensitive: true });
   api.use(express.json({ limit: '16kb', strict: true }));
 
   api.get('/config', (_req, res) => {
@@ -123,6 +132,7 @@ export function createApp(deps: AppDeps): express.Express {
       joinTokenTtl: deps.joinTokenTtl,
       logger: deps.logger,
       ...(deps.passcodeCost ? { passcodeCost: deps.passcodeCost } : {}),
+      ...(deps.passcodeGate ? { passcodeGate: deps.passcodeGate } : {}),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
     }),
   );
@@ -134,6 +144,7 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       ...(deps.revocations ? { revocations: deps.revocations } : {}),
       ...(deps.roleOverride ? { roleOverride: deps.roleOverride } : {}),
+      isAdmitted: deps.isAdmitted,
     }),
   );
   api.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'no such endpoint' }));
@@ -149,9 +160,7 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = deps.sfu.connected;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', sfu: ready ? 'up' : 'down' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  // No /metrics here: metrics have a listener of their own (METRICS_PORT), off the public port.
 
   if (deps.webDist && existsSync(join(deps.webDist, 'index.html'))) {
     const index = join(deps.webDist, 'index.html');
@@ -175,13 +184,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'not found' }));
   // express needs the 4-argument signature to recognise an error handler.
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = (error as { status?: number }).status;
-    if (status === 413) {
-      refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
-      return;
-    }
-    if (status === 400) {
-      refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
+    if (refuseUnreadableBody(error, res, deps.logger)) {
       return;
     }
     deps.logger.error({ err: error }, 'HTTP request failed');

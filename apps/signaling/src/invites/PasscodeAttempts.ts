@@ -78,6 +78,15 @@ export class PasscodeAttempts {
 
   /** The passcode was right: the attempt reserved by `begin` does not count. */
   async succeeded(inviteId: string, client: string): Promise<void> {
+    await this.#giveBack(inviteId, client);
+  }
+
+  /** The passcode was never checked (the server was busy): the attempt does not count either. */
+  async abandoned(inviteId: string, client: string): Promise<void> {
+    await this.#giveBack(inviteId, client);
+  }
+
+  async #giveBack(inviteId: string, client: string): Promise<void> {
     await Promise.all([this.#perInvite.reward(inviteId), this.#perClient.reward(client)]);
   }
 }

@@ -1,4 +1,5 @@
 import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
+import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -20,6 +21,9 @@ import {
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import { hashSecret, verifySecret, PASSWORD_COST, type ScryptCost } from '../crypto/secretHash.ts';
+import { BusyError } from '../crypto/BusyError.ts';
+import type { HashGate } from '../crypto/HashGate.ts';
+import { createHashGates } from '../crypto/hashGates.ts';
 import type { Invite, InviteStore } from '../invites/InviteStore.ts';
 import { newPasscode } from '../invites/passcode.ts';
 import {
@@ -52,6 +56,11 @@ export interface OrganiserRoutesDeps {
   clientAddress?: ClientAddressOf;
   /** Passcode guesses allowed per invite and per client in a window. */
   passcodeLimits?: PasscodeLimits;
+  /**
+   * Every passcode hash goes through it (the service's HashGates.passcodes,
+   * apart from password hashes); a gate of these routes' own when absent.
+   */
+  passcodeGate?: HashGate;
 }
 
 /** Same body for an unknown meeting and another organiser's: the two must look the same. */
@@ -117,6 +126,7 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
   const clientAddress = deps.clientAddress ?? clientAddressResolver(false);
   const passcodeCost = deps.passcodeCost ?? PASSWORD_COST;
   const attempts = new PasscodeAttempts(deps.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS);
+  const passcodeGate = deps.passcodeGate ?? createHashGates().passcodes;
   const json = express.json({ limit: '16kb', strict: true });
 
   const router = express.Router();
@@ -260,7 +270,8 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
       return;
     }
     const passcode = requirePasscode ? newPasscode() : null;
-    const passcodeHash = passcode === null ? null : await hashSecret(passcode, passcodeCost);
+    const passcodeHash =
+      passcode === null ? null : await passcodeGate.run(() => hashSecret(passcode, passcodeCost));
     const invite = await invites.create({
       meetingId: owned.meeting.id,
       label,
@@ -374,7 +385,18 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
         refuse(res, 429, { reason: 'rate-limited', message: 'too many attempts, try again later' });
         return;
       }
-      if (!(await verifySecret(passcode, invite.passcodeHash))) {
+      const hash = invite.passcodeHash;
+      let right: boolean;
+      try {
+        right = await passcodeGate.run(() => verifySecret(passcode, hash));
+      } catch (error) {
+        if (error instanceof BusyError) {
+          // Never checked: not a guess (the error handler answers 503 busy).
+          await attempts.abandoned(invite.id, client);
+        }
+        throw error;
+      }
+      if (!right) {
         logger.info({ meeting: short(meeting.id) }, 'wrong passcode');
         refuse(res, 401, { reason: 'wrong-passcode', message: 'wrong passcode' });
         return;
@@ -402,13 +424,14 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
   router.use(
     ['/organiser', '/invites'],
     (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      const status = (error as { status?: number }).status;
-      if (status === 413) {
-        refuse(res, 413, { reason: 'too-large', message: 'request body too large' });
+      if (error instanceof BusyError) {
+        // No capacity for a passcode hash now (see crypto/HashGate.ts): nothing was checked.
+        logger.warn({ busyCause: error.busyCause }, 'passcode hashing at capacity: request refused');
+        res.set('Retry-After', String(error.retryAfterSeconds));
+        refuse(res, 503, error.toBody());
         return;
       }
-      if (status === 400) {
-        refuse(res, 400, { reason: 'invalid-payload', message: 'malformed JSON' });
+      if (refuseUnreadableBody(error, res, logger)) {
         return;
       }
       logger.error({ err: error }, 'organiser request failed');

@@ -10,6 +10,7 @@ import {
   type RecordingSummary,
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
+import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { Identity } from '../socket/authenticate.ts';
@@ -33,7 +34,16 @@ export interface RecordingRoutesDeps {
    * (the room gateway's); the token's role when undefined.
    */
   roleOverride?: (memberId: string) => MemberRole | undefined;
+  /**
+   * Whether the member was let into the meeting (the room gateway's
+   * admissions). A valid room token is not enough: a guest in the lobby, or
+   * refused at the door, holds one too.
+   */
+  isAdmitted: (roomId: string, memberId: string) => boolean;
 }
+
+/** Header carrying a recording's write token (given to the browser that started it). */
+export const RECORDING_WRITER_HEADER = 'x-recording-writer';
 
 /** Those who may start, feed and finish a recording: the chair's side. */
 const RECORDERS: ReadonlySet<MemberRole> = new Set<MemberRole>(['host', 'co-host']);
@@ -43,6 +53,14 @@ const meetingNotFound: ErrorBody = { reason: 'room-not-found', message: 'room no
 /** One answer for an unknown recording, another meeting's, and a missing piece of it. */
 const recordingNotFound: ErrorBody = { reason: 'not-found', message: 'recording not found' };
 const notRecorder: ErrorBody = { reason: 'forbidden', message: 'only a host or co-host records' };
+const notAdmitted: ErrorBody = {
+  reason: 'not-admitted',
+  message: 'recordings are for members a host let into the meeting',
+};
+const notWriter: ErrorBody = {
+  reason: 'forbidden',
+  message: 'only the browser that started this recording adds to it',
+};
 
 const CHUNK_INDEX = /^(0|[1-9][0-9]{0,8})$/;
 
@@ -58,9 +76,11 @@ function sendBytes(res: Response, bytes: Buffer): void {
 
 /**
  * `/api` routes of committee recordings. The browsers upload and download
- * ciphertext only (sealed with a key derived from the link secret, which this
- * server never sees); the room token says who asks: a host or co-host of the
- * meeting writes, any member of the meeting reads. A recording of another
+ * ciphertext only (sealed with the committee key, which this server never
+ * sees); the room token says who asks, and only members a host let in (see
+ * `isAdmitted`) get anything: a host or co-host starts a recording, only the
+ * browser that started it (holding its write token) adds to it or finishes
+ * it, any admitted member of the meeting reads. A recording of another
  * meeting answers exactly as an unknown one.
  */
 export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
@@ -69,11 +89,18 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
   const chunkBody = express.raw({ type: 'application/octet-stream', limit: MAX_RECORDING_CHUNK_BYTES });
   const chaptersBody = express.raw({ type: 'application/octet-stream', limit: MAX_RECORDING_CHAPTERS_BYTES });
 
-  /** The verified identity, or answers 401 and gives undefined. */
+  /**
+   * The verified identity of an admitted member, or answers 401 (no valid
+   * token) or 403 (never let in, or no longer) and gives undefined.
+   */
   const identify = (req: Request, res: Response): Identity | undefined => {
     const check = verifyRoomBearer(req.get('authorization'), deps.tokens, deps.revocations);
     if (!check.ok) {
       refuse(res, 401, check.body);
+      return undefined;
+    }
+    if (!deps.isAdmitted(check.identity.room, check.identity.sub)) {
+      refuse(res, 403, notAdmitted);
       return undefined;
     }
     const role = deps.roleOverride?.(check.identity.sub) ?? check.identity.role;
@@ -107,6 +134,10 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
     }
     if (!RECORDERS.has(identity.role)) {
       refuse(res, 403, notRecorder);
+      return;
+    }
+    if (!(await store.isWriter(recording.recordingId, req.get(RECORDING_WRITER_HEADER)))) {
+      refuse(res, 403, notWriter);
       return;
     }
     res.locals.recording = recording;
@@ -154,12 +185,13 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
       refuse(res, 403, notRecorder);
       return;
     }
-    const recording = await store.create(meeting.id);
+    const { recording, writeToken } = await store.create(meeting.id);
     logger.info(
       { room: meeting.id.slice(0, 6), recording: recording.recordingId.slice(0, 6) },
       'recording started',
     );
-    res.status(201).json({ recordingId: recording.recordingId });
+    res.set('Cache-Control', 'no-store');
+    res.status(201).json({ recordingId: recording.recordingId, writeToken });
   });
 
   router.get('/meetings/:meetingId/recordings', async (req, res) => {
@@ -266,13 +298,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
           }
         }
       }
-      const status = (error as { status?: number } | null)?.status;
-      if (status === 413) {
-        refuse(res, 413, { reason: 'too-large', message: 'recording piece too large' });
-        return;
-      }
-      if (status === 400 || status === 415) {
-        refuse(res, 400, { reason: 'invalid-payload', message: 'malformed body' });
+      if (refuseUnreadableBody(error, res, logger)) {
         return;
       }
       logger.error({ err: error }, 'recording request failed');

@@ -18,6 +18,7 @@ import {
   type AccountRole,
   type SessionResponse,
 } from '@confidentiel/protocol';
+import type { HashGate } from '../../src/crypto/HashGate.ts';
 import { TEST_COST, type ScryptCost } from '../../src/crypto/secretHash.ts';
 import { Database } from '../../src/storage/Database.ts';
 import type { AccountRateLimits } from '../../src/accounts/accountRoutes.ts';
@@ -35,6 +36,7 @@ export const NO_LIMITS: AccountRateLimits = {
   loginPerEmail: { points: 10_000, durationS: 60 },
   oneTimeCodePerIp: { points: 10_000, durationS: 60 },
   enrolmentPerIp: { points: 10_000, durationS: 60 },
+  failedSignIns: { points: 10_000, durationS: 60 },
 };
 
 export class FakeClock {
@@ -115,6 +117,8 @@ export interface HarnessOptions {
   keepDb?: boolean;
   /** TEST_COST unless given. */
   passwordCost?: ScryptCost;
+  /** The gate of password hashes; one of the service's own unless given. */
+  hashGate?: HashGate;
 }
 
 export async function startAccountsHarness(options: HarnessOptions = {}): Promise<AccountsHarness> {
@@ -130,6 +134,7 @@ export async function startAccountsHarness(options: HarnessOptions = {}): Promis
     secureCookies: options.secureCookies ?? false,
     allowedOrigins: [ORIGIN],
     limits: { ...NO_LIMITS, ...options.limits },
+    ...(options.hashGate ? { hashGate: options.hashGate } : {}),
   });
   const app = express();
   app.use('/api', accounts.router);

@@ -4,6 +4,7 @@ import {
   PASSCODE_ATTEMPTS_PER_INVITE,
   PASSCODE_WINDOW_SECONDS,
 } from '../../src/invites/PasscodeAttempts.ts';
+import { HashGate } from '../../src/crypto/HashGate.ts';
 import { errorOf, startOrganiserApp, type OrganiserApp } from './support.ts';
 
 /** A passcode that is not `right` (8 digits). */
@@ -137,5 +138,38 @@ describe('passcode attempts', () => {
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(PASSCODE_ATTEMPTS_PER_INVITE);
     expect(statuses.filter((s) => s === 429)).toHaveLength(12 - PASSCODE_ATTEMPTS_PER_INVITE);
+  });
+
+  it('answers 503 busy with Retry-After while passcode hashing is full, and counts no guess', async () => {
+    const passcodeGate = new HashGate({ concurrency: 1, maxQueue: 0, maxWaitMs: 4_000 });
+    h = await startOrganiserApp({ passcodeGate });
+    const { id, passcode } = await passcodeInvite(h);
+    let release!: () => void;
+    const holding = passcodeGate.run(() => new Promise<void>((resolve) => (release = resolve)));
+    for (let i = 0; i <= PASSCODE_ATTEMPTS_PER_INVITE; i++) {
+      const res = await h.redeem(id, {
+        displayName: 'Client',
+        passcode: i % 2 ? passcode : wrongFor(passcode),
+      });
+      expect(res.headers.get('retry-after')).toBe('4');
+      expect(await errorOf(res, 503)).toEqual({
+        reason: 'busy',
+        message: 'the server is busy, try again in a moment',
+      });
+    }
+    // Making an invite with a passcode hashes too.
+    const meeting = await h.createMeeting();
+    const creating = await h.call('POST', `/organiser/meetings/${meeting.meetingId}/invites`, {
+      body: { requirePasscode: true, requireAdmission: false },
+    });
+    expect((await errorOf(creating, 503)).reason).toBe('busy');
+
+    release();
+    await holding;
+    // None of the refused attempts was counted: the invite's guesses are all left.
+    for (let i = 0; i < PASSCODE_ATTEMPTS_PER_INVITE - 1; i++) {
+      expect((await h.redeem(id, { displayName: 'Guesser', passcode: wrongFor(passcode) })).status).toBe(401);
+    }
+    await h.claimsOf(await h.redeem(id, { displayName: 'Client', passcode }));
   });
 });

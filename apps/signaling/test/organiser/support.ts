@@ -20,6 +20,7 @@ import {
 } from '@confidentiel/protocol';
 import type { z } from 'zod';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
+import type { HashGate } from '../../src/crypto/HashGate.ts';
 import { TEST_COST } from '../../src/crypto/secretHash.ts';
 import { SqliteInviteStore } from '../../src/invites/SqliteInviteStore.ts';
 import type { PasscodeLimits } from '../../src/invites/PasscodeAttempts.ts';
@@ -95,7 +96,7 @@ export interface OrganiserApp {
 }
 
 export async function startOrganiserApp(
-  options: { passcodeLimits?: PasscodeLimits; clock?: Clock } = {},
+  options: { passcodeLimits?: PasscodeLimits; clock?: Clock; passcodeGate?: HashGate } = {},
 ): Promise<OrganiserApp> {
   const clock = options.clock ?? manualClock();
   const database = new Database(':memory:');
@@ -127,6 +128,7 @@ export async function startOrganiserApp(
       passcodeCost: TEST_COST,
       logger,
       ...(options.passcodeLimits ? { passcodeLimits: options.passcodeLimits } : {}),
+      ...(options.passcodeGate ? { passcodeGate: options.passcodeGate } : {}),
     }),
   );
   const server: Server = await new Promise((resolve) => {

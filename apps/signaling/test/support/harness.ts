@@ -413,6 +413,7 @@ export interface Harness extends SfuHarness {
   connect(token: string, options?: ConnectOptions): Promise<ClientSocket>;
   /** Connects and joins; throws on any refusal. */
   joinMember(meetingId: string, displayName?: string): Promise<Member>;
+  /** The Prometheus text of the metrics listener (not the public port, which has none). */
   metrics(): Promise<string>;
   /** Current `confidentiel_members` gauge. */
   memberCount(): Promise<number>;
@@ -436,6 +437,8 @@ export async function startHarness(): Promise<Harness> {
       LOG_LEVEL: 'debug',
       ALLOW_OPEN_MEETINGS: 'true',
       DATABASE_PATH: ':memory:',
+      // Its own listener, on loopback, on any free port (as METRICS_PORT=9464 in production).
+      METRICS_PORT: '0',
     });
     signaling = await startSignaling(config, { logger: signalingLogs.logger });
   } catch (error) {
@@ -501,7 +504,10 @@ export async function startHarness(): Promise<Harness> {
       return { socket, token, events, join };
     },
     async metrics() {
-      const res = await fetch(`${baseUrl}/metrics`);
+      if (signaling.metricsUrl === undefined) {
+        throw new Error('the harness starts signaling with a metrics listener');
+      }
+      const res = await fetch(signaling.metricsUrl);
       return res.text();
     },
     async memberCount() {

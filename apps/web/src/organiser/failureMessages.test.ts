@@ -15,6 +15,7 @@ describe('failure messages', () => {
     expect(failureMessageKey(refusal('locked-out'), 'password')).toBe('organiser.errors.lockedOut');
     expect(failureMessageKey(refusal('locked-out'), 'one-time-code')).toBe('organiser.errors.lockedOut');
     expect(failureMessageKey(refusal('rate-limited'), 'password')).toBe('organiser.errors.rateLimited');
+    expect(failureMessageKey(refusal('busy'), 'password')).toBe('organiser.errors.busy');
   });
 
   it('sends the code step back to the start when its challenge is gone', () => {

@@ -33,6 +33,8 @@ export function failureMessageKey(error: unknown, step: FailureStep): ParseKeys 
       return 'organiser.errors.network';
     case 'rate-limited':
       return 'organiser.errors.rateLimited';
+    case 'busy':
+      return 'organiser.errors.busy';
     case 'locked-out':
       return 'organiser.errors.lockedOut';
     default:

@@ -8,6 +8,10 @@ describe('errorMessageKey', () => {
     expect(errorMessageKey('unauthorized')).toBe('errors.notFound');
   });
 
+  it('asks to try again shortly when the server is busy (a passcode check refused with 503)', () => {
+    expect(errorMessageKey('busy')).toBe('errors.busy');
+  });
+
   it('falls back to a generic message', () => {
     expect(errorMessageKey('internal')).toBe('errors.generic');
     expect(errorMessageKey('something-new')).toBe('errors.generic');

@@ -15,6 +15,8 @@ export function errorMessageKey(reason: string): ParseKeys {
       return 'errors.protocolMismatch';
     case 'rate-limited':
       return 'errors.rateLimited';
+    case 'busy':
+      return 'errors.busy';
     case 'network':
     case 'connection-failed':
       return 'errors.network';
