@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-if [[ ! -x .tools/node-24.21.0/bin/node ]]; then
+if [[ ! -x .tools/node-24.22.3/bin/node ]]; then
   bash scripts/setup.sh >&2
 fi
 # shellcheck source=/dev/null

@@ -124,7 +124,7 @@ section_systemd() {
       ProtectControlGroups=yes 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' RestrictNamespaces=yes \
       LockPersonality=yes MemoryDenyWriteExecute=no SystemCallArchitectures=native \
       CapabilityBoundingSet= ReadWritePaths=/var/lib/confidentiel LimitNOFILE=65536 \
-      ExecStart=/opt/confidentiel/.tools/node-24.21.0/bin/node; do
+      ExecStart=/opt/confidentiel/.tools/node-24.22.3/bin/node; do
       required=$((required + 1))
       grep -q "^$setting\( \|$\)" "$unit" || absent+=("$(basename "$unit"): $setting")
     done
@@ -150,9 +150,9 @@ section_systemd() {
   # The units, with /opt/confidentiel moved into the temp dir so that
   # ExecStart names an executable that exists here.
   local units="$tmp/units" opt="$tmp/opt/confidentiel"
-  mkdir -p "$units" "$opt/.tools/node-24.21.0/bin"
-  printf '#!/bin/sh\n' >"$opt/.tools/node-24.21.0/bin/node"
-  chmod +x "$opt/.tools/node-24.21.0/bin/node"
+  mkdir -p "$units" "$opt/.tools/node-24.22.3/bin"
+  printf '#!/bin/sh\n' >"$opt/.tools/node-24.22.3/bin/node"
+  chmod +x "$opt/.tools/node-24.22.3/bin/node"
   for u in infra/systemd/*.service; do
     sed "s#/opt/confidentiel#$opt#g" "$u" >"$units/$(basename "$u")"
   done
