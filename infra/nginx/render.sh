@@ -10,6 +10,17 @@
 #   TLS_CERT      required: certificate chain, absolute path (PEM)
 #   TLS_KEY       required: its private key, absolute path (PEM)
 #   UPSTREAM      signaling's host:port                  (127.0.0.1:8080)
+#   SIGNALING_UPSTREAMS
+#                 several signaling nodes, space-separated host:port list
+#                 ("127.0.0.1:8081 127.0.0.1:8082"), instead of UPSTREAM:
+#                 round robin over them, a node that failed left out for
+#                 UPSTREAM_FAIL_TIMEOUT, a request a node did not take sent to the
+#                 next (see the #@cluster blocks of confidentiel.conf). Unset:
+#                 one upstream, output unchanged.
+#   UPSTREAM_MAX_FAILS     with SIGNALING_UPSTREAMS: failed attempts that take
+#                          a node out (1)
+#   UPSTREAM_FAIL_TIMEOUT  with SIGNALING_UPSTREAMS: for how long, and the
+#                          window those attempts are counted in (2s)
 #   LISTEN_HTTPS  HTTPS listen addresses, space-separated ("443 [::]:443")
 #   LISTEN_HTTP   HTTP listen addresses, space-separated  ("80 [::]:80")
 #   HTTPS_ORIGIN  where HTTP redirects to (https://SERVER_NAME, plus
@@ -46,7 +57,14 @@ out="$(cd "$1" && pwd)"
 : "${SERVER_NAME:?SERVER_NAME is required}"
 : "${TLS_CERT:?TLS_CERT is required}"
 : "${TLS_KEY:?TLS_KEY is required}"
+if [ -n "${SIGNALING_UPSTREAMS:-}" ] && [ -n "${UPSTREAM:-}" ]; then
+  die "set UPSTREAM (one signaling node) or SIGNALING_UPSTREAMS (several), not both"
+fi
+cluster=0
+[ -n "${SIGNALING_UPSTREAMS:-}" ] && cluster=1
 UPSTREAM="${UPSTREAM:-127.0.0.1:8080}"
+UPSTREAM_MAX_FAILS="${UPSTREAM_MAX_FAILS:-1}"
+UPSTREAM_FAIL_TIMEOUT="${UPSTREAM_FAIL_TIMEOUT:-2s}"
 LISTEN_HTTPS="${LISTEN_HTTPS:-443 [::]:443}"
 LISTEN_HTTP="${LISTEN_HTTP:-80 [::]:80}"
 ACME_WEBROOT="${ACME_WEBROOT:-/var/www/acme}"
@@ -67,6 +85,19 @@ for v in TLS_CERT TLS_KEY ACME_WEBROOT ERROR_LOG; do
   [[ "${!v}" =~ $path_re ]] || die "$v: not an absolute path of plain characters: ${!v}"
 done
 [[ "$UPSTREAM" =~ $listen_re ]] || die "UPSTREAM: not host:port: $UPSTREAM"
+if [ "$cluster" -eq 1 ]; then
+  upstream_re='^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$'
+  seen=" "
+  for u in $SIGNALING_UPSTREAMS; do
+    [[ "$u" =~ $upstream_re ]] || die "SIGNALING_UPSTREAMS: not host:port: $u"
+    [[ "$seen" != *" $u "* ]] || die "SIGNALING_UPSTREAMS: $u listed twice"
+    seen="$seen$u "
+  done
+  [[ "$UPSTREAM_MAX_FAILS" =~ ^[0-9]{1,3}$ ]] || die "UPSTREAM_MAX_FAILS: not a number: $UPSTREAM_MAX_FAILS"
+  # nginx takes whole seconds here (no ms).
+  [[ "$UPSTREAM_FAIL_TIMEOUT" =~ ^[0-9]{1,4}[sm]?$ ]] ||
+    die "UPSTREAM_FAIL_TIMEOUT: not an nginx time in seconds or minutes (2s, 1m): $UPSTREAM_FAIL_TIMEOUT"
+fi
 for v in LISTEN_HTTPS LISTEN_HTTP; do
   [ -n "${!v// /}" ] || die "$v: empty"
   for a in ${!v}; do
@@ -89,12 +120,23 @@ fi
 export SERVER_NAME TLS_CERT TLS_KEY UPSTREAM ACME_WEBROOT ERROR_LOG HTTPS_ORIGIN
 
 # A line naming ${LISTEN_HTTPS} or ${LISTEN_HTTP} is repeated once per address;
-# the catch-all servers are dropped when CATCH_ALL=0; then envsubst fills the
-# scalar placeholders, and only those (nginx's own $variables stay).
-awk -v https="$LISTEN_HTTPS" -v http="$LISTEN_HTTP" -v catch_all="$CATCH_ALL" '
+# the catch-all servers are dropped when CATCH_ALL=0; the #@cluster blocks are
+# kept only with SIGNALING_UPSTREAMS, which also turns the upstream's server
+# line into one line per node; then envsubst fills the scalar placeholders,
+# and only those (nginx's own $variables stay).
+awk -v https="$LISTEN_HTTPS" -v http="$LISTEN_HTTP" -v catch_all="$CATCH_ALL" \
+  -v cluster="$cluster" -v nodes="${SIGNALING_UPSTREAMS:-}" \
+  -v node_params="max_fails=$UPSTREAM_MAX_FAILS fail_timeout=$UPSTREAM_FAIL_TIMEOUT" '
   /#@catch-all-begin/ { skipping = (catch_all == "0"); next }
   /#@catch-all-end/ { skipping = 0; next }
+  /#@cluster-begin/ { skipping = (cluster == "0"); next }
+  /#@cluster-end/ { skipping = 0; next }
   skipping { next }
+  cluster == "1" && index($0, "server ${UPSTREAM};") {
+    n = split(nodes, a, " ")
+    for (i = 1; i <= n; i++) { line = $0; sub(/\$\{UPSTREAM\}/, a[i] " " node_params, line); print line }
+    next
+  }
   index($0, "${LISTEN_HTTPS}") {
     n = split(https, a, " ")
     for (i = 1; i <= n; i++) { line = $0; gsub(/\$\{LISTEN_HTTPS\}/, a[i], line); print line }
