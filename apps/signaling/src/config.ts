@@ -9,6 +9,7 @@ import {
   DEFAULT_THREADPOOL_SIZE,
   hashConcurrencyProblem,
 } from './crypto/hashGates.ts';
+import { isPostgresUrl } from './storage/postgresUrl.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -46,10 +47,23 @@ const schema = z.object({
   TOKEN_SECRETS_PREVIOUS: z.string().default(''),
   /** Lifetime of a join token, in seconds: at most 10 minutes, refreshed over the live socket. */
   JOIN_TOKEN_TTL: z.coerce.number().int().min(30).max(600).default(300),
-  /** Where durable state lives (the SQLite file, unless DATABASE_PATH says otherwise). */
+  /** Where durable state lives (the SQLite file, unless DATABASE_PATH or DATABASE_URL say otherwise). */
   DATA_DIR: z.string().min(1).default('data'),
   /** The SQLite file; `:memory:` keeps nothing (tests). */
   DATABASE_PATH: z.string().min(1).optional(),
+  /**
+   * PostgreSQL instead of the SQLite file, for several signaling nodes on one
+   * database: `postgres://user:password@host:5432/database` (libpq-style
+   * options such as `sslmode` in the query). Unset or empty: the SQLite file.
+   */
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || isPostgresUrl(v), {
+      // Never the value itself: it holds a password.
+      error: 'must be a postgres:// (or postgresql://) URL naming a host and a database',
+    }),
   /** Ed25519 key (PKCS#8 PEM) committee session journals are signed with; made on first start if missing. */
   JOURNAL_KEY_PATH: z.string().min(1).optional(),
   /** RFC 3161 time-stamping authority anchoring the journals (http or https); none if unset. */
@@ -112,7 +126,30 @@ const schema = z.object({
   TURN_CREDENTIAL_TTL: z.coerce.number().int().min(60).max(86_400).default(600),
   /** `relay`: browsers use only TURN-relayed candidates. */
   ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
+  /**
+   * Redis holding the room state shared by several signaling nodes (members,
+   * lobby, revocations, rate limits): `redis://:password@host:6379` or
+   * `rediss://…` (TLS). Unset or empty: all of it in this process's memory
+   * (one node).
+   */
+  REDIS_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || isRedisUrl(v), {
+      // Never the value itself: it holds a password.
+      error: 'must be a redis:// or rediss:// URL naming a host',
+    }),
 });
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 export type SignalingConfig = z.infer<typeof schema> & {
   allowedOrigins: string[];
@@ -165,6 +202,11 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   if (previousTokenSecrets.length > 0 && config.TOKEN_SECRET === undefined) {
     throw new ConfigError(
       'invalid signaling configuration:\n  TOKEN_SECRETS_PREVIOUS: needs TOKEN_SECRET (the new signing secret)',
+    );
+  }
+  if (config.DATABASE_URL !== undefined && config.DATABASE_PATH !== undefined) {
+    throw new ConfigError(
+      'invalid signaling configuration:\n  DATABASE_PATH: names the SQLite file, unused with DATABASE_URL (PostgreSQL): unset one of them',
     );
   }
   const databasePath = config.DATABASE_PATH ?? join(config.DATA_DIR, 'confidentiel.sqlite');

@@ -11,22 +11,17 @@ import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
 import { MetricsListener } from './http/MetricsListener.ts';
 import type { MeetingStore } from './meetings/MeetingStore.ts';
-import { SqliteMeetingStore } from './meetings/SqliteMeetingStore.ts';
-import { SqliteInviteStore } from './invites/SqliteInviteStore.ts';
 import { createAccounts } from './accounts/createAccounts.ts';
 import { CommitteeService } from './committee/CommitteeService.ts';
 import { committeeRoutes } from './committee/committeeRoutes.ts';
 import { JournalService } from './committee/JournalService.ts';
-import { SqliteAgendaStore } from './committee/SqliteAgendaStore.ts';
-import { SqliteMinutesStore } from './committee/SqliteMinutesStore.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
 import { createHashGates, type HashGates } from './crypto/hashGates.ts';
-import { Database } from './storage/Database.ts';
+import { createStores } from './storage/createStores.ts';
 import { RecordingStore } from './recordings/RecordingStore.ts';
-import { InMemoryRevocations } from './rooms/Revocations.ts';
-import { InMemoryAdmissions } from './rooms/Admissions.ts';
+import { closeRedis, connectRedis } from './redis/connectRedis.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
-import { InMemoryRoomState } from './rooms/RoomState.ts';
+import { createSharedState } from './state/createSharedState.ts';
 import { SfuClient } from './sfu/SfuClient.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
 import { issueRoomToken, roomKeyId } from './socket/roomTokens.ts';
@@ -94,14 +89,30 @@ export async function startSignaling(
       `invalid signaling configuration:\n  JOURNAL_KEY_PATH: ${error instanceof Error ? error.message : String(error)}`,
     );
   });
-  const database = new Database(config.databasePath);
-  const meetings = deps.meetings ?? new SqliteMeetingStore({ database });
-  const invites = new SqliteInviteStore({ database });
-  const recordings = new RecordingStore({ database, directory: join(config.DATA_DIR, 'recordings') });
-  // Shared by the room gateway and the recording routes: a removed member's token opens neither.
-  const revocations = new InMemoryRevocations();
-  // Shared too: recordings answer only members a host let in, not every token holder.
-  const admissions = new InMemoryAdmissions();
+  // The SQLite file, or PostgreSQL when DATABASE_URL is set.
+  const stores = await createStores(config, { logger }).catch(async (error: unknown) => {
+    await journals.close();
+    throw error;
+  });
+  const meetings = deps.meetings ?? stores.meetings;
+  const invites = stores.invites;
+  const recordings = new RecordingStore({
+    index: stores.recordings,
+    directory: join(config.DATA_DIR, 'recordings'),
+  });
+  // Room state, revocations, admissions, rate limits: in Redis, shared by every node, when
+  // REDIS_URL is set; else in this process. Shared by the room gateway and the HTTP routes
+  // too: a removed member's token opens neither, recordings answer only members a host let in.
+  const redis =
+    config.REDIS_URL === undefined
+      ? undefined
+      : await connectRedis({ url: config.REDIS_URL, logger }).catch(async (error: unknown) => {
+          await stores.close();
+          await journals.close();
+          throw error;
+        });
+  const shared = createSharedState({ redis });
+  const { roomState: state, revocations, admissions, roleOverrides, endedMeetings, rateLimiters } = shared;
   // One pair for the process: every hash shares libuv's one thread pool.
   const hashGates =
     deps.hashGates ??
@@ -110,7 +121,7 @@ export async function startSignaling(
       passcodes: config.PASSCODE_HASH_CONCURRENCY,
     });
   const accounts = createAccounts({
-    db: database,
+    store: stores.accounts,
     logger,
     secureCookies: config.SECURE_COOKIES,
     allowedOrigins: config.allowedOrigins,
@@ -118,11 +129,10 @@ export async function startSignaling(
     ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
     hashGate: hashGates.passwords,
     limits: { failedSignIns: { points: config.SIGN_IN_FAILURES_PER_MINUTE, durationS: 60 } },
+    rateLimiters,
   });
-  const state = new InMemoryRoomState();
   const metrics = createMetrics(state);
-  const agenda = new SqliteAgendaStore({ database });
-  const minutes = new SqliteMinutesStore({ database });
+  const { agenda, minutes } = stores;
   const committees = new CommitteeService({ meetings, agenda, minutes, journals, state, logger });
   const sfu = new SfuClient({
     url: config.SFU_URL,
@@ -143,6 +153,7 @@ export async function startSignaling(
     passcodeCost: deps.passwordCost ?? PASSCODE_COST,
     passcodeGate: hashGates.passcodes,
     clientAddress,
+    rateLimiters,
     tokens,
     sfu,
     metrics,
@@ -151,7 +162,7 @@ export async function startSignaling(
     webDist: config.WEB_DIST,
     recordings,
     revocations,
-    roleOverride: (memberId) => gateway.roleOverride(memberId),
+    roleOverride: (memberId) => roleOverrides.get(memberId),
     isAdmitted: (roomId, memberId) => admissions.isAdmitted(roomId, memberId),
     committeeRoutes: committeeRoutes({
       meetings,
@@ -160,7 +171,7 @@ export async function startSignaling(
       tokens,
       requireAccount: accounts.requireAccount,
       hasSession: (meetingId) => committees.hasSession(meetingId),
-      roleOverride: (memberId) => gateway.roleOverride(memberId),
+      roleOverride: (memberId) => roleOverrides.get(memberId),
       logger,
     }),
   });
@@ -178,6 +189,9 @@ export async function startSignaling(
     clientAddress,
     revocations,
     admissions,
+    roleOverrides,
+    endedMeetings,
+    rateLimiters,
     issueToken: (identity, role) =>
       issueRoomToken(
         tokens,
@@ -239,6 +253,8 @@ export async function startSignaling(
       turnUrls: config.turnUrls,
       iceTransportPolicy: config.ICE_TRANSPORT_POLICY,
       metricsPort: metricsListener?.port ?? 'off',
+      database: stores.engine,
+      roomState: shared.kind,
     },
     'signaling ready',
   );
@@ -264,7 +280,12 @@ export async function startSignaling(
       await committees.close();
       await journals.close();
       accounts.close();
-      database.close();
+      await stores.close();
+      // Last: the departures above wrote to it.
+      await shared.close();
+      if (redis) {
+        await closeRedis(redis);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadSignalingConfig } from '../src/config.ts';
@@ -114,6 +115,60 @@ describe('signaling configuration', () => {
     expect(refusal({ ...valid, SIGN_IN_FAILURES_PER_MINUTE: '0' }).message).toContain(
       'SIGN_IN_FAILURES_PER_MINUTE',
     );
+  });
+
+  it('keeps the SQLite file unless DATABASE_URL names a PostgreSQL database, never echoing its password', () => {
+    const sqlite = loadSignalingConfig(valid);
+    expect(sqlite.DATABASE_URL).toBeUndefined();
+    expect(sqlite.databasePath).toBe(join('data', 'confidentiel.sqlite'));
+    expect(loadSignalingConfig({ ...valid, DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    for (const url of [
+      'postgres://confidentiel:s3cret@db.example.fr:5432/confidentiel',
+      'postgresql://confidentiel@127.0.0.1/confidentiel?sslmode=require',
+      'postgres:///confidentiel?host=/var/run/postgresql',
+    ]) {
+      expect(loadSignalingConfig({ ...valid, DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+    for (const url of [
+      'mysql://confidentiel:s3cret@db.example.fr/confidentiel',
+      'postgres://confidentiel:s3cret@db.example.fr:5432',
+      'postgres:///confidentiel',
+      'db.example.fr:5432/s3cret',
+    ]) {
+      const error = refusal({ ...valid, DATABASE_URL: url });
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).not.toContain('s3cret');
+    }
+    // Both would leave the operator guessing which one holds the accounts.
+    expect(
+      refusal({
+        ...valid,
+        DATABASE_URL: 'postgres://confidentiel@127.0.0.1/confidentiel',
+        DATABASE_PATH: '/var/lib/confidentiel/confidentiel.sqlite',
+      }).message,
+    ).toContain('DATABASE_PATH');
+  });
+
+  it('keeps room state in memory unless REDIS_URL names a Redis server, never echoing its password', () => {
+    expect(loadSignalingConfig(valid).REDIS_URL).toBeUndefined();
+    expect(loadSignalingConfig({ ...valid, REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+    for (const url of [
+      'redis://:s3cret@127.0.0.1:6379',
+      'rediss://confidentiel:s3cret@redis.example.fr:6380/0',
+      'redis://localhost',
+    ]) {
+      expect(loadSignalingConfig({ ...valid, REDIS_URL: url }).REDIS_URL).toBe(url);
+    }
+    for (const url of [
+      'http://:s3cret@127.0.0.1:6379',
+      'redis://:s3cret@',
+      '127.0.0.1:6379/s3cret',
+      's3cret',
+    ]) {
+      const error = refusal({ ...valid, REDIS_URL: url });
+      expect(error.message).toContain('REDIS_URL');
+      expect(error.message).not.toContain('s3cret');
+    }
   });
 
   it('refuses a missing SFU_CONTROL_SECRET', () => {

@@ -7,6 +7,13 @@ export const journalErrorReasons = [
   'sink-failed',
   /** The writer or sink was used after `close()`, or after a sink failure. */
   'closed',
+  /**
+   * Another writer holds the journal file: its lock names a newer (or the same) owner's fence, or
+   * the file grew under this writer. Nothing was written.
+   */
+  'locked',
+  /** An existing journal file does not verify (or is another session's): it is not continued. */
+  'unverifiable',
 ] as const;
 export type JournalErrorReason = (typeof journalErrorReasons)[number];
 
@@ -26,5 +33,9 @@ export class JournalError extends Error {
 
   static closed(what: string, cause?: unknown): JournalError {
     return new JournalError('closed', `${what} is closed`, { cause });
+  }
+
+  static locked(message: string): JournalError {
+    return new JournalError('locked', message);
   }
 }

@@ -10,9 +10,11 @@ import {
   sha256Hex,
   type JournalEntry,
 } from './JournalEntry.ts';
+import { isHex64 } from './encoding.ts';
 import { JournalError } from './JournalError.ts';
 import type { JournalSigner } from './JournalSigner.ts';
 import type { JournalSink } from './JournalSink.ts';
+import type { JournalTail } from './JournalTail.ts';
 import { TimeStampError } from './timestamp/TimeStampError.ts';
 import type { TimeStamp } from './timestamp/TimeStamper.ts';
 
@@ -37,7 +39,16 @@ export interface JournalWriterOptions {
    * request is recorded in the checkpoint; the journal goes on.
    */
   timeStamping?: { authority: TimeStampSource; every?: number };
+  /**
+   * Continue a chain already in the sink (a file reopened with `FileJournalSink.resume`): the
+   * first entry gets `seq` last.seq + 1 and `prev` last.hash. It must be the same session.
+   */
+  last?: JournalContinuation | undefined;
 }
+
+/** The entry a resumed writer follows; `JournalTail` has these fields. */
+export type JournalContinuation = Pick<JournalTail, 'seq' | 'hash' | 'type'> &
+  Partial<Pick<JournalTail, 'sessionId' | 'sinceCheckpoint'>>;
 
 export interface JournalHead {
   seq: number;
@@ -86,13 +97,24 @@ export class JournalWriter extends TypedEmitter<JournalWriterEvents> {
     this.#now = options.now ?? Date.now;
     this.#authority = options.timeStamping?.authority;
     this.#every = every;
+    const last = options.last;
+    if (last !== undefined) {
+      if (!Number.isSafeInteger(last.seq) || last.seq < 0 || !isHex64(last.hash) || !isName(last.type)) {
+        throw new TypeError('last must be the { seq, hash, type } of a journal entry');
+      }
+      if (last.sessionId !== undefined && last.sessionId !== options.sessionId) {
+        throw new TypeError(`last is an entry of session ${last.sessionId}, not ${options.sessionId}`);
+      }
+      this.#head = { seq: last.seq, hash: last.hash, type: last.type };
+      this.#sinceCheckpoint = last.sinceCheckpoint ?? 0;
+    }
   }
 
   get sessionId(): string {
     return this.#sessionId;
   }
 
-  /** The last entry written, `undefined` before the first. */
+  /** The last entry written (or continued from, see `last`), `undefined` before the first. */
   get head(): JournalHead | undefined {
     return this.#head && { ...this.#head };
   }

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { AccountError } from './AccountError.ts';
 
 /** One counter for the whole service. */
@@ -24,14 +25,17 @@ const EVERYONE = 'all';
  * in keep their sessions; meetings, invites and passcodes are not affected).
  */
 export class SignInBudget {
-  readonly #failures: RateLimiterMemory;
+  readonly #failures: RateLimiterAbstract;
 
-  constructor(limit: { points: number; durationS: number }) {
+  /** `rateLimiters`: shared by every node (Redis), else this process's count is the service's budget times the nodes. */
+  constructor(
+    limit: { points: number; durationS: number },
+    rateLimiters: RateLimiterFactory = new MemoryRateLimiterFactory(),
+  ) {
     if (!Number.isInteger(limit.points) || limit.points < 1) {
       throw new TypeError('the sign-in budget must be a positive integer');
     }
-    this.#failures = new RateLimiterMemory({
-      keyPrefix: 'accounts-failed-sign-ins',
+    this.#failures = rateLimiters.create('accounts-failed-sign-ins', {
       points: limit.points,
       duration: limit.durationS,
     });

@@ -2,7 +2,7 @@ import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddre
 import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import {
   accountInvitationRequestSchema,
@@ -14,6 +14,7 @@ import {
   SESSION_COOKIE,
   type ErrorBody,
 } from '@confidentiel/protocol';
+import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { AccountError } from './AccountError.ts';
 import { SESSION_ABSOLUTE_MS, type AccountService } from './AccountService.ts';
 import { sendRefusal } from './httpRefusal.ts';
@@ -56,6 +57,8 @@ export interface AccountRoutesOptions {
   /** Origins a browser may send state-changing requests from (never `*`). */
   allowedOrigins: readonly string[];
   limits?: Partial<AccountRateLimits>;
+  /** Where the limiters are made: shared by every node (Redis), or this process's own (the default). */
+  rateLimiters?: RateLimiterFactory;
 }
 
 /** Where the web app's enrolment page is; the token stays in the fragment, out of server logs. */
@@ -74,14 +77,14 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
   const { accounts, logger } = options;
   const clientAddress = options.clientAddress ?? clientAddressResolver(false);
   const limits = { ...ACCOUNT_RATE_LIMITS, ...options.limits };
+  const rateLimiters = options.rateLimiters ?? new MemoryRateLimiterFactory();
   const limiter = (name: keyof AccountRateLimits) =>
-    new RateLimiterMemory({
-      keyPrefix: `accounts-${name}`,
+    rateLimiters.create(`accounts-${name}`, {
       points: limits[name].points,
       duration: limits[name].durationS,
     });
   const loginPerEmail = limiter('loginPerEmail');
-  const failedSignIns = new SignInBudget(limits.failedSignIns);
+  const failedSignIns = new SignInBudget(limits.failedSignIns, rateLimiters);
   const sessionGuard = { allowedOrigins: options.allowedOrigins };
   const cookieOptions = {
     httpOnly: true,
@@ -220,14 +223,14 @@ function sameOriginOnly(allowedOrigins: readonly string[]): RequestHandler {
 }
 
 /** Per client address (the socket's, or what the operator's trusted proxy says). */
-function limitPerIp(limiter: RateLimiterMemory, clientAddress: ClientAddressOf): RequestHandler {
+function limitPerIp(limiter: RateLimiterAbstract, clientAddress: ClientAddressOf): RequestHandler {
   return async (req, _res, next) => {
     await consume(limiter, clientAddress(req));
     next();
   };
 }
 
-async function consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (error) {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { HashGate } from '../crypto/HashGate.ts';
 import type { ScryptCost } from '../crypto/secretHash.ts';
 import type { ClientAddressOf } from '../http/clientAddress.ts';
+import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import type { Database } from '../storage/Database.ts';
 import { accountRoutes, type AccountRateLimits } from './accountRoutes.ts';
 import type { AccountStore } from './AccountStore.ts';
@@ -15,9 +16,16 @@ import { SqliteAccountStore } from './SqliteAccountStore.ts';
 /** Expired sessions, challenges and invitations are deleted this often. */
 export const PRUNE_INTERVAL_MS = 10 * 60_000;
 
-export interface AccountsOptions {
-  /** Signaling's database; the `accounts` tables are migrated on creation. */
-  db: Database;
+export type AccountsOptions = (
+  | {
+      /** The store (SQLite or PostgreSQL, see storage/createStores.ts), already migrated. */
+      store: AccountStore;
+    }
+  | {
+      /** Signaling's SQLite database: a SqliteAccountStore is made on it (its tables migrated). */
+      db: Database;
+    }
+) & {
   logger: Logger;
   /** Milliseconds since the epoch (injected in tests). */
   now?: () => number;
@@ -34,7 +42,9 @@ export interface AccountsOptions {
   clientAddress?: ClientAddressOf;
   /** Overrides of ACCOUNT_RATE_LIMITS (tests). */
   limits?: Partial<AccountRateLimits>;
-}
+  /** Where the sign-in limiters are made: shared by every node (Redis), or this process's own (the default). */
+  rateLimiters?: RateLimiterFactory;
+};
 
 export interface Accounts {
   /** Mount at `/api`, before the other API routes' catch-all 404. */
@@ -50,11 +60,11 @@ export interface Accounts {
   close(): void;
 }
 
-/** Organiser accounts, wired: SQLite store, rules, HTTP routes and guards. */
+/** Organiser accounts, wired: store, rules, HTTP routes and guards. */
 export function createAccounts(options: AccountsOptions): Accounts {
   const { logger } = options;
   const random = options.random ?? randomBytes;
-  const store = new SqliteAccountStore(options.db, { random });
+  const store = 'store' in options ? options.store : new SqliteAccountStore(options.db, { random });
   const service = new AccountService({
     store,
     logger,
@@ -70,6 +80,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     secureCookies: options.secureCookies,
     allowedOrigins: options.allowedOrigins,
     limits: options.limits,
+    ...(options.rateLimiters ? { rateLimiters: options.rateLimiters } : {}),
     ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
   });
 

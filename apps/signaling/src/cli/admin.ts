@@ -1,5 +1,6 @@
 /**
- * Administration of organiser accounts, on the signaling database:
+ * Administration of organiser accounts, on the signaling database (the SQLite
+ * file, or PostgreSQL when DATABASE_URL is set), and the move from one to the other:
  *
  *   node apps/signaling/src/cli/admin.ts <command> [options]
  *
@@ -7,6 +8,7 @@
  * your shoulder), messages on stderr. Exit code 2 for bad arguments, 1 when
  * the operation is refused (e.g. the email is taken), 0 otherwise.
  */
+import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -14,8 +16,13 @@ import { accountInvitationRequestSchema, accountRoleSchema, describeIssue } from
 import { AccountError } from '../accounts/AccountError.ts';
 import { enrolPath } from '../accounts/accountRoutes.ts';
 import { AccountService } from '../accounts/AccountService.ts';
+import type { AccountStore } from '../accounts/AccountStore.ts';
 import { SqliteAccountStore } from '../accounts/SqliteAccountStore.ts';
+import { createStores } from '../storage/createStores.ts';
 import { Database } from '../storage/Database.ts';
+import { MigrationError, migrateToPostgres } from '../storage/migrateToPostgres.ts';
+import { PostgresDatabase } from '../storage/PostgresDatabase.ts';
+import { isPostgresUrl, redactedUrl } from '../storage/postgresUrl.ts';
 
 export const DEFAULT_DATABASE_PATH = 'data/confidentiel.sqlite';
 /** A password line longer than this is not a password. */
@@ -34,9 +41,15 @@ commands:
   disable-account --email E     ends the account's sessions; it can no longer sign in
   enable-account --email E
   reset-totp --email E          new authenticator secret and recovery codes (lost phone)
+  migrate-to-postgres [--database-url URL]
+      copies every table of the SQLite file (DATABASE_PATH) into an empty
+      PostgreSQL database (--database-url, default DATABASE_URL), in one
+      transaction; stop signaling first. Prints the rows copied per table.
 
 environment:
-  DATABASE_PATH   the signaling database (default ${DEFAULT_DATABASE_PATH})
+  DATABASE_PATH   the SQLite file (default ${DEFAULT_DATABASE_PATH})
+  DATABASE_URL    postgres://user:password@host:5432/database: the account
+                  commands work on PostgreSQL instead of the SQLite file
 `;
 
 /** Which options each command takes, and which of them it needs. */
@@ -47,8 +60,10 @@ const COMMANDS: Record<string, { required: readonly Option[]; optional: readonly
   'disable-account': { required: ['email'], optional: [] },
   'enable-account': { required: ['email'], optional: [] },
   'reset-totp': { required: ['email'], optional: [] },
+  'migrate-to-postgres': { required: [], optional: ['database-url'] },
 };
-type Option = 'email' | 'name' | 'role';
+type Option = 'email' | 'name' | 'role' | 'database-url';
+const OPTIONS: readonly Option[] = ['email', 'name', 'role', 'database-url'];
 
 export interface AdminIo {
   env: NodeJS.ProcessEnv;
@@ -74,10 +89,16 @@ export async function runAdmin(args: readonly string[], io: AdminIo): Promise<nu
     io.stdout.write(USAGE);
     return 0;
   }
-  const db = new Database(io.env.DATABASE_PATH || DEFAULT_DATABASE_PATH);
+  let storage: { store: AccountStore; close: () => Promise<void> } | undefined;
   try {
+    if (parsed.name === 'migrate-to-postgres') {
+      const result = await migrate(parsed, io);
+      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return 0;
+    }
+    storage = await openAccountStore(io.env);
     const logger = pino({ name: 'admin', level: 'warn' }, pino.destination({ dest: 2, sync: true }));
-    const accounts = new AccountService({ store: new SqliteAccountStore(db), logger });
+    const accounts = new AccountService({ store: storage.store, logger });
     const result = await execute(accounts, parsed, io);
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
@@ -93,9 +114,62 @@ export async function runAdmin(args: readonly string[], io: AdminIo): Promise<nu
       io.stderr.write(`refused (${error.reason}): ${error.message}\n`);
       return 1;
     }
+    if (error instanceof MigrationError) {
+      io.stderr.write(`refused: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   } finally {
-    db.close();
+    await storage?.close();
+  }
+}
+
+/** The SQLite file as before, or PostgreSQL when DATABASE_URL is set. */
+async function openAccountStore(
+  env: NodeJS.ProcessEnv,
+): Promise<{ store: AccountStore; close: () => Promise<void> }> {
+  const url = env.DATABASE_URL || undefined;
+  if (url !== undefined) {
+    if (!isPostgresUrl(url)) {
+      throw new UsageError('DATABASE_URL must be a postgres:// URL naming a host and a database');
+    }
+    const stores = await createStores({ DATABASE_URL: url, databasePath: '' });
+    return { store: stores.accounts, close: () => stores.close() };
+  }
+  const db = new Database(env.DATABASE_PATH || DEFAULT_DATABASE_PATH);
+  return {
+    store: new SqliteAccountStore(db),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** migrate-to-postgres: the SQLite file (which must exist) into the PostgreSQL database. */
+async function migrate(command: Command, io: AdminIo): Promise<unknown> {
+  const path = io.env.DATABASE_PATH || DEFAULT_DATABASE_PATH;
+  const url = command.databaseUrl ?? (io.env.DATABASE_URL || undefined);
+  if (url === undefined) {
+    throw new UsageError('migrate-to-postgres needs --database-url (or DATABASE_URL)');
+  }
+  if (!isPostgresUrl(url)) {
+    throw new UsageError('--database-url must be a postgres:// URL naming a host and a database');
+  }
+  if (path === ':memory:' || !existsSync(path)) {
+    throw new UsageError(`no SQLite file at ${path} (set DATABASE_PATH)`);
+  }
+  const source = new Database(path);
+  const target = new PostgresDatabase({ url });
+  try {
+    const copied = await migrateToPostgres(source, target);
+    io.stderr.write(
+      `copied ${path} into ${redactedUrl(url)}; now set DATABASE_URL (and unset DATABASE_PATH) for signaling\n`,
+    );
+    return { from: path, to: redactedUrl(url), copied };
+  } finally {
+    source.close();
+    await target.close();
   }
 }
 
@@ -104,6 +178,7 @@ interface Command {
   email: string;
   displayName: string;
   role: string | undefined;
+  databaseUrl: string | undefined;
 }
 
 function parseCommand(args: readonly string[]): Command | 'help' {
@@ -115,6 +190,7 @@ function parseCommand(args: readonly string[]): Command | 'help' {
       email: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
+      'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -132,7 +208,7 @@ function parseCommand(args: readonly string[]): Command | 'help' {
   if (extra.length > 0) {
     throw new UsageError(`unexpected argument "${extra[0]}"`);
   }
-  for (const option of ['email', 'name', 'role'] as const) {
+  for (const option of OPTIONS) {
     const given = values[option] !== undefined;
     if (given && !spec.required.includes(option) && !spec.optional.includes(option)) {
       throw new UsageError(`${name} takes no --${option}`);
@@ -144,7 +220,13 @@ function parseCommand(args: readonly string[]): Command | 'help' {
   if (values.role !== undefined && !accountRoleSchema.safeParse(values.role).success) {
     throw new UsageError(`--role must be one of: ${accountRoleSchema.options.join(', ')}`);
   }
-  return { name, email: values.email ?? '', displayName: values.name ?? '', role: values.role };
+  return {
+    name,
+    email: values.email ?? '',
+    displayName: values.name ?? '',
+    role: values.role,
+    databaseUrl: values['database-url'],
+  };
 }
 
 async function execute(accounts: AccountService, command: Command, io: AdminIo): Promise<unknown> {

@@ -16,6 +16,13 @@ import {
 } from '@confidentiel/protocol';
 import type { PreparedItem } from './AgendaStore.ts';
 import { isChair, isSecretary, mayTakeFloor, mayVote } from './committeeRoles.ts';
+import {
+  COMMITTEE_SNAPSHOT_VERSION,
+  entriesAfterSnapshot,
+  parseCommitteeSnapshot,
+  type CommitteeSnapshot,
+} from './CommitteeSnapshot.ts';
+import { CommitteeSnapshotError } from './CommitteeSnapshotError.ts';
 import type { MinutesRevision, MinutesStore } from './MinutesStore.ts';
 import type { SessionJournal } from './SessionJournal.ts';
 
@@ -60,12 +67,30 @@ export interface CommitteeRoomOptions {
   openJournal: () => SessionJournal;
   channel: CommitteeChannel;
   /** The room's admitted members now, with their current roles. */
-  members: () => MemberInfo[];
+  members: () => Promise<MemberInfo[]>;
   logger: Logger;
   now: () => number;
   random?: (n: number) => Buffer;
   /** The room emptied (the session's journal is closing); `ended` after endMeeting. */
   onEmpty: (ended: boolean) => void;
+  /**
+   * Called after each change a snapshot must carry, inside the room's turn (no other change can
+   * interleave): the place to replicate `toSnapshot()` for a takeover. A throw is logged, never
+   * breaks the room.
+   */
+  changed?: () => void;
+}
+
+/** What `CommitteeRoom.restore` takes besides the snapshot, which brings the meeting, agenda and minutes. */
+export interface CommitteeRestoreOptions extends Omit<
+  CommitteeRoomOptions,
+  'meetingId' | 'title' | 'agenda' | 'minutes'
+> {
+  /**
+   * The running session's journal, reopened with `SessionJournal.resume` at the file the snapshot
+   * names: required when the snapshot was taken during a session, refused otherwise.
+   */
+  journal?: SessionJournal | undefined;
 }
 
 export type CommitteeRequest = keyof typeof committeeRequests;
@@ -99,7 +124,10 @@ interface VoteState {
   openedAt: number;
   eligible: number;
   quorum: number;
-  /** Held only while the vote is open (a secret ballot's choices are never written anywhere). */
+  /**
+   * Held only while the vote is open. A secret ballot's choices are never journaled; they reach
+   * the owner's snapshot in Redis while the vote is open (see CommitteeSnapshot), nowhere else.
+   */
   ballots: Map<string, { displayName: string; choice: string }>;
 }
 
@@ -168,6 +196,74 @@ export class CommitteeRoom {
     }
   }
 
+  /**
+   * Rebuilds a room from `snapshot` (see `toSnapshot`), on the node that takes the meeting over:
+   * the same state, the same session continuing in `options.journal`. Restoring is not an action:
+   * it journals and broadcasts nothing. Throws `CommitteeSnapshotError`: 'invalid' for a snapshot
+   * that does not parse, 'mismatch' for a journal that is not the snapshot's session (or ends
+   * before the last entry the snapshot saw).
+   */
+  static restore(snapshot: CommitteeSnapshot, options: CommitteeRestoreOptions): CommitteeRoom {
+    const state = parseCommitteeSnapshot(snapshot);
+    const { journal, ...rest } = options;
+    const after = entriesAfterSnapshot(state, journal);
+    const room = new CommitteeRoom({
+      ...rest,
+      meetingId: state.meetingId,
+      title: state.title,
+      agenda: [],
+      minutes: [],
+    });
+    for (const { speakingMs, ...item } of state.items) {
+      room.#items.push({
+        ...item,
+        speakingMs: new Map(speakingMs.map(({ memberId, ms }) => [memberId, ms])),
+      });
+    }
+    room.#current = room.#items.find((item) => item.itemId === state.currentItemId) ?? null;
+    room.#currentSince = state.currentSince;
+    room.#speaker = state.floor.speaker;
+    room.#speakerSince = state.floor.since;
+    room.#speakingFrom = state.floor.speakingFrom;
+    room.#queue = [...state.floor.queue];
+    if (state.vote !== null) {
+      const { ballots, ...vote } = state.vote;
+      room.#vote = {
+        ...vote,
+        ballots: new Map(
+          ballots.map(({ memberId, displayName, choice }) => [memberId, { displayName, choice }]),
+        ),
+      };
+    }
+    for (const result of state.results) {
+      room.#results.push(result);
+      room.#closedVotes.add(result.voteId);
+    }
+    room.#recording = state.recording;
+    for (const { itemId, revision, sha256 } of state.minutes) {
+      room.#minutes.set(itemId, { revision, sha256 });
+    }
+    room.#attendance.push(...state.attendance);
+    // A present member's span is the open one in the attendance (the same object, as it closes).
+    const open = new Map(room.#attendance.filter((s) => s.leftAt === null).map((s) => [s.memberId, s]));
+    for (const span of state.present) {
+      const listed = open.get(span.memberId);
+      room.#present.set(span.memberId, listed?.joinedAt === span.joinedAt ? listed : span);
+    }
+    for (const { memberId, since, count } of state.refusals) {
+      room.#refusals.set(memberId, { since, count });
+    }
+    room.#ended = state.ended;
+    room.#journal = journal ?? null;
+    if (after > 0) {
+      room.#options.logger.warn(
+        { meeting: state.meetingId.slice(0, 6), entries: after },
+        'the journal holds entries written after the last committee snapshot: kept, their effect is not',
+      );
+    }
+    return room;
+  }
+
   get meetingId(): string {
     return this.#options.meetingId;
   }
@@ -218,6 +314,7 @@ export class CommitteeRoom {
       if (this.#present.size === 0) {
         this.#endSession(this.#ended ? 'meeting-ended' : 'room-empty');
         this.#options.onEmpty(this.#ended);
+        this.#changed();
         return;
       }
       this.#broadcast();
@@ -270,6 +367,7 @@ export class CommitteeRoom {
       if (this.#journal !== null) {
         void this.#note('meeting-ended', { by: by.memberId, byName: by.displayName });
       }
+      this.#changed();
     });
   }
 
@@ -401,9 +499,9 @@ export class CommitteeRoom {
   }
 
   giveFloor(actor: CommitteeActor, { memberId }: Req<'giveFloor'>): Promise<Res<'giveFloor'>> {
-    return this.#act(actor, 'giveFloor', (now) => {
+    return this.#act(actor, 'giveFloor', async (now) => {
       this.#requireChair(actor, 'give the floor');
-      const target = this.#options.members().find((m) => m.memberId === memberId);
+      const target = (await this.#options.members()).find((m) => m.memberId === memberId);
       if (!target) {
         throw notFound('member not found');
       }
@@ -453,7 +551,7 @@ export class CommitteeRoom {
   }
 
   openVote(actor: CommitteeActor, request: Req<'openVote'>): Promise<Res<'openVote'>> {
-    return this.#act(actor, 'openVote', (now) => {
+    return this.#act(actor, 'openVote', async (now) => {
       this.#requireChair(actor, 'open a vote');
       if (this.#vote !== null) {
         throw conflict('a vote is already open');
@@ -465,7 +563,7 @@ export class CommitteeRoom {
       if (new Set(options.map((o) => o.toLowerCase())).size !== options.length) {
         throw ProtocolError.invalidPayload('the options must differ');
       }
-      const eligible = this.#options.members().filter((m) => mayVote(m.role)).length;
+      const eligible = (await this.#options.members()).filter((m) => mayVote(m.role)).length;
       const vote: VoteState = {
         voteId: this.#random(12).toString('base64url'),
         motion: request.motion,
@@ -645,6 +743,78 @@ export class CommitteeRoom {
     };
   }
 
+  /**
+   * Everything `CommitteeRoom.restore` needs to rebuild this room on another node, as plain JSON,
+   * the open vote's ballots included (see CommitteeSnapshot on secret ballots). Taken between two
+   * changes (from `channel.state`, which follows each), it is exactly the state that change left;
+   * the journal head it names is the last entry fsynced by then. Throws `CommitteeSnapshotError`
+   * ('closed') once the room is closed: delete its stored snapshot instead.
+   */
+  toSnapshot(): CommitteeSnapshot {
+    if (this.#closed) {
+      throw CommitteeSnapshotError.closed(this.meetingId);
+    }
+    const now = this.#now();
+    const vote = this.#vote;
+    const journal = this.#journal;
+    const head = journal?.head;
+    return {
+      version: COMMITTEE_SNAPSHOT_VERSION,
+      meetingId: this.meetingId,
+      title: this.#options.title,
+      takenAt: now,
+      items: this.#items.map(({ speakingMs, ...item }) => ({
+        itemId: item.itemId,
+        title: item.title,
+        presenter: item.presenter,
+        plannedMinutes: item.plannedMinutes,
+        notes: item.notes,
+        status: item.status,
+        elapsedMs: item.elapsedMs,
+        speakingMs: [...speakingMs].map(([memberId, ms]) => ({ memberId, ms })),
+      })),
+      currentItemId: this.#current?.itemId ?? null,
+      currentSince: this.#currentSince,
+      floor: {
+        speaker: this.#speaker,
+        since: this.#speakerSince,
+        speakingFrom: this.#speakingFrom,
+        queue: [...this.#queue],
+      },
+      vote:
+        vote === null
+          ? null
+          : {
+              voteId: vote.voteId,
+              motion: vote.motion,
+              options: [...vote.options],
+              secret: vote.secret,
+              itemId: vote.itemId,
+              openedAt: vote.openedAt,
+              eligible: vote.eligible,
+              quorum: vote.quorum,
+              ballots: [...vote.ballots].map(([memberId, ballot]) => ({ memberId, ...ballot })),
+            },
+      results: this.#results.map((result) => structuredClone(result)),
+      recording: this.#recording && { ...this.#recording },
+      minutes: [...this.#minutes].map(([itemId, m]) => ({ itemId, ...m })),
+      attendance: this.#attendance.map((span) => ({ ...span })),
+      present: [...this.#present.values()].map((span) => ({ ...span })),
+      // A budget whose minute is over counts as none: only the running ones are kept.
+      refusals: [...this.#refusals]
+        .filter(([, budget]) => now - budget.since < MINUTE_MS)
+        .map(([memberId, budget]) => ({ memberId, ...budget })),
+      ended: this.#ended,
+      journal:
+        journal === null
+          ? null
+          : {
+              sessionId: journal.sessionId,
+              head: head === undefined ? null : { seq: head.seq, hash: head.hash },
+            },
+    };
+  }
+
   // ---- internals ----
 
   #serial<T>(task: () => T | Promise<T>): Promise<T> {
@@ -733,12 +903,13 @@ export class CommitteeRoom {
     if (budget.count > REFUSALS_JOURNALED_PER_MINUTE) {
       return Promise.resolve();
     }
+    // Replicated up to the budget only: past it, a higher count behaves the same (a flood writes nothing).
     return this.#note('refused', {
       action,
       reason: error.reason,
       message: error.message,
       ...this.#who(actor),
-    });
+    }).then(() => this.#changed());
   }
 
   /** Journals the refusal of someone not admitted (still in the lobby) who tried a committee request. */
@@ -748,6 +919,18 @@ export class CommitteeRoom {
 
   #broadcast(): void {
     this.#options.channel.state(this.snapshot());
+    this.#changed();
+  }
+
+  #changed(): void {
+    try {
+      this.#options.changed?.();
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, meeting: this.meetingId.slice(0, 6) },
+        'a committee change hook failed',
+      );
+    }
   }
 
   #startSession(): void {

@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import type { MemberRole } from '@confidentiel/protocol';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
+import { memberChannel } from '../rooms/channels.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
-import { memberChannel } from '../socket/channels.ts';
-import type { MemberSession } from '../socket/MemberSession.ts';
 import type { AgendaStore } from './AgendaStore.ts';
 import { CommitteeRoom, type CommitteeActor, type CommitteeChannel } from './CommitteeRoom.ts';
 import type { JournalService } from './JournalService.ts';
@@ -18,8 +17,16 @@ import type { MinutesStore } from './MinutesStore.ts';
  */
 export const RETAIN_EMPTY_ROOM_MS = 15 * 60_000;
 
-/** What the committee feature needs of a member's connection. */
-export type CommitteeMember = Pick<MemberSession, 'memberId' | 'roomId' | 'role' | 'identity' | 'socket'>;
+/** What the committee feature needs of a member's connection (a MemberSession is one). */
+export interface CommitteeMember {
+  readonly memberId: string;
+  readonly roomId: string;
+  /** The member's current role (a moderator may have changed the token's). */
+  readonly role: MemberRole;
+  readonly identity: { readonly name: string };
+  /** Where the room's committee events are sent from. */
+  readonly socket: { readonly nsp: Namespace };
+}
 
 /**
  * What rooms tell the committee feature. Every method returns at once (the

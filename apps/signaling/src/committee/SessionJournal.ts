@@ -1,11 +1,16 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   FileJournalSink,
   JournalWriter,
+  publicKeyMap,
+  type FileJournalSinkOptions,
   type JournalEntry,
+  type JournalHead,
   type JournalSigner,
   type JournalSink,
+  type JournalTail,
   type TimeStampSource,
 } from '@confidentiel/journal';
 import type { Logger } from 'pino';
@@ -18,9 +23,9 @@ import type { Logger } from 'pino';
 class DeferredFileSink implements JournalSink {
   readonly #opening: Promise<FileJournalSink>;
 
-  constructor(path: string) {
+  constructor(path: string, options: FileJournalSinkOptions) {
     this.#opening = mkdir(dirname(path), { recursive: true, mode: 0o700 }).then(() =>
-      FileJournalSink.create(path),
+      FileJournalSink.create(path, options),
     );
     // A failure surfaces at the first write; not an unhandled rejection meanwhile.
     this.#opening.catch(() => undefined);
@@ -47,6 +52,22 @@ export interface SessionJournalOptions {
   timeStamping?: { authority: TimeStampSource; every: number } | undefined;
   /** Called once the file is closed. */
   onClosed: () => void;
+  /**
+   * The fence of this node's lease on the meeting (cluster): the file is held under it, and a
+   * writer with an older fence is refused at its next write (see `JournalLock`).
+   */
+  fence?: string | undefined;
+}
+
+export interface SessionJournalResumeOptions extends SessionJournalOptions {
+  /** Keys the entries already written may be signed with; the signer's own key when not given. */
+  publicKeys?: ReadonlyMap<string, KeyObject>;
+}
+
+/** A resumed journal's file, as the new writer found it. */
+interface Continuation {
+  sink: JournalSink;
+  last: JournalTail | undefined;
 }
 
 /** The journal of one committee session: a JournalWriter over an fsynced JSON Lines file. */
@@ -54,17 +75,21 @@ export class SessionJournal {
   readonly #writer: JournalWriter;
   readonly #path: string;
   readonly #onClosed: () => void;
+  readonly #resumedFrom: JournalTail | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(options: SessionJournalOptions) {
+  /** A new session's journal, in a new file. `continuation` is `resume`'s: do not pass it. */
+  constructor(options: SessionJournalOptions, continuation?: Continuation) {
     this.#path = options.path;
     this.#onClosed = options.onClosed;
+    this.#resumedFrom = continuation?.last;
     this.#writer = new JournalWriter({
       sessionId: options.sessionId,
-      sink: new DeferredFileSink(options.path),
+      sink: continuation?.sink ?? new DeferredFileSink(options.path, lockOptions(options.fence)),
       signer: options.signer,
       now: options.now,
       ...(options.timeStamping ? { timeStamping: options.timeStamping } : {}),
+      last: continuation?.last,
     });
     this.#writer.on('timestamp-failed', (error) => {
       options.logger.warn(
@@ -74,8 +99,41 @@ export class SessionJournal {
     });
   }
 
+  /**
+   * Reopens the journal of a session another process was writing when it died, to continue its
+   * one chain (a new owner taking a meeting over): every complete line must verify, an unfinished
+   * last line is cut away, and the next entry follows the last one, signed with `signer`. Nothing
+   * is written by resuming. Throws `JournalError`: 'unverifiable' (the file does not verify or is
+   * another session's: it is left as it is), 'locked' (a writer with the same or a newer fence
+   * holds it); the file's own error (ENOENT) when it does not exist.
+   */
+  static async resume(options: SessionJournalResumeOptions): Promise<SessionJournal> {
+    const { sink, last, trimmedBytes } = await FileJournalSink.resume(options.path, {
+      publicKeys: options.publicKeys ?? publicKeyMap([options.signer.publicKey]),
+      sessionId: options.sessionId,
+      ...lockOptions(options.fence),
+    });
+    if (trimmedBytes > 0) {
+      options.logger.warn(
+        { trimmedBytes, seq: last?.seq ?? null },
+        'a session journal ended with an unfinished line (its writer died mid-write): cut away',
+      );
+    }
+    return new SessionJournal(options, { sink, last });
+  }
+
   get sessionId(): string {
     return this.#writer.sessionId;
+  }
+
+  /** The last entry written (fsynced), or resumed from; `undefined` before the first. */
+  get head(): JournalHead | undefined {
+    return this.#writer.head;
+  }
+
+  /** The file's last entry when this journal was resumed; `undefined` for a new one (or an empty file). */
+  get resumedFrom(): JournalTail | undefined {
+    return this.#resumedFrom && { ...this.#resumedFrom };
   }
 
   get path(): string {
@@ -96,4 +154,14 @@ export class SessionJournal {
     this.#closing ??= this.#writer.close().finally(() => this.#onClosed());
     return this.#closing;
   }
+}
+
+function lockOptions(fence: string | undefined): FileJournalSinkOptions {
+  if (fence === undefined) {
+    return {};
+  }
+  if (!/^\d{1,15}$/.test(fence)) {
+    throw new TypeError('a lease fence is a non-negative integer');
+  }
+  return { lock: { fence: Number(fence) } };
 }

@@ -1,7 +1,14 @@
 import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
-import type { MemberSession, SessionDeps } from '../socket/MemberSession.ts';
 import type { CommitteeRequest, CommitteeRoom } from './CommitteeRoom.ts';
-import { actorOf } from './CommitteeService.ts';
+import { actorOf, type CommitteeHooks, type CommitteeMember } from './CommitteeService.ts';
+
+/** What the committee requests need of a member's session (a MemberSession is one). */
+export interface CommitteeSession extends CommitteeMember {
+  /** In the lobby, not yet admitted. */
+  readonly waiting: boolean;
+  /** Throws (a ProtocolError) unless the member is in the room. */
+  scope(): { roomId: string; memberId: string };
+}
 
 /**
  * The committee requests of one member (agenda, floor, votes, minutes,
@@ -9,11 +16,9 @@ import { actorOf } from './CommitteeService.ts';
  * only; the committee room decides the rest from the member's current role.
  */
 export function committeeHandlers(
-  session: MemberSession,
-  deps: SessionDeps,
+  session: CommitteeSession,
+  committee: CommitteeHooks,
 ): Pick<RequestHandlers<typeof roomRequests>, CommitteeRequest> {
-  const { committee } = deps;
-
   const roomFor = async (action: CommitteeRequest): Promise<CommitteeRoom> => {
     try {
       session.scope();

@@ -13,7 +13,7 @@ import {
 import type { TokenService } from '@confidentiel/tokens';
 import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
-import { verifyRoomToken } from '../socket/authenticate.ts';
+import { verifyRoomToken } from '../rooms/verifyRoomToken.ts';
 import type { AgendaStore, PreparedItem } from './AgendaStore.ts';
 import type { JournalService } from './JournalService.ts';
 
@@ -34,7 +34,7 @@ export interface CommitteeRoutesDeps {
   /** Whether a committee session of the meeting is running or paused (its agenda is in use). */
   hasSession: (meetingId: string) => boolean;
   /** A moderator's role change, outranking the role in a token. */
-  roleOverride?: (memberId: string) => MemberRole | undefined;
+  roleOverride?: (memberId: string) => Promise<MemberRole | undefined>;
   logger: Logger;
 }
 
@@ -100,7 +100,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
       refuse(res, 401, { reason: 'unauthorized', message: 'token refused' });
       return undefined;
     }
-    const role = deps.roleOverride?.(claims.sub) ?? claims.role;
+    const role = (await deps.roleOverride?.(claims.sub)) ?? claims.role;
     const meeting =
       claims.room === req.params.meetingId && role === 'host' ? await meetings.get(claims.room) : undefined;
     if (!meeting) {

@@ -22,6 +22,7 @@ import type { RecordingStore } from '../recordings/RecordingStore.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import { issueRoomToken } from '../socket/roomTokens.ts';
+import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { refuseUnreadableBody } from './bodyRefusal.ts';
 import type { Metrics } from './metrics.ts';
 import { securityHeaders } from './securityHeaders.ts';
@@ -38,14 +39,16 @@ export interface AppDeps {
   /** The gate of passcode hashes (HashGates.passcodes); one of the organiser routes' own when absent. */
   passcodeGate?: HashGate;
   clientAddress?: ClientAddressOf;
+  /** Where the passcode limiters are made (shared by every node with Redis); in memory when absent. */
+  rateLimiters?: RateLimiterFactory;
   /** Committee recordings: sealed chunks and chapters (ciphertext only). */
   recordings: RecordingStore;
   /** Removed members' tokens, shared with the room gateway. */
   revocations?: Revocations;
   /** Roles a moderator changed since a token was issued (the room gateway's). */
-  roleOverride?: (memberId: string) => MemberRole | undefined;
+  roleOverride?: (memberId: string) => Promise<MemberRole | undefined>;
   /** Whether a member was let into the meeting (the room gateway's admissions). */
-  isAdmitted: (roomId: string, memberId: string) => boolean;
+  isAdmitted: (roomId: string, memberId: string) => Promise<boolean>;
   tokens: TokenService;
   sfu: SfuClient;
   metrics: Metrics;
@@ -134,6 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.passcodeCost ? { passcodeCost: deps.passcodeCost } : {}),
       ...(deps.passcodeGate ? { passcodeGate: deps.passcodeGate } : {}),
       ...(deps.clientAddress ? { clientAddress: deps.clientAddress } : {}),
+      ...(deps.rateLimiters ? { rateLimiters: deps.rateLimiters } : {}),
     }),
   );
   api.use(

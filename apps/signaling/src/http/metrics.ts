@@ -8,24 +8,29 @@ export interface Metrics {
   meetingsCreated: Counter;
 }
 
-/** Prometheus metrics of one signaling process. Labels never carry ids or addresses. */
+/**
+ * Prometheus metrics of one signaling process. Labels never carry ids or
+ * addresses. Room and member counts are read from the room state at each
+ * scrape (with Redis: the whole service's, the same on every node); a scrape
+ * the state cannot answer fails whole (the listener answers 500, logged).
+ */
 export function createMetrics(state: RoomState): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'confidentiel_rooms',
-    help: 'Rooms with at least one member',
+    help: 'Rooms with at least one member or waiting guest',
     registers: [registry],
-    collect() {
-      this.set(state.roomCount());
+    async collect() {
+      this.set(await state.roomCount());
     },
   });
   new Gauge({
     name: 'confidentiel_members',
     help: 'Members joined to a room',
     registers: [registry],
-    collect() {
-      this.set(state.memberCount());
+    async collect() {
+      this.set(await state.memberCount());
     },
   });
   return {

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 
 /** Passcode guesses allowed per invite per window: 5 in 15 minutes against 10^8 passcodes. */
 export const PASSCODE_ATTEMPTS_PER_INVITE = 5;
@@ -28,22 +29,24 @@ export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSec
  * attempt is refused, the right passcode included.
  */
 export class PasscodeAttempts {
-  readonly #perInvite: RateLimiterMemory;
-  readonly #perClient: RateLimiterMemory;
+  readonly #perInvite: RateLimiterAbstract;
+  readonly #perClient: RateLimiterAbstract;
 
-  constructor(limits: PasscodeLimits = DEFAULT_PASSCODE_LIMITS) {
+  /** `rateLimiters`: shared by every node (Redis), else each node would allow the guesses anew. */
+  constructor(
+    limits: PasscodeLimits = DEFAULT_PASSCODE_LIMITS,
+    rateLimiters: RateLimiterFactory = new MemoryRateLimiterFactory(),
+  ) {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || (value as number) < 1) {
         throw new TypeError(`passcode limit ${name} must be a positive integer`);
       }
     }
-    this.#perInvite = new RateLimiterMemory({
-      keyPrefix: 'passcode-invite',
+    this.#perInvite = rateLimiters.create('passcode-invite', {
       points: limits.perInvite,
       duration: limits.windowSeconds,
     });
-    this.#perClient = new RateLimiterMemory({
-      keyPrefix: 'passcode-client',
+    this.#perClient = rateLimiters.create('passcode-client', {
       points: limits.perClient,
       duration: limits.windowSeconds,
     });

@@ -31,6 +31,7 @@ import {
   PasscodeAttempts,
   type PasscodeLimits,
 } from '../invites/PasscodeAttempts.ts';
+import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
 import { issueRoomToken as issueToken } from '../socket/roomTokens.ts';
 
@@ -61,6 +62,8 @@ export interface OrganiserRoutesDeps {
    * apart from password hashes); a gate of these routes' own when absent.
    */
   passcodeGate?: HashGate;
+  /** Where the passcode limiters are made: shared by every node (Redis), or these routes' own (the default). */
+  rateLimiters?: RateLimiterFactory;
 }
 
 /** Same body for an unknown meeting and another organiser's: the two must look the same. */
@@ -125,7 +128,7 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
   const random = deps.random ?? randomBytes;
   const clientAddress = deps.clientAddress ?? clientAddressResolver(false);
   const passcodeCost = deps.passcodeCost ?? PASSWORD_COST;
-  const attempts = new PasscodeAttempts(deps.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS);
+  const attempts = new PasscodeAttempts(deps.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS, deps.rateLimiters);
   const passcodeGate = deps.passcodeGate ?? createHashGates().passcodes;
   const json = express.json({ limit: '16kb', strict: true });
 

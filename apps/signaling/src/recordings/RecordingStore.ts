@@ -1,54 +1,17 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StatementSync } from 'node:sqlite';
 import type { RecordingSummary } from '@confidentiel/protocol';
-import { settle } from '../meetings/settle.ts';
 import type { Database } from '../storage/Database.ts';
 import { RecordingError } from './RecordingError.ts';
+import type { IndexedRecording, RecordingIndex } from './RecordingIndex.ts';
+import { SqliteRecordingIndex } from './SqliteRecordingIndex.ts';
 
-/** The `recordings` feature's migrations: append, never edit a released one. */
-export const RECORDING_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE recordings (
-    id TEXT PRIMARY KEY,
-    meeting_id TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    finished_at INTEGER,
-    chapters_size INTEGER,
-    chapters_sha256 TEXT
-  ) STRICT;
-  CREATE INDEX recordings_by_meeting ON recordings (meeting_id, started_at);
-  CREATE TABLE recording_chunks (
-    recording_id TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
-    chunk_index INTEGER NOT NULL CHECK (chunk_index >= 0),
-    size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    stored_at INTEGER NOT NULL,
-    PRIMARY KEY (recording_id, chunk_index)
-  ) STRICT;`,
-  // The SHA-256 of the write token handed to the browser that started the recording; recordings
-  // made before it have none, and nobody can add to them any more.
-  `ALTER TABLE recordings ADD COLUMN writer_sha256 TEXT;`,
-];
+export { RECORDING_MIGRATIONS } from './SqliteRecordingIndex.ts';
 
 /** Bytes of a recording's write token (base64url: 43 characters). */
 const WRITE_TOKEN_BYTES = 32;
 const WRITE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
-interface RecordingRow {
-  id: string;
-  meeting_id: string;
-  started_at: number;
-  finished_at: number | null;
-  chapters_sha256: string | null;
-  writer_sha256: string | null;
-}
-
-interface ChunkRow {
-  chunk_index: number;
-  size: number;
-  sha256: string;
-}
 
 /** What a stored piece of a recording is known by. */
 export interface StoredPiece {
@@ -58,13 +21,21 @@ export interface StoredPiece {
   created: boolean;
 }
 
-export interface RecordingStoreOptions {
-  database: Database;
+export type RecordingStoreOptions = (
+  | {
+      /** The index (SQLite or PostgreSQL, see storage/createStores.ts). */
+      index: RecordingIndex;
+    }
+  | {
+      /** The SQLite database to keep the index in (a SqliteRecordingIndex on it). */
+      database: Database;
+    }
+) & {
   /** Where chunk files go: `<directory>/<recordingId>/<index>.bin` (made 0700 if missing). */
   directory: string;
   now?: () => number;
   random?: (n: number) => Buffer;
-}
+};
 
 const CHAPTERS_FILE = 'chapters.bin';
 
@@ -81,10 +52,11 @@ function sha256Hex(bytes: Uint8Array): string {
 /**
  * Recordings of committee sessions, as the chair's browser uploads them:
  * sealed chunks and sealed chapters, never anything this process could
- * open. The index (which chunks, their sizes and digests) is in SQLite
- * (feature `recordings`); the bytes are files, each written whole (temporary
- * file, fsync, rename) with mode 0600, so a crash leaves either the old state
- * or the new, never half a chunk. A chunk index is written once: the same
+ * open. The index (which chunks, their sizes and digests) is a
+ * RecordingIndex, in the database (feature `recordings`); the bytes are files
+ * on this machine, each written whole (temporary file, fsync, rename) with
+ * mode 0600, so a crash leaves either the old state or the new, never half a
+ * chunk. A chunk index is written once: the same
  * bytes again are accepted (a retry whose answer was lost), other bytes are
  * a conflict.
  */
@@ -94,42 +66,13 @@ export class RecordingStore {
   readonly #random: (n: number) => Buffer;
   /** Writes to one recording run one at a time (two uploads of one index must not race). */
   readonly #locks = new Map<string, Promise<unknown>>();
-  readonly #insertRecording: StatementSync;
-  readonly #selectRecording: StatementSync;
-  readonly #selectByMeeting: StatementSync;
-  readonly #selectChunks: StatementSync;
-  readonly #selectChunk: StatementSync;
-  readonly #insertChunk: StatementSync;
-  readonly #updateChapters: StatementSync;
-  readonly #finish: StatementSync;
+  readonly #index: RecordingIndex;
 
   constructor(options: RecordingStoreOptions) {
     this.#directory = options.directory;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? randomBytes;
-    options.database.migrate('recordings', RECORDING_MIGRATIONS);
-    const db = options.database.sqlite;
-    const columns = 'id, meeting_id, started_at, finished_at, chapters_sha256, writer_sha256';
-    this.#insertRecording = db.prepare(
-      'INSERT INTO recordings (id, meeting_id, started_at, writer_sha256) VALUES (?, ?, ?, ?)',
-    );
-    this.#selectRecording = db.prepare(`SELECT ${columns} FROM recordings WHERE id = ?`);
-    this.#selectByMeeting = db.prepare(
-      `SELECT ${columns} FROM recordings WHERE meeting_id = ? ORDER BY started_at, rowid`,
-    );
-    this.#selectChunks = db.prepare(
-      'SELECT chunk_index, size, sha256 FROM recording_chunks WHERE recording_id = ? ORDER BY chunk_index',
-    );
-    this.#selectChunk = db.prepare(
-      'SELECT chunk_index, size, sha256 FROM recording_chunks WHERE recording_id = ? AND chunk_index = ?',
-    );
-    this.#insertChunk = db.prepare(
-      'INSERT INTO recording_chunks (recording_id, chunk_index, size, sha256, stored_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.#updateChapters = db.prepare(
-      'UPDATE recordings SET chapters_size = ?, chapters_sha256 = ? WHERE id = ?',
-    );
-    this.#finish = db.prepare('UPDATE recordings SET finished_at = ? WHERE id = ? AND finished_at IS NULL');
+    this.#index = 'index' in options ? options.index : new SqliteRecordingIndex(options.database);
   }
 
   /**
@@ -137,42 +80,40 @@ export class RecordingStore {
    * base64url. The write token (32 random bytes) is returned once and only
    * its digest kept: whoever holds it, and nobody else, adds to the recording.
    */
-  create(meetingId: string): Promise<CreatedRecording> {
-    return settle(() => {
-      const id = this.#random(16).toString('base64url');
-      const writeToken = this.#random(WRITE_TOKEN_BYTES).toString('base64url');
-      this.#insertRecording.run(id, meetingId, this.#now(), sha256Hex(Buffer.from(writeToken)));
-      return { recording: this.#summaryOf(this.#row(id)!), writeToken };
+  async create(meetingId: string): Promise<CreatedRecording> {
+    const id = this.#random(16).toString('base64url');
+    const writeToken = this.#random(WRITE_TOKEN_BYTES).toString('base64url');
+    await this.#index.insert({
+      id,
+      meetingId,
+      startedAt: this.#now(),
+      writerSha256: sha256Hex(Buffer.from(writeToken)),
     });
+    return { recording: await this.#summaryOf((await this.#index.get(id))!), writeToken };
   }
 
   /** Whether `writeToken` is the one given when the recording was made (constant time). */
-  isWriter(recordingId: string, writeToken: string | undefined): Promise<boolean> {
-    return settle(() => {
-      const expected = this.#row(recordingId)?.writer_sha256;
-      if (!expected || writeToken === undefined || !WRITE_TOKEN.test(writeToken)) {
-        return false;
-      }
-      return timingSafeEqual(
-        Buffer.from(sha256Hex(Buffer.from(writeToken)), 'hex'),
-        Buffer.from(expected, 'hex'),
-      );
-    });
+  async isWriter(recordingId: string, writeToken: string | undefined): Promise<boolean> {
+    const expected = (await this.#index.get(recordingId))?.writerSha256;
+    if (!expected || writeToken === undefined || !WRITE_TOKEN.test(writeToken)) {
+      return false;
+    }
+    return timingSafeEqual(
+      Buffer.from(sha256Hex(Buffer.from(writeToken)), 'hex'),
+      Buffer.from(expected, 'hex'),
+    );
   }
 
   /** The recording, or undefined if unknown. */
-  get(recordingId: string): Promise<RecordingSummary | undefined> {
-    return settle(() => {
-      const row = this.#row(recordingId);
-      return row && this.#summaryOf(row);
-    });
+  async get(recordingId: string): Promise<RecordingSummary | undefined> {
+    const recording = await this.#index.get(recordingId);
+    return recording && this.#summaryOf(recording);
   }
 
   /** The meeting's recordings, oldest first. */
-  list(meetingId: string): Promise<RecordingSummary[]> {
-    return settle(() =>
-      (this.#selectByMeeting.all(meetingId) as unknown as RecordingRow[]).map((row) => this.#summaryOf(row)),
-    );
+  async list(meetingId: string): Promise<RecordingSummary[]> {
+    const recordings = await this.#index.listByMeeting(meetingId);
+    return Promise.all(recordings.map((recording) => this.#summaryOf(recording)));
   }
 
   /**
@@ -185,30 +126,30 @@ export class RecordingStore {
       return Promise.reject(new TypeError('chunk index must be a non-negative integer'));
     }
     return this.#exclusive(recordingId, async () => {
-      const recording = this.#row(recordingId);
+      const recording = await this.#index.get(recordingId);
       if (!recording) {
         throw RecordingError.notFound();
       }
       const sha256 = sha256Hex(bytes);
-      const existing = this.#selectChunk.get(recordingId, index) as ChunkRow | undefined;
+      const existing = await this.#index.chunk(recordingId, index);
       if (existing) {
         if (existing.sha256 !== sha256) {
           throw RecordingError.conflict(index);
         }
         return { size: existing.size, sha256, created: false };
       }
-      if (recording.finished_at !== null) {
+      if (recording.finishedAt !== null) {
         throw RecordingError.finished();
       }
       await this.#writeAtomically(recordingId, `${index}.bin`, bytes);
-      this.#insertChunk.run(recordingId, index, bytes.length, sha256, this.#now());
+      await this.#index.addChunk(recordingId, { index, size: bytes.length, sha256 }, this.#now());
       return { size: bytes.length, sha256, created: true };
     });
   }
 
   /** The stored bytes of chunk `index`, or undefined. */
   async readChunk(recordingId: string, index: number): Promise<Buffer | undefined> {
-    const chunk = (await settle(() => this.#selectChunk.get(recordingId, index))) as ChunkRow | undefined;
+    const chunk = await this.#index.chunk(recordingId, index);
     return chunk ? readFile(join(this.#directory, recordingId, `${index}.bin`)) : undefined;
   }
 
@@ -218,53 +159,51 @@ export class RecordingStore {
    */
   putChapters(recordingId: string, bytes: Uint8Array): Promise<StoredPiece> {
     return this.#exclusive(recordingId, async () => {
-      const recording = this.#row(recordingId);
+      const recording = await this.#index.get(recordingId);
       if (!recording) {
         throw RecordingError.notFound();
       }
       const sha256 = sha256Hex(bytes);
-      if (recording.chapters_sha256 === sha256) {
+      if (recording.chaptersSha256 === sha256) {
         return { size: bytes.length, sha256, created: false };
       }
-      if (recording.finished_at !== null) {
+      if (recording.finishedAt !== null) {
         throw RecordingError.finished();
       }
       await this.#writeAtomically(recordingId, CHAPTERS_FILE, bytes);
-      this.#updateChapters.run(bytes.length, sha256, recordingId);
+      await this.#index.setChapters(recordingId, bytes.length, sha256);
       return { size: bytes.length, sha256, created: true };
     });
   }
 
   /** The sealed chapters, or undefined when none were uploaded. */
   async readChapters(recordingId: string): Promise<Buffer | undefined> {
-    const row = await settle(() => this.#row(recordingId));
-    return row?.chapters_sha256 ? readFile(join(this.#directory, recordingId, CHAPTERS_FILE)) : undefined;
+    const recording = await this.#index.get(recordingId);
+    return recording?.chaptersSha256
+      ? readFile(join(this.#directory, recordingId, CHAPTERS_FILE))
+      : undefined;
   }
 
   /** Marks the recording finished (idempotent: the first time is kept). */
   finish(recordingId: string): Promise<RecordingSummary> {
-    return this.#exclusive(recordingId, () => {
-      if (!this.#row(recordingId)) {
+    return this.#exclusive(recordingId, async () => {
+      if (!(await this.#index.get(recordingId))) {
         throw RecordingError.notFound();
       }
-      this.#finish.run(this.#now(), recordingId);
-      return this.#summaryOf(this.#row(recordingId)!);
+      await this.#index.finish(recordingId, this.#now());
+      return this.#summaryOf((await this.#index.get(recordingId))!);
     });
   }
 
-  #row(recordingId: string): RecordingRow | undefined {
-    return this.#selectRecording.get(recordingId) as RecordingRow | undefined;
-  }
-
-  #summaryOf(row: RecordingRow): RecordingSummary {
-    const chunks = this.#selectChunks.all(row.id) as unknown as ChunkRow[];
+  async #summaryOf(recording: IndexedRecording): Promise<RecordingSummary> {
+    const chunks = await this.#index.chunks(recording.id);
     return {
-      recordingId: row.id,
-      meetingId: row.meeting_id,
-      startedAt: row.started_at,
-      chunks: chunks.map((c) => ({ index: c.chunk_index, size: c.size, sha256: c.sha256 })),
-      hasChapters: row.chapters_sha256 !== null,
-      finishedAt: row.finished_at,
+      recordingId: recording.id,
+      meetingId: recording.meetingId,
+      startedAt: recording.startedAt,
+      chunks: chunks.map((c) => ({ index: c.index, size: c.size, sha256: c.sha256 })),
+      hasChapters: recording.chaptersSha256 !== null,
+      finishedAt: recording.finishedAt,
     };
   }
 

@@ -13,7 +13,7 @@ import type { TokenService } from '@confidentiel/tokens';
 import { refuseUnreadableBody } from '../http/bodyRefusal.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
-import type { Identity } from '../socket/authenticate.ts';
+import type { Identity } from '../rooms/verifyRoomToken.ts';
 import { RecordingError } from './RecordingError.ts';
 import type { RecordingStore } from './RecordingStore.ts';
 import { verifyRoomBearer } from './roomBearer.ts';
@@ -33,13 +33,13 @@ export interface RecordingRoutesDeps {
    * A member's role as changed by a moderator since their token was issued
    * (the room gateway's); the token's role when undefined.
    */
-  roleOverride?: (memberId: string) => MemberRole | undefined;
+  roleOverride?: (memberId: string) => Promise<MemberRole | undefined>;
   /**
    * Whether the member was let into the meeting (the room gateway's
    * admissions). A valid room token is not enough: a guest in the lobby, or
    * refused at the door, holds one too.
    */
-  isAdmitted: (roomId: string, memberId: string) => boolean;
+  isAdmitted: (roomId: string, memberId: string) => Promise<boolean>;
 }
 
 /** Header carrying a recording's write token (given to the browser that started it). */
@@ -93,17 +93,17 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
    * The verified identity of an admitted member, or answers 401 (no valid
    * token) or 403 (never let in, or no longer) and gives undefined.
    */
-  const identify = (req: Request, res: Response): Identity | undefined => {
-    const check = verifyRoomBearer(req.get('authorization'), deps.tokens, deps.revocations);
+  const identify = async (req: Request, res: Response): Promise<Identity | undefined> => {
+    const check = await verifyRoomBearer(req.get('authorization'), deps.tokens, deps.revocations);
     if (!check.ok) {
       refuse(res, 401, check.body);
       return undefined;
     }
-    if (!deps.isAdmitted(check.identity.room, check.identity.sub)) {
+    if (!(await deps.isAdmitted(check.identity.room, check.identity.sub))) {
       refuse(res, 403, notAdmitted);
       return undefined;
     }
-    const role = deps.roleOverride?.(check.identity.sub) ?? check.identity.role;
+    const role = (await deps.roleOverride?.(check.identity.sub)) ?? check.identity.role;
     return { ...check.identity, role };
   };
 
@@ -127,7 +127,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
    * a member of the recording's meeting who records, else 401/404/403.
    */
   const writer: express.RequestHandler = async (req, res, next) => {
-    const identity = identify(req, res);
+    const identity = await identify(req, res);
     const recording = identity && (await recordingFor(req, res, identity));
     if (!identity || !recording) {
       return;
@@ -171,7 +171,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
   };
 
   router.post('/meetings/:meetingId/recordings', async (req, res) => {
-    const identity = identify(req, res);
+    const identity = await identify(req, res);
     if (!identity) {
       return;
     }
@@ -195,7 +195,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
   });
 
   router.get('/meetings/:meetingId/recordings', async (req, res) => {
-    const identity = identify(req, res);
+    const identity = await identify(req, res);
     if (!identity) {
       return;
     }
@@ -224,7 +224,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
   });
 
   router.get('/recordings/:recordingId/chunks/:index', async (req, res) => {
-    const identity = identify(req, res);
+    const identity = await identify(req, res);
     const recording = identity && (await recordingFor(req, res, identity));
     if (!recording) {
       return;
@@ -251,7 +251,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
   });
 
   router.get('/recordings/:recordingId/chapters', async (req, res) => {
-    const identity = identify(req, res);
+    const identity = await identify(req, res);
     const recording = identity && (await recordingFor(req, res, identity));
     if (!recording) {
       return;

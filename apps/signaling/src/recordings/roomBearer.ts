@@ -1,7 +1,7 @@
 import { ProtocolError, type ErrorBody } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import type { Revocations } from '../rooms/Revocations.ts';
-import { verifyRoomToken, type Identity } from '../socket/authenticate.ts';
+import { verifyRoomToken, type Identity } from '../rooms/verifyRoomToken.ts';
 
 export type BearerCheck = { ok: true; identity: Identity } | { ok: false; body: ErrorBody };
 
@@ -15,11 +15,11 @@ const refused: ErrorBody = { reason: 'unauthorized', message: 'a room token is n
  * claims. A token of a removed member (its `jti` or member id revoked) is
  * refused like a bad one. The token itself is never logged or echoed.
  */
-export function verifyRoomBearer(
+export async function verifyRoomBearer(
   authorization: string | undefined,
   tokens: TokenService,
   revocations?: Revocations,
-): BearerCheck {
+): Promise<BearerCheck> {
   const match = authorization === undefined ? null : BEARER.exec(authorization);
   if (!match) {
     return { ok: false, body: refused };
@@ -35,7 +35,7 @@ export function verifyRoomBearer(
   }
   if (
     revocations &&
-    (revocations.isRevoked('jti', identity.jti) || revocations.isRevoked('sub', identity.sub))
+    ((await revocations.isRevoked('jti', identity.jti)) || (await revocations.isRevoked('sub', identity.sub)))
   ) {
     return { ok: false, body: { reason: 'removed', message: 'you were removed from this meeting' } };
   }

@@ -5,17 +5,17 @@
  * outside the socket (recordings) asks this. A member counts as admitted
  * from the moment they enter the room until a short while after they leave
  * (a chair's last recording chunks are still on their way when the page
- * closes), and not at all once removed. In memory for one node; a shared
- * store replaces it for several.
+ * closes), and not at all once removed. In memory for one node
+ * (InMemoryAdmissions); in Redis for several (RedisAdmissions).
  */
 export interface Admissions {
   /** The member entered the room (admitted from the lobby, or let in at once). */
-  entered(roomId: string, memberId: string): void;
+  entered(roomId: string, memberId: string): Promise<void>;
   /** The member left; they stay admitted until `untilMs` (a grace for uploads in flight). */
-  left(roomId: string, memberId: string, untilMs: number): void;
+  left(roomId: string, memberId: string, untilMs: number): Promise<void>;
   /** The member was removed or refused: no longer admitted, at once. */
-  withdrawn(roomId: string, memberId: string): void;
-  isAdmitted(roomId: string, memberId: string): boolean;
+  withdrawn(roomId: string, memberId: string): Promise<void>;
+  isAdmitted(roomId: string, memberId: string): Promise<boolean>;
 }
 
 /** How long a member who left stays admitted: the time a closing page needs to send what it holds. */
@@ -38,31 +38,34 @@ export class InMemoryAdmissions implements Admissions {
     this.#now = deps.now ?? Date.now;
   }
 
-  entered(roomId: string, memberId: string): void {
+  entered(roomId: string, memberId: string): Promise<void> {
     this.#entries.delete(memberId);
     this.#entries.set(memberId, { roomId, until: Number.POSITIVE_INFINITY });
+    return Promise.resolve();
   }
 
-  left(roomId: string, memberId: string, untilMs: number): void {
+  left(roomId: string, memberId: string, untilMs: number): Promise<void> {
     const entry = this.#entries.get(memberId);
     if (entry?.roomId !== roomId) {
-      return;
+      return Promise.resolve();
     }
     this.#prune();
     // Re-inserted so that Map order is departure order: the oldest departures go first.
     this.#entries.delete(memberId);
     this.#entries.set(memberId, { roomId, until: Math.min(entry.until, untilMs) });
+    return Promise.resolve();
   }
 
-  withdrawn(roomId: string, memberId: string): void {
+  withdrawn(roomId: string, memberId: string): Promise<void> {
     if (this.#entries.get(memberId)?.roomId === roomId) {
       this.#entries.delete(memberId);
     }
+    return Promise.resolve();
   }
 
-  isAdmitted(roomId: string, memberId: string): boolean {
+  isAdmitted(roomId: string, memberId: string): Promise<boolean> {
     const entry = this.#entries.get(memberId);
-    return entry !== undefined && entry.roomId === roomId && entry.until > this.#now();
+    return Promise.resolve(entry !== undefined && entry.roomId === roomId && entry.until > this.#now());
   }
 
   #prune(): void {

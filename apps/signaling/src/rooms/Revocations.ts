@@ -2,12 +2,15 @@
  * Revoked tokens and members. A removed member's token id (`jti`) and member
  * id (`sub`) are refused until the longest a token could still live, so
  * neither the old token nor a refreshed one gets back in. In memory for one
- * node; a shared store replaces it for several.
+ * node (InMemoryRevocations); in Redis for several (RedisRevocations).
  */
 export interface Revocations {
-  revoke(kind: 'jti' | 'sub', value: string, untilMs: number): void;
-  isRevoked(kind: 'jti' | 'sub', value: string): boolean;
+  /** Refuses `value` until `untilMs`; a later revocation of the same value keeps the later time. */
+  revoke(kind: RevocationKind, value: string, untilMs: number): Promise<void>;
+  isRevoked(kind: RevocationKind, value: string): Promise<boolean>;
 }
+
+export type RevocationKind = 'jti' | 'sub';
 
 /** Bound on entries kept (a flood of removals cannot grow memory without end). */
 const MAX_ENTRIES = 100_000;
@@ -20,7 +23,7 @@ export class InMemoryRevocations implements Revocations {
     this.#now = deps.now ?? Date.now;
   }
 
-  revoke(kind: 'jti' | 'sub', value: string, untilMs: number): void {
+  revoke(kind: RevocationKind, value: string, untilMs: number): Promise<void> {
     this.#prune();
     if (this.#until.size >= MAX_ENTRIES) {
       // The oldest entries go first (Map keeps insertion order).
@@ -31,11 +34,12 @@ export class InMemoryRevocations implements Revocations {
     }
     const key = `${kind}:${value}`;
     this.#until.set(key, Math.max(untilMs, this.#until.get(key) ?? 0));
+    return Promise.resolve();
   }
 
-  isRevoked(kind: 'jti' | 'sub', value: string): boolean {
+  isRevoked(kind: RevocationKind, value: string): Promise<boolean> {
     const until = this.#until.get(`${kind}:${value}`);
-    return until !== undefined && until > this.#now();
+    return Promise.resolve(until !== undefined && until > this.#now());
   }
 
   #prune(): void {

@@ -1,34 +1,53 @@
 import type { LobbyEntry, MemberInfo, MemberRole, ProducerInfo } from '@confidentiel/protocol';
 
 /**
- * Who is in which room and what they publish. In memory for one node; a Redis
- * implementation of the same interface serves several nodes.
+ * Who is in which room, who waits in its lobby, and what they publish. In
+ * memory for one node (InMemoryRoomState); in Redis for several
+ * (RedisRoomState). Both hand out copies: changing a returned object changes
+ * nothing stored.
+ *
+ * Every method is one step, atomic on its own; a sequence of them (look, then
+ * write) is not. The caller runs the sequences of one room one at a time
+ * (RoomQueue, on the node that owns the meeting).
+ *
+ * A room lives while it has a member or a waiting guest: once the last of them
+ * is gone (removeMember, removeWaiting) it is forgotten whole, lock and sender
+ * indexes included.
  */
 export interface RoomState {
-  addMember(roomId: string, member: MemberInfo): void;
+  addMember(roomId: string, member: MemberInfo): Promise<void>;
   /** The next E2EE sender index of the room (never reused while the room lives). */
-  nextSenderIndex(roomId: string): number;
+  nextSenderIndex(roomId: string): Promise<number>;
   /** Removes the member and its producers; returns the producers removed. */
-  removeMember(roomId: string, memberId: string): ProducerInfo[];
-  members(roomId: string): MemberInfo[];
-  hasMember(roomId: string, memberId: string): boolean;
-  addProducer(roomId: string, producer: ProducerInfo): void;
-  removeProducer(roomId: string, producerId: string): ProducerInfo | undefined;
-  setProducerPaused(roomId: string, producerId: string, paused: boolean): ProducerInfo | undefined;
-  producers(roomId: string): ProducerInfo[];
+  removeMember(roomId: string, memberId: string): Promise<ProducerInfo[]>;
+  members(roomId: string): Promise<MemberInfo[]>;
+  hasMember(roomId: string, memberId: string): Promise<boolean>;
+  addProducer(roomId: string, producer: ProducerInfo): Promise<void>;
+  removeProducer(roomId: string, producerId: string): Promise<ProducerInfo | undefined>;
+  setProducerPaused(roomId: string, producerId: string, paused: boolean): Promise<ProducerInfo | undefined>;
+  producers(roomId: string): Promise<ProducerInfo[]>;
   /** Changes an admitted member's role; returns the updated member. */
-  setRole(roomId: string, memberId: string, role: MemberRole): MemberInfo | undefined;
+  setRole(roomId: string, memberId: string, role: MemberRole): Promise<MemberInfo | undefined>;
   /** Whether a host or co-host is in the room. */
-  hasHost(roomId: string): boolean;
-  addWaiting(roomId: string, entry: LobbyEntry): void;
-  removeWaiting(roomId: string, memberId: string): LobbyEntry | undefined;
-  waiting(roomId: string): LobbyEntry[];
-  isLocked(roomId: string): boolean;
-  setLocked(roomId: string, locked: boolean): void;
+  hasHost(roomId: string): Promise<boolean>;
+  addWaiting(roomId: string, entry: LobbyEntry): Promise<void>;
+  removeWaiting(roomId: string, memberId: string): Promise<LobbyEntry | undefined>;
+  waiting(roomId: string): Promise<LobbyEntry[]>;
+  isLocked(roomId: string): Promise<boolean>;
+  setLocked(roomId: string, locked: boolean): Promise<void>;
   /** Forgets the whole room; returns its members. */
-  clearRoom(roomId: string): MemberInfo[];
-  roomCount(): number;
-  memberCount(): number;
+  clearRoom(roomId: string): Promise<MemberInfo[]>;
+  /** Rooms with at least one member or waiting guest (a metric). */
+  roomCount(): Promise<number>;
+  /** Members in all rooms, waiting guests not counted (a metric). */
+  memberCount(): Promise<number>;
+}
+
+/** E2EE sender indexes are 20 bits (the key id carries them): they wrap after this many. */
+export const SENDER_INDEXES = 0x100000;
+
+export function isHostRole(role: MemberRole): boolean {
+  return role === 'host' || role === 'co-host';
 }
 
 interface RoomEntry {
@@ -39,10 +58,10 @@ interface RoomEntry {
   nextSenderIndex: number;
 }
 
-function isHost(role: MemberRole): boolean {
-  return role === 'host' || role === 'co-host';
-}
+/** Values, not references: what is stored changes only through this interface. */
+const copy = <T>(value: T): T => structuredClone(value);
 
+/** One node's rooms, in a Map. Every answer is already settled (no I/O). */
 export class InMemoryRoomState implements RoomState {
   readonly #rooms = new Map<string, RoomEntry>();
 
@@ -61,21 +80,22 @@ export class InMemoryRoomState implements RoomState {
     return entry;
   }
 
-  addMember(roomId: string, member: MemberInfo): void {
-    this.#entry(roomId).members.set(member.memberId, member);
+  addMember(roomId: string, member: MemberInfo): Promise<void> {
+    this.#entry(roomId).members.set(member.memberId, copy(member));
+    return Promise.resolve();
   }
 
-  nextSenderIndex(roomId: string): number {
+  nextSenderIndex(roomId: string): Promise<number> {
     const entry = this.#entry(roomId);
     const index = entry.nextSenderIndex;
-    entry.nextSenderIndex = (index + 1) % 0x100000;
-    return index;
+    entry.nextSenderIndex = (index + 1) % SENDER_INDEXES;
+    return Promise.resolve(index);
   }
 
-  removeMember(roomId: string, memberId: string): ProducerInfo[] {
+  removeMember(roomId: string, memberId: string): Promise<ProducerInfo[]> {
     const entry = this.#rooms.get(roomId);
     if (!entry) {
-      return [];
+      return Promise.resolve([]);
     }
     entry.members.delete(memberId);
     const removed: ProducerInfo[] = [];
@@ -86,7 +106,7 @@ export class InMemoryRoomState implements RoomState {
       }
     }
     this.#dropIfEmpty(roomId, entry);
-    return removed;
+    return Promise.resolve(removed);
   }
 
   #dropIfEmpty(roomId: string, entry: RoomEntry): void {
@@ -95,95 +115,104 @@ export class InMemoryRoomState implements RoomState {
     }
   }
 
-  setRole(roomId: string, memberId: string, role: MemberRole): MemberInfo | undefined {
+  setRole(roomId: string, memberId: string, role: MemberRole): Promise<MemberInfo | undefined> {
     const member = this.#rooms.get(roomId)?.members.get(memberId);
     if (member) {
       member.role = role;
     }
-    return member;
+    return Promise.resolve(member && copy(member));
   }
 
-  hasHost(roomId: string): boolean {
-    for (const member of this.#rooms.get(roomId)?.members.values() ?? []) {
-      if (isHost(member.role)) {
-        return true;
-      }
-    }
-    return false;
+  hasHost(roomId: string): Promise<boolean> {
+    const members = [...(this.#rooms.get(roomId)?.members.values() ?? [])];
+    return Promise.resolve(members.some((member) => isHostRole(member.role)));
   }
 
-  addWaiting(roomId: string, entry: LobbyEntry): void {
-    this.#entry(roomId).waiting.set(entry.memberId, entry);
+  addWaiting(roomId: string, entry: LobbyEntry): Promise<void> {
+    this.#entry(roomId).waiting.set(entry.memberId, copy(entry));
+    return Promise.resolve();
   }
 
-  removeWaiting(roomId: string, memberId: string): LobbyEntry | undefined {
+  removeWaiting(roomId: string, memberId: string): Promise<LobbyEntry | undefined> {
     const entry = this.#rooms.get(roomId);
     const waiting = entry?.waiting.get(memberId);
     if (entry && waiting) {
       entry.waiting.delete(memberId);
       this.#dropIfEmpty(roomId, entry);
     }
-    return waiting;
+    return Promise.resolve(waiting);
   }
 
-  waiting(roomId: string): LobbyEntry[] {
-    return [...(this.#rooms.get(roomId)?.waiting.values() ?? [])];
+  waiting(roomId: string): Promise<LobbyEntry[]> {
+    return Promise.resolve([...(this.#rooms.get(roomId)?.waiting.values() ?? [])].map(copy));
   }
 
-  isLocked(roomId: string): boolean {
-    return this.#rooms.get(roomId)?.locked ?? false;
+  isLocked(roomId: string): Promise<boolean> {
+    return Promise.resolve(this.#rooms.get(roomId)?.locked ?? false);
   }
 
-  setLocked(roomId: string, locked: boolean): void {
+  setLocked(roomId: string, locked: boolean): Promise<void> {
     this.#entry(roomId).locked = locked;
+    return Promise.resolve();
   }
 
-  members(roomId: string): MemberInfo[] {
-    return [...(this.#rooms.get(roomId)?.members.values() ?? [])];
+  members(roomId: string): Promise<MemberInfo[]> {
+    return Promise.resolve(this.#members(roomId));
   }
 
-  hasMember(roomId: string, memberId: string): boolean {
-    return this.#rooms.get(roomId)?.members.has(memberId) ?? false;
+  #members(roomId: string): MemberInfo[] {
+    return [...(this.#rooms.get(roomId)?.members.values() ?? [])].map(copy);
   }
 
-  addProducer(roomId: string, producer: ProducerInfo): void {
-    this.#entry(roomId).producers.set(producer.producerId, producer);
+  hasMember(roomId: string, memberId: string): Promise<boolean> {
+    return Promise.resolve(this.#rooms.get(roomId)?.members.has(memberId) ?? false);
   }
 
-  removeProducer(roomId: string, producerId: string): ProducerInfo | undefined {
+  addProducer(roomId: string, producer: ProducerInfo): Promise<void> {
+    this.#entry(roomId).producers.set(producer.producerId, copy(producer));
+    return Promise.resolve();
+  }
+
+  removeProducer(roomId: string, producerId: string): Promise<ProducerInfo | undefined> {
     const producers = this.#rooms.get(roomId)?.producers;
     const producer = producers?.get(producerId);
     producers?.delete(producerId);
-    return producer;
+    return Promise.resolve(producer);
   }
 
-  setProducerPaused(roomId: string, producerId: string, paused: boolean): ProducerInfo | undefined {
+  setProducerPaused(roomId: string, producerId: string, paused: boolean): Promise<ProducerInfo | undefined> {
     const producer = this.#rooms.get(roomId)?.producers.get(producerId);
     if (producer) {
       producer.paused = paused;
     }
-    return producer;
+    return Promise.resolve(producer && copy(producer));
   }
 
-  producers(roomId: string): ProducerInfo[] {
-    return [...(this.#rooms.get(roomId)?.producers.values() ?? [])];
+  producers(roomId: string): Promise<ProducerInfo[]> {
+    return Promise.resolve([...(this.#rooms.get(roomId)?.producers.values() ?? [])].map(copy));
   }
 
-  clearRoom(roomId: string): MemberInfo[] {
-    const members = this.members(roomId);
+  clearRoom(roomId: string): Promise<MemberInfo[]> {
+    const members = this.#members(roomId);
     this.#rooms.delete(roomId);
-    return members;
+    return Promise.resolve(members);
   }
 
-  roomCount(): number {
-    return this.#rooms.size;
+  roomCount(): Promise<number> {
+    let n = 0;
+    for (const entry of this.#rooms.values()) {
+      if (entry.members.size > 0 || entry.waiting.size > 0) {
+        n++;
+      }
+    }
+    return Promise.resolve(n);
   }
 
-  memberCount(): number {
+  memberCount(): Promise<number> {
     let n = 0;
     for (const entry of this.#rooms.values()) {
       n += entry.members.size;
     }
-    return n;
+    return Promise.resolve(n);
   }
 }

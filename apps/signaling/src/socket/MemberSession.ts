@@ -17,13 +17,15 @@ import type { CommitteeHooks } from '../committee/CommitteeService.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { isModerator, mayPublish } from '../rooms/permissions.ts';
 import { ADMISSION_GRACE_MS, type Admissions } from '../rooms/Admissions.ts';
+import { hostsChannel, memberChannel } from '../rooms/channels.ts';
+import type { EndedMeetings } from '../rooms/EndedMeetings.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
+import type { RoomQueue } from '../rooms/RoomQueue.ts';
 import type { RoomState } from '../rooms/RoomState.ts';
+import type { Identity } from '../rooms/verifyRoomToken.ts';
 import type { SfuClient } from '../sfu/SfuClient.ts';
 import type { IceConfig } from '../turn/iceServers.ts';
-import type { Identity } from './authenticate.ts';
-import { hostsChannel, memberChannel } from './channels.ts';
 import { moderationHandlers } from './moderationHandlers.ts';
 
 /** The live sessions of this node, by member id. */
@@ -46,8 +48,10 @@ export interface SessionDeps {
   admissions: Admissions;
   /** Roles moderators gave, outranking tokens (a demotion survives a reconnect). */
   roleOverrides: RoleOverrides;
-  /** Rooms a host ended: nobody but a host enters until a host is back. */
-  endedRooms: Set<string>;
+  /** Meetings a host ended: nobody but a host enters until a host is back. */
+  endedMeetings: EndedMeetings;
+  /** Runs each room's sequences of state steps one at a time (shared by every session of this node). */
+  queue: RoomQueue;
   directory: SessionDirectory;
   /** A fresh room token for this member with its current role. */
   issueToken: (identity: Identity, role: MemberRole) => { token: string; jti: string; expiresAt: number };
@@ -61,7 +65,32 @@ export interface SessionDeps {
   committee: CommitteeHooks;
 }
 
-type Phase = 'idle' | 'joining' | 'waiting' | 'joined' | 'left';
+/**
+ * Where a session stands. `idle`: connected, not in the meeting (yet, or
+ * again after the media server lost the room); `joining`: a join or an
+ * admission under way; `waiting`: in the lobby; `joined`: in the room;
+ * `left`: over, for good.
+ */
+export type Phase = 'idle' | 'joining' | 'waiting' | 'joined' | 'left';
+
+/**
+ * What the room state holds of this member, i.e. what leaving must take
+ * back. Changed only by steps run in the room's queue, so a departure queued
+ * behind an arrival in flight sees what the arrival added.
+ */
+type Presence = 'none' | 'lobby' | 'member';
+
+function unreachable(value: never): never {
+  throw new Error(`unexpected state ${String(value)}`);
+}
+
+/** What entering the room found and did (the rest of the `joined` answer). */
+interface Entered {
+  self: MemberInfo;
+  members: MemberInfo[];
+  producers: Joined['producers'];
+  locked: boolean;
+}
 
 /**
  * One browser connection. Not in the room until admitted: `join` either
@@ -75,6 +104,9 @@ export class MemberSession {
   readonly #identity: Identity;
   readonly #deps: SessionDeps;
   #phase: Phase = 'idle';
+  #presence: Presence = 'none';
+  /** Set by the first `leave` (or `detach`): every later call waits for the same departure. */
+  #left: Promise<void> | undefined;
   #role: MemberRole;
   #keys: IdentityKeys | null = null;
   #expiresAtMs: number;
@@ -84,7 +116,8 @@ export class MemberSession {
     this.#socket = socket;
     this.#identity = identity;
     this.#deps = deps;
-    this.#role = deps.roleOverrides.get(identity.sub) ?? identity.role;
+    // A moderator's change of role outranks the token's: read at join.
+    this.#role = identity.role;
     this.#expiresAtMs = identity.exp * 1000;
     this.#armExpiry();
   }
@@ -127,20 +160,46 @@ export class MemberSession {
 
   /** Throws unless admitted; the scope every media request runs in. */
   scope(): { roomId: string; memberId: string } {
-    if (this.#phase !== 'joined') {
-      throw new ProtocolError(
-        this.#phase === 'waiting' ? 'not-admitted' : 'not-joined',
-        this.#phase === 'waiting' ? 'waiting for a host to admit you' : 'join the room first',
-      );
+    switch (this.#phase) {
+      case 'joined':
+        return { roomId: this.roomId, memberId: this.memberId };
+      case 'waiting':
+        throw new ProtocolError('not-admitted', 'waiting for a host to admit you');
+      case 'idle':
+      case 'joining':
+      case 'left':
+        throw new ProtocolError('not-joined', 'join the room first');
+      default:
+        return unreachable(this.#phase);
     }
-    return { roomId: this.roomId, memberId: this.memberId };
   }
 
-  #ownsProducer(producerId: string): void {
-    const producer = this.#deps.state.producers(this.roomId).find((p) => p.producerId === producerId);
+  /** In the meeting: in the room, or in its lobby. */
+  #inMeeting(): boolean {
+    switch (this.#phase) {
+      case 'waiting':
+      case 'joined':
+        return true;
+      case 'idle':
+      case 'joining':
+      case 'left':
+        return false;
+      default:
+        return unreachable(this.#phase);
+    }
+  }
+
+  async #ownsProducer(producerId: string): Promise<void> {
+    const producers = await this.#deps.state.producers(this.roomId);
+    const producer = producers.find((p) => p.producerId === producerId);
     if (!producer || producer.memberId !== this.memberId) {
       throw new ProtocolError('not-found', 'producer not found');
     }
+  }
+
+  /** Runs `task` in this room's queue (see RoomQueue). */
+  #inRoomQueue<T>(task: () => Promise<T>): Promise<T> {
+    return this.#deps.queue.run(this.roomId, task);
   }
 
   #armExpiry(): void {
@@ -154,13 +213,16 @@ export class MemberSession {
     this.#expiryTimer.unref();
   }
 
-  #revoked(): boolean {
+  async #revoked(): Promise<boolean> {
     const { revocations } = this.#deps;
-    return revocations.isRevoked('sub', this.memberId) || revocations.isRevoked('jti', this.#identity.jti);
+    return (
+      (await revocations.isRevoked('sub', this.memberId)) ||
+      (await revocations.isRevoked('jti', this.#identity.jti))
+    );
   }
 
   /** Why this member must wait, or null to enter now. */
-  #waitingReason(allowEarlyEntry: boolean): WaitingReason | null {
+  async #waitingReason(allowEarlyEntry: boolean): Promise<WaitingReason | null> {
     const { state } = this.#deps;
     // The organiser's own host token enters; anyone invited with admission waits, co-hosts too.
     if (this.#role === 'host') {
@@ -172,13 +234,30 @@ export class MemberSession {
     if (isModerator(this.#role)) {
       return null;
     }
-    if (state.isLocked(this.roomId)) {
+    if (await state.isLocked(this.roomId)) {
       return 'locked';
     }
-    if ((!allowEarlyEntry || this.#deps.endedRooms.has(this.roomId)) && !state.hasHost(this.roomId)) {
+    const hostNeeded = !allowEarlyEntry || (await this.#deps.endedMeetings.isEnded(this.roomId));
+    if (hostNeeded && !(await state.hasHost(this.roomId))) {
       return 'no-host';
     }
     return null;
+  }
+
+  /**
+   * In the room's queue: decides between the lobby and the room, and enters
+   * the lobby if so, in one go (a host arriving in between would not see this
+   * guest waiting, and the guest would not see the host).
+   */
+  async #decide(allowEarlyEntry: boolean): Promise<WaitingReason | null> {
+    if (this.#phase !== 'joining' || !this.#socket.connected) {
+      throw new ProtocolError('not-joined', 'disconnected while joining');
+    }
+    const reason = await this.#waitingReason(allowEarlyEntry);
+    if (reason !== null) {
+      await this.#enterLobby(reason);
+    }
+    return reason;
   }
 
   handlers(): RequestHandlers<typeof roomRequests> {
@@ -194,7 +273,8 @@ export class MemberSession {
           if (!meeting) {
             throw new ProtocolError('room-not-found', 'room not found');
           }
-          if (this.#revoked()) {
+          this.#role = (await this.#deps.roleOverrides.get(this.memberId)) ?? this.#role;
+          if (await this.#revoked()) {
             throw new ProtocolError('removed', 'you were removed from this meeting');
           }
           if (
@@ -204,9 +284,12 @@ export class MemberSession {
             throw new ProtocolError('invite-invalid', 'this invitation is no longer valid');
           }
           this.#keys = identity;
-          const reason = this.#waitingReason(meeting.allowEarlyEntry);
+          const reason = await this.#inRoomQueue(() => this.#decide(meeting.allowEarlyEntry));
           if (reason !== null) {
-            this.#enterLobby(reason);
+            this.#deps.logger.info(
+              { room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6), reason },
+              'member waiting',
+            );
             return { status: 'waiting' as const, reason };
           }
           return await this.#enter();
@@ -233,31 +316,41 @@ export class MemberSession {
           source: request.source,
           paused: false,
         };
-        state.addProducer(this.roomId, producer);
-        this.#socket.to(this.roomId).emit('producerAdded', { producer });
+        await this.#inRoomQueue(async () => {
+          // Left meanwhile: the departure took the member's producers already, and the SFU closes this one.
+          if (this.#presence !== 'member') {
+            return;
+          }
+          await state.addProducer(this.roomId, producer);
+          this.#socket.to(this.roomId).emit('producerAdded', { producer });
+        });
         return { producerId };
       },
       closeProducer: async ({ producerId }) => {
         this.scope();
-        this.#ownsProducer(producerId);
+        await this.#ownsProducer(producerId);
         await this.closeProducers([producerId]);
         return {};
       },
       setProducerPaused: async ({ producerId, paused }) => {
         const scope = this.scope();
-        this.#ownsProducer(producerId);
+        await this.#ownsProducer(producerId);
         await sfu.request('setProducerPaused', { ...scope, producerId, paused });
-        state.setProducerPaused(this.roomId, producerId, paused);
-        this.#socket.to(this.roomId).emit('producerPaused', { producerId, memberId: this.memberId, paused });
+        await this.#inRoomQueue(async () => {
+          await state.setProducerPaused(this.roomId, producerId, paused);
+          this.#socket
+            .to(this.roomId)
+            .emit('producerPaused', { producerId, memberId: this.memberId, paused });
+        });
         return {};
       },
       consume: (request) => sfu.request('consume', { ...this.scope(), ...request }),
       resumeConsumer: (request) => sfu.request('resumeConsumer', { ...this.scope(), ...request }),
       setConsumerLayers: (request) => sfu.request('setConsumerLayers', { ...this.scope(), ...request }),
-      relayKey: ({ to, envelope }) => {
+      relayKey: async ({ to, envelope }) => {
         const scope = this.scope();
         // Only a member admitted to the same room can receive key material (never the lobby).
-        if (to === scope.memberId || !state.hasMember(scope.roomId, to)) {
+        if (to === scope.memberId || !(await state.hasMember(scope.roomId, to))) {
           throw new ProtocolError('not-found', 'member not found');
         }
         this.#socket.nsp.to(memberChannel(to)).emit('keyEnvelope', { from: scope.memberId, envelope });
@@ -273,17 +366,17 @@ export class MemberSession {
         return { sentAt };
       },
       leave: async () => {
-        if (this.#phase !== 'joined' && this.#phase !== 'waiting') {
+        if (!this.#inMeeting()) {
           throw new ProtocolError('not-joined', 'join the room first');
         }
         await this.leave();
         return {};
       },
-      refreshToken: () => {
-        if (this.#phase !== 'joined' && this.#phase !== 'waiting') {
+      refreshToken: async () => {
+        if (!this.#inMeeting()) {
           throw new ProtocolError('not-joined', 'join the room first');
         }
-        if (this.#revoked()) {
+        if (await this.#revoked()) {
           throw new ProtocolError('removed', 'you were removed from this meeting');
         }
         const { token, expiresAt } = this.#deps.issueToken(this.#identity, this.#role);
@@ -292,99 +385,124 @@ export class MemberSession {
         return { token, expiresAt };
       },
       ...moderationHandlers(this, this.#deps),
-      ...committeeHandlers(this, this.#deps),
+      ...committeeHandlers(this, this.#deps.committee),
     };
   }
 
-  #enterLobby(reason: WaitingReason): void {
-    const { state, now, logger } = this.#deps;
-    state.addWaiting(this.roomId, {
+  /** In the room's queue (see #decide). */
+  async #enterLobby(reason: WaitingReason): Promise<void> {
+    const { state, now } = this.#deps;
+    await state.addWaiting(this.roomId, {
       memberId: this.memberId,
       displayName: this.#identity.name,
       waitingSince: now(),
       needsAdmission: reason !== 'no-host',
     });
+    this.#presence = 'lobby';
     this.#phase = 'waiting';
     void this.#socket.join(memberChannel(this.memberId));
-    this.notifyLobby();
-    logger.info(
-      { room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6), reason },
-      'member waiting',
-    );
+    await this.#notifyLobby();
   }
 
-  /** Tells the room's hosts who waits now. */
-  notifyLobby(): void {
-    this.#socket.nsp
-      .to(hostsChannel(this.roomId))
-      .emit('lobbyChanged', { waiting: this.#deps.state.waiting(this.roomId) });
+  /** Tells the room's hosts who waits now (in the room's queue, so that these notices keep their order). */
+  async #notifyLobby(): Promise<void> {
+    const waiting = await this.#deps.state.waiting(this.roomId);
+    this.#socket.nsp.to(hostsChannel(this.roomId)).emit('lobbyChanged', { waiting });
   }
 
   async #enter(): Promise<Joined> {
-    const { sfu, state, logger } = this.#deps;
+    const { sfu, state } = this.#deps;
     this.#phase = 'joining';
     const { rtpCapabilities } = await sfu.request('getRouterRtpCapabilities', { roomId: this.roomId });
-    if (!this.#socket.connected || this.#keys === null) {
+    const entered = await this.#inRoomQueue(() => this.#enterRoom());
+    if (!entered) {
       // Nobody else may be left to close the room this join just made on the SFU.
-      if (state.members(this.roomId).length === 0) {
+      if ((await state.members(this.roomId)).length === 0) {
         await sfu.request('closeRoom', { roomId: this.roomId }).catch(() => undefined);
       }
       throw new ProtocolError('not-joined', 'disconnected while joining');
     }
+    if (isModerator(this.#role)) {
+      // A host's arrival lets in those who only waited for one.
+      queueMicrotask(() => {
+        this.#admitEarlyArrivals().catch((error: unknown) => {
+          this.#deps.logger.warn({ err: error }, 'could not let in the guests waiting for a host');
+        });
+      });
+    }
+    return {
+      status: 'joined',
+      self: entered.self,
+      members: entered.members,
+      producers: entered.producers,
+      routerRtpCapabilities: rtpCapabilities,
+      ...this.#deps.iceConfig(this.memberId),
+      room: { locked: entered.locked },
+    };
+  }
+
+  /**
+   * In the room's queue: reads the room and adds this member in one go, so
+   * that every other member and producer is either in the answer or in an
+   * event this member gets. Undefined if the member left or disconnected
+   * meanwhile (nothing added).
+   */
+  async #enterRoom(): Promise<Entered | undefined> {
+    const { state, logger } = this.#deps;
+    if (this.#phase !== 'joining' || !this.#socket.connected || this.#keys === null) {
+      return undefined;
+    }
+    const [senderIndex, everyone, allProducers] = await Promise.all([
+      state.nextSenderIndex(this.roomId),
+      state.members(this.roomId),
+      state.producers(this.roomId),
+    ]);
     const self: MemberInfo = {
       memberId: this.memberId,
       displayName: this.#identity.name,
       joinedAt: this.#deps.now(),
       identity: this.#keys,
-      senderIndex: state.nextSenderIndex(this.roomId),
+      senderIndex,
       role: this.#role,
     };
-    const members = state.members(this.roomId).filter((m) => m.memberId !== this.memberId);
-    const producers = state.producers(this.roomId).filter((p) => p.memberId !== this.memberId);
-    state.addMember(this.roomId, self);
-    this.#deps.admissions.entered(this.roomId, this.memberId);
-    this.#phase = 'joined';
+    const members = everyone.filter((m) => m.memberId !== this.memberId);
+    const producers = allProducers.filter((p) => p.memberId !== this.memberId);
+    await state.addMember(this.roomId, self);
+    this.#presence = 'member';
+    await this.#deps.admissions.entered(this.roomId, this.memberId);
+    if (this.#phase === 'joining') {
+      this.#phase = 'joined';
+    }
     const channels = [this.roomId, memberChannel(this.memberId)];
     if (isModerator(this.#role)) {
       channels.push(hostsChannel(this.roomId));
     }
     await this.#socket.join(channels);
-    this.#firstEvent();
+    const locked = await state.isLocked(this.roomId);
+    this.#firstEvent(locked);
     this.#socket.to(this.roomId).emit('memberJoined', { member: self });
     this.#deps.committee.memberJoined(this);
     logger.info({ room: this.roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member joined');
     if (this.#role === 'host') {
-      this.#deps.endedRooms.delete(this.roomId);
+      await this.#deps.endedMeetings.reopen(this.roomId);
     }
     if (isModerator(this.#role)) {
-      this.#socket.emit('lobbyChanged', { waiting: state.waiting(this.roomId) });
-      // A host's arrival lets in those who only waited for one.
-      queueMicrotask(() => void this.#admitEarlyArrivals());
+      this.#socket.emit('lobbyChanged', { waiting: await state.waiting(this.roomId) });
     }
-    return {
-      status: 'joined',
-      self,
-      members,
-      producers,
-      routerRtpCapabilities: rtpCapabilities,
-      ...this.#deps.iceConfig(this.memberId),
-      room: { locked: state.isLocked(this.roomId) },
-    };
+    return { self, members, producers, locked };
   }
 
   /**
    * Socket.IO can recover a dropped connection only for a client that has
    * received at least one broadcast (it resumes from that offset): send one.
    */
-  #firstEvent(): void {
-    this.#socket.nsp
-      .to(memberChannel(this.memberId))
-      .emit('roomUpdated', { locked: this.#deps.state.isLocked(this.roomId) });
+  #firstEvent(locked: boolean): void {
+    this.#socket.nsp.to(memberChannel(this.memberId)).emit('roomUpdated', { locked });
   }
 
   async #admitEarlyArrivals(): Promise<void> {
     const { state, directory } = this.#deps;
-    for (const entry of state.waiting(this.roomId)) {
+    for (const entry of await state.waiting(this.roomId)) {
       if (!entry.needsAdmission) {
         await directory.get(entry.memberId)?.admit();
       }
@@ -396,44 +514,52 @@ export class MemberSession {
     if (this.#phase !== 'waiting') {
       return false;
     }
-    this.#deps.state.removeWaiting(this.roomId, this.memberId);
-    this.notifyLobby();
+    this.#phase = 'joining';
     try {
+      await this.#inRoomQueue(async () => {
+        await this.#deps.state.removeWaiting(this.roomId, this.memberId);
+        this.#presence = 'none';
+        await this.#notifyLobby();
+      });
       const joined = await this.#enter();
       this.#socket.emit('admitted', joined);
       return true;
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not admit a waiting member');
-      this.#phase = 'left';
+      await this.leave();
       this.#socket.disconnect();
       return false;
     }
   }
 
   /** A host refused a waiting member: they are told, and their token dies. False if not waiting. */
-  refuseEntry(): boolean {
+  async refuseEntry(): Promise<boolean> {
     if (this.#phase !== 'waiting') {
       return false;
     }
-    this.#revoke();
+    // Revoked before the member hears of it: an immediate rejoin is refused.
+    await this.#revoke();
     void this.end('admission-refused');
     return true;
   }
 
   /** A moderator removed this member: token, member id and personal invite revoked, then out. */
   async remove(): Promise<void> {
-    this.#revoke();
+    await this.#revoke();
     await this.#deps.onRemoved(this.#identity).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error }, 'could not revoke the invite of a removed member');
     });
     await this.end('removed');
   }
 
-  #revoke(): void {
+  async #revoke(): Promise<void> {
+    const { revocations, admissions } = this.#deps;
     const until = this.#deps.now() + this.#deps.revocationMs;
-    this.#deps.revocations.revoke('sub', this.memberId, until);
-    this.#deps.revocations.revoke('jti', this.#identity.jti, until);
-    this.#deps.admissions.withdrawn(this.roomId, this.memberId);
+    await Promise.all([
+      revocations.revoke('sub', this.memberId, until),
+      revocations.revoke('jti', this.#identity.jti, until),
+    ]);
+    await admissions.withdrawn(this.roomId, this.memberId);
   }
 
   /** Changes this member's role (a moderator's decision, already authorised). */
@@ -441,23 +567,24 @@ export class MemberSession {
     const { state } = this.#deps;
     const wasModerator = isModerator(this.#role);
     this.#role = role;
-    this.#deps.roleOverrides.set(this.memberId, role, this.#deps.now() + this.#deps.revocationMs);
-    const member = state.setRole(this.roomId, this.memberId, role);
+    await this.#deps.roleOverrides.set(this.memberId, role, this.#deps.now() + this.#deps.revocationMs);
+    const member = await this.#inRoomQueue(async () => {
+      const updated = await state.setRole(this.roomId, this.memberId, role);
+      if (updated && isModerator(role) && !wasModerator) {
+        await this.#socket.join(hostsChannel(this.roomId));
+        this.#socket.emit('lobbyChanged', { waiting: await state.waiting(this.roomId) });
+      } else if (updated && !isModerator(role) && wasModerator) {
+        await this.#socket.leave(hostsChannel(this.roomId));
+      }
+      return updated;
+    });
     if (!member) {
       return undefined;
     }
-    if (isModerator(role) && !wasModerator) {
-      await this.#socket.join(hostsChannel(this.roomId));
-      this.#socket.emit('lobbyChanged', { waiting: state.waiting(this.roomId) });
-    } else if (!isModerator(role) && wasModerator) {
-      await this.#socket.leave(hostsChannel(this.roomId));
-    }
     if (!mayPublish(role)) {
+      const producers = await state.producers(this.roomId);
       await this.closeProducers(
-        state
-          .producers(this.roomId)
-          .filter((p) => p.memberId === this.memberId)
-          .map((p) => p.producerId),
+        producers.filter((p) => p.memberId === this.memberId).map((p) => p.producerId),
       );
     }
     this.#socket.nsp.to(this.roomId).emit('memberUpdated', { member });
@@ -469,9 +596,11 @@ export class MemberSession {
     const { sfu, state } = this.#deps;
     for (const producerId of producerIds) {
       await sfu.request('closeProducer', { roomId: this.roomId, memberId: this.memberId, producerId });
-      if (state.removeProducer(this.roomId, producerId)) {
-        this.#socket.nsp.to(this.roomId).emit('producerClosed', { producerId, memberId: this.memberId });
-      }
+      await this.#inRoomQueue(async () => {
+        if (await state.removeProducer(this.roomId, producerId)) {
+          this.#socket.nsp.to(this.roomId).emit('producerClosed', { producerId, memberId: this.memberId });
+        }
+      });
     }
   }
 
@@ -486,36 +615,69 @@ export class MemberSession {
     this.#socket.disconnect();
   }
 
-  /** Releases the member's media and tells the room. Idempotent. */
-  async leave(): Promise<void> {
-    const phase = this.#phase;
+  /**
+   * Leaves the meeting: takes back what the room state holds of this member
+   * and tells the room, then releases the member's media on the SFU.
+   * Idempotent, and never rejects (a failure is logged).
+   */
+  leave(): Promise<void> {
+    if (this.#left) {
+      return this.#left;
+    }
     this.#phase = 'left';
     clearTimeout(this.#expiryTimer);
-    const { state, sfu, logger } = this.#deps;
+    this.#left = this.#inRoomQueue(() => this.#release())
+      .then((wasMember) => (wasMember ? this.#releaseMedia() : undefined))
+      .catch((error: unknown) => {
+        this.#deps.logger.error({ err: error }, 'could not take back the place of a member who left');
+      });
+    return this.#left;
+  }
+
+  /** In the room's queue. True if the member was in the room (their media must go too). */
+  async #release(): Promise<boolean> {
+    const { state, logger } = this.#deps;
     const roomId = this.roomId;
-    if (phase === 'waiting') {
-      state.removeWaiting(roomId, this.memberId);
-      this.notifyLobby();
-      return;
+    const presence = this.#presence;
+    this.#presence = 'none';
+    switch (presence) {
+      case 'none':
+        return false;
+      case 'lobby':
+        await state.removeWaiting(roomId, this.memberId);
+        await this.#notifyLobby();
+        return false;
+      case 'member':
+        break;
+      default:
+        return unreachable(presence);
     }
-    if (phase !== 'joined') {
-      return;
+    try {
+      const removed = await state.removeMember(roomId, this.memberId);
+      await this.#deps.admissions.left(roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
+      for (const producer of removed) {
+        this.#socket
+          .to(roomId)
+          .emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
+      }
+      this.#socket.to(roomId).emit('memberLeft', { memberId: this.memberId });
+    } catch (error) {
+      // The media goes all the same.
+      logger.error({ err: error }, 'could not remove a member who left from the room state');
     }
-    const removed = state.removeMember(roomId, this.memberId);
-    this.#deps.admissions.left(roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
-    for (const producer of removed) {
-      this.#socket
-        .to(roomId)
-        .emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
-    }
-    this.#socket.to(roomId).emit('memberLeft', { memberId: this.memberId });
     this.#deps.committee.memberLeft(this);
     void this.#socket.leave(roomId);
     void this.#socket.leave(hostsChannel(roomId));
     logger.info({ room: roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member left');
+    return true;
+  }
+
+  async #releaseMedia(): Promise<void> {
+    const { state, sfu, logger } = this.#deps;
+    const roomId = this.roomId;
     try {
       await sfu.request('closeMember', { roomId, memberId: this.memberId });
-      if (state.members(roomId).length === 0) {
+      if ((await state.members(roomId)).length === 0) {
         await sfu.request('closeRoom', { roomId });
       }
     } catch (error) {
@@ -523,14 +685,27 @@ export class MemberSession {
     }
   }
 
-  /** The room's media server went away: forget the membership without telling the SFU. */
-  forget(): void {
+  /** The room's media server went away (its state is cleared): forget the membership without telling the SFU. */
+  async forget(): Promise<void> {
     if (this.#phase === 'joined') {
       this.#phase = 'idle';
-      this.#deps.admissions.left(this.roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
+      this.#presence = 'none';
       this.#deps.committee.memberLeft(this);
+      await this.#deps.admissions.left(this.roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
     }
     void this.#socket.leave(this.roomId);
     void this.#socket.leave(hostsChannel(this.roomId));
+  }
+
+  /**
+   * This node no longer owns the meeting (another node took it over): the
+   * session stops here, touching neither the shared state nor the SFU, which
+   * are the new owner's now.
+   */
+  detach(): void {
+    this.#phase = 'left';
+    this.#presence = 'none';
+    clearTimeout(this.#expiryTimer);
+    this.#left ??= Promise.resolve();
   }
 }

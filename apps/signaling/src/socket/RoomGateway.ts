@@ -1,8 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { LIMITS, ProtocolError, roomRequests, serveRequests, type MemberRole } from '@confidentiel/protocol';
+import { LIMITS, ProtocolError, roomRequests, serveRequests } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import type { Metrics } from '../http/metrics.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
@@ -11,11 +11,14 @@ import type { SfuClient } from '../sfu/SfuClient.ts';
 import type { IceConfig } from '../turn/iceServers.ts';
 import { authenticateHandshake, type Identity } from './authenticate.ts';
 import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
-import { memberChannel } from './channels.ts';
+import { memberChannel } from '../rooms/channels.ts';
 import { MemberSession, type SessionDeps } from './MemberSession.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
-import { RoleOverrides } from '../rooms/RoleOverrides.ts';
+import { InMemoryRoleOverrides, type RoleOverrides } from '../rooms/RoleOverrides.ts';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
+import { InMemoryEndedMeetings, type EndedMeetings } from '../rooms/EndedMeetings.ts';
+import { RoomQueue } from '../rooms/RoomQueue.ts';
+import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { NO_COMMITTEES, type CommitteeHooks } from '../committee/CommitteeService.ts';
 
 /** A connection that has not joined within this time is dropped. */
@@ -58,6 +61,17 @@ export interface RoomGatewayOptions {
   revocations?: Revocations;
   /** Who was let in (shared with the recording routes); a private one when absent. */
   admissions?: Admissions;
+  /** Roles moderators gave (shared with the HTTP routes); a private one when absent. */
+  roleOverrides?: RoleOverrides;
+  /** Meetings a host ended; a private one when absent. */
+  endedMeetings?: EndedMeetings;
+  /**
+   * Where the limiters shared by every node are made (chat per member,
+   * requests and connections per client address); in memory when absent.
+   * The per-socket request limiter is always this process's own: a socket
+   * lives on one node.
+   */
+  rateLimiters?: RateLimiterFactory;
   issueToken: SessionDeps['issueToken'];
   inviteRevoked?: SessionDeps['inviteRevoked'];
   onRemoved?: SessionDeps['onRemoved'];
@@ -74,25 +88,44 @@ export class RoomGateway {
   readonly #io: Server;
   readonly #options: RoomGatewayOptions;
   readonly #sessions = new Map<string, MemberSession>();
-  readonly #limiter = new RateLimiterMemory({ points: REQUESTS_PER_SECOND, duration: 1 });
-  readonly #chatLimiter = new RateLimiterMemory({ points: CHAT_MESSAGES_PER_10S, duration: 10 });
-  readonly #ipLimiter = new RateLimiterMemory({ points: REQUESTS_PER_IP_PER_SECOND, duration: 1 });
-  readonly #connectionLimiter = new RateLimiterMemory({ points: CONNECTIONS_PER_IP_PER_10S, duration: 10 });
+  /** Per socket: this node's own (a socket lives on one node). */
+  readonly #limiter = new MemoryRateLimiterFactory().create('socket-requests', {
+    points: REQUESTS_PER_SECOND,
+    duration: 1,
+  });
+  /** Per member, over every node: a member who reconnects elsewhere keeps their count. */
+  readonly #chatLimiter: RateLimiterAbstract;
+  /** Per client address, over every node: the proxy may spread one address's sockets over several. */
+  readonly #ipLimiter: RateLimiterAbstract;
+  readonly #connectionLimiter: RateLimiterAbstract;
   /** Sessions whose connection dropped, kept for a recovery until their timer fires. */
   readonly #pendingLeaves = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #revocations: Revocations;
   readonly #admissions: Admissions;
   readonly #roleOverrides: RoleOverrides;
-  readonly #endedRooms = new Set<string>();
+  readonly #endedMeetings: EndedMeetings;
+  readonly #queue = new RoomQueue();
   readonly #clientAddress: ClientAddressOf;
   #closed = false;
 
   constructor(options: RoomGatewayOptions) {
     this.#options = options;
-    this.#revocations = options.revocations ?? new InMemoryRevocations({ now: options.now ?? Date.now });
-    this.#admissions = options.admissions ?? new InMemoryAdmissions({ now: options.now ?? Date.now });
+    const now = options.now ?? Date.now;
+    this.#revocations = options.revocations ?? new InMemoryRevocations({ now });
+    this.#admissions = options.admissions ?? new InMemoryAdmissions({ now });
+    this.#roleOverrides = options.roleOverrides ?? new InMemoryRoleOverrides({ now });
+    this.#endedMeetings = options.endedMeetings ?? new InMemoryEndedMeetings({ now });
     this.#clientAddress = options.clientAddress ?? clientAddressResolver(false);
-    this.#roleOverrides = new RoleOverrides({ now: options.now ?? Date.now });
+    const rateLimiters = options.rateLimiters ?? new MemoryRateLimiterFactory();
+    this.#chatLimiter = rateLimiters.create('chat', { points: CHAT_MESSAGES_PER_10S, duration: 10 });
+    this.#ipLimiter = rateLimiters.create('address-requests', {
+      points: REQUESTS_PER_IP_PER_SECOND,
+      duration: 1,
+    });
+    this.#connectionLimiter = rateLimiters.create('address-connections', {
+      points: CONNECTIONS_PER_IP_PER_10S,
+      duration: 10,
+    });
     const { logger, metrics } = options;
     this.#io = new Server(options.http, {
       maxHttpBufferSize: LIMITS.maxMessageBytes,
@@ -193,7 +226,8 @@ export class RoomGateway {
         revocations: this.#revocations,
         admissions: this.#admissions,
         roleOverrides: this.#roleOverrides,
-        endedRooms: this.#endedRooms,
+        endedMeetings: this.#endedMeetings,
+        queue: this.#queue,
         directory: { get: (memberId) => this.#sessions.get(memberId) },
         issueToken: this.#options.issueToken,
         inviteRevoked: this.#options.inviteRevoked ?? (() => Promise.resolve(false)),
@@ -275,9 +309,12 @@ export class RoomGateway {
     const { sfu, state, logger } = this.#options;
     const nsp = this.#io.of(ROOM_NAMESPACE);
     sfu.on('producerClosed', ({ roomId, memberId, producerId }) => {
-      if (state.removeProducer(roomId, producerId)) {
-        nsp.to(roomId).except(memberChannel(memberId)).emit('producerClosed', { producerId, memberId });
-      }
+      const closed = this.#queue.run(roomId, async () => {
+        if (await state.removeProducer(roomId, producerId)) {
+          nsp.to(roomId).except(memberChannel(memberId)).emit('producerClosed', { producerId, memberId });
+        }
+      });
+      this.#background('producer closed by the SFU', closed);
     });
     sfu.on('consumerClosed', ({ memberId, consumerId, producerId }) => {
       nsp.to(memberChannel(memberId)).emit('consumerClosed', { consumerId, producerId });
@@ -292,15 +329,20 @@ export class RoomGateway {
       // The media server lost the room: every member must rejoin.
       logger.warn({ room: roomId.slice(0, 6) }, 'media server lost a room; members will rejoin');
       nsp.to(roomId).emit('roomClosed', { reason: 'media-server-restarted' });
-      for (const member of state.clearRoom(roomId)) {
-        this.#sessions.get(member.memberId)?.forget();
-      }
+      const forgotten = this.#queue.run(roomId, async () => {
+        for (const member of await state.clearRoom(roomId)) {
+          await this.#sessions.get(member.memberId)?.forget();
+        }
+      });
+      this.#background('room lost by the SFU', forgotten);
     });
   }
 
-  /** The role a moderator gave this member, outranking their token's (none if never changed). */
-  roleOverride(memberId: string): MemberRole | undefined {
-    return this.#roleOverrides.get(memberId);
+  /** Work an event started: a failure is logged, never thrown at the emitter. */
+  #background(what: string, work: Promise<void>): void {
+    work.catch((error: unknown) =>
+      this.#options.logger.error({ err: error, what }, 'room bookkeeping failed'),
+    );
   }
 
   async close(): Promise<void> {
@@ -312,6 +354,9 @@ export class RoomGateway {
       clearTimeout(timer);
     }
     this.#pendingLeaves.clear();
+    const sessions = [...this.#sessions.values()];
     await this.#io.close();
+    // Every departure written to the room state before the caller closes it (Redis).
+    await Promise.all(sessions.map((session) => session.leave()));
   }
 }

@@ -1,19 +1,8 @@
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  roomHandshakeSchema,
-  roomTokenClaimsSchema,
-  type RoomTokenClaims,
-} from '@confidentiel/protocol';
-import { TokenError, type TokenService } from '@confidentiel/tokens';
+import { PROTOCOL_VERSION, ProtocolError, roomHandshakeSchema } from '@confidentiel/protocol';
+import type { TokenService } from '@confidentiel/tokens';
+import { verifyRoomToken, type Identity } from '../rooms/verifyRoomToken.ts';
 
-export const ROOM_AUDIENCE = 'room';
-export const ROOM_TOKEN_TYPE = 'room';
-
-export interface Identity extends RoomTokenClaims {
-  exp: number;
-  jti: string;
-}
+export { ROOM_AUDIENCE, ROOM_TOKEN_TYPE, verifyRoomToken, type Identity } from '../rooms/verifyRoomToken.ts';
 
 /**
  * Checks a browser's handshake `auth`: protocol version, then the room token.
@@ -28,30 +17,4 @@ export function authenticateHandshake(auth: unknown, tokens: TokenService): Iden
     throw new ProtocolError('protocol-mismatch', `this server speaks protocol ${PROTOCOL_VERSION}`);
   }
   return verifyRoomToken(handshake.data.token, tokens);
-}
-
-/**
- * Verifies a room token (audience and type `room`) and its claims, wherever
- * it comes from (the socket handshake, an HTTP `Authorization` header).
- * Throws a ProtocolError: `token-expired`, else `unauthorized`.
- */
-export function verifyRoomToken(token: string, tokens: TokenService): Identity {
-  let verified;
-  try {
-    verified = tokens.verify(token, { audience: ROOM_AUDIENCE, typ: ROOM_TOKEN_TYPE });
-  } catch (error) {
-    if (error instanceof TokenError && error.reason === 'expired') {
-      throw new ProtocolError('token-expired', 'token expired');
-    }
-    throw new ProtocolError('unauthorized', 'token refused');
-  }
-  const claims = roomTokenClaimsSchema.safeParse({
-    ...verified.claims,
-    sub: verified.sub,
-    typ: verified.typ,
-  });
-  if (!claims.success) {
-    throw new ProtocolError('unauthorized', 'token refused');
-  }
-  return { ...claims.data, exp: verified.exp, jti: verified.jti };
 }

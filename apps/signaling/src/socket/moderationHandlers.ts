@@ -1,6 +1,6 @@
 import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
 import { refuseAction, refuseActionOn, type ModerationAction } from '../rooms/permissions.ts';
-import { memberChannel } from './channels.ts';
+import { memberChannel } from '../rooms/channels.ts';
 import type { MemberSession, SessionDeps } from './MemberSession.ts';
 
 type ModerationRequests =
@@ -22,7 +22,7 @@ export function moderationHandlers(
   actor: MemberSession,
   deps: SessionDeps,
 ): Pick<RequestHandlers<typeof roomRequests>, ModerationRequests> {
-  const { state, directory, sfu, logger } = deps;
+  const { state, directory, sfu, logger, queue } = deps;
 
   /** The actor must be in the room and allowed to do `action` at all. */
   const allowed = (action: ModerationAction): { roomId: string; memberId: string } => {
@@ -94,33 +94,35 @@ export function moderationHandlers(
     },
     admitAll: async () => {
       const { roomId } = allowed('admit');
-      const admitted = await admitMany(state.waiting(roomId).map((w) => w.memberId));
+      const admitted = await admitMany((await state.waiting(roomId)).map((w) => w.memberId));
       audit('admit-all', null);
       return { admitted };
     },
-    refuseEntry: ({ memberId }) => {
+    refuseEntry: async ({ memberId }) => {
       allowed('admit');
       const session = waitingTarget(memberId);
-      if (!session?.refuseEntry()) {
+      if (!session || !(await session.refuseEntry())) {
         throw new ProtocolError('not-found', 'nobody with that id is waiting');
       }
       deps.committee.refused(session, actor);
       audit('refuse-entry', memberId);
       return {};
     },
-    setRoomLocked: ({ locked }) => {
+    setRoomLocked: async ({ locked }) => {
       const { roomId } = allowed('lock');
-      state.setLocked(roomId, locked);
-      actor.socket.nsp.to(roomId).emit('roomUpdated', { locked });
+      await queue.run(roomId, async () => {
+        await state.setLocked(roomId, locked);
+        actor.socket.nsp.to(roomId).emit('roomUpdated', { locked });
+      });
       audit(locked ? 'lock' : 'unlock', null);
       return {};
     },
     muteMember: async ({ memberId }) => {
       const session = target('mute', memberId);
       const { roomId } = session;
-      const microphones = state
-        .producers(roomId)
-        .filter((p) => p.memberId === memberId && p.source === 'microphone' && !p.paused);
+      const microphones = (await state.producers(roomId)).filter(
+        (p) => p.memberId === memberId && p.source === 'microphone' && !p.paused,
+      );
       for (const producer of microphones) {
         await sfu.request('setProducerPaused', {
           roomId,
@@ -128,10 +130,12 @@ export function moderationHandlers(
           producerId: producer.producerId,
           paused: true,
         });
-        state.setProducerPaused(roomId, producer.producerId, true);
-        actor.socket.nsp
-          .to(roomId)
-          .emit('producerPaused', { producerId: producer.producerId, memberId, paused: true });
+        await queue.run(roomId, async () => {
+          await state.setProducerPaused(roomId, producer.producerId, true);
+          actor.socket.nsp
+            .to(roomId)
+            .emit('producerPaused', { producerId: producer.producerId, memberId, paused: true });
+        });
       }
       actor.socket.nsp.to(memberChannel(memberId)).emit('moderated', { action: 'muted', by: actor.memberId });
       audit('mute', memberId);
@@ -140,9 +144,9 @@ export function moderationHandlers(
     stopMemberVideo: async ({ memberId, source }) => {
       const session = target('stop-video', memberId);
       const sources = source === 'camera' ? ['camera'] : ['screen', 'screen-audio'];
-      const producers = state
-        .producers(session.roomId)
-        .filter((p) => p.memberId === memberId && sources.includes(p.source));
+      const producers = (await state.producers(session.roomId)).filter(
+        (p) => p.memberId === memberId && sources.includes(p.source),
+      );
       await session.closeProducers(producers.map((p) => p.producerId));
       actor.socket.nsp.to(memberChannel(memberId)).emit('moderated', {
         action: source === 'camera' ? 'camera-stopped' : 'screen-stopped',
@@ -156,7 +160,7 @@ export function moderationHandlers(
       const waiting = waitingTarget(memberId);
       if (waiting) {
         allowed('remove');
-        waiting.refuseEntry();
+        await waiting.refuseEntry();
         deps.committee.refused(waiting, actor);
         audit('remove', memberId);
         return {};
@@ -179,12 +183,13 @@ export function moderationHandlers(
       const { roomId } = allowed('end-meeting');
       audit('end-meeting', null);
       deps.committee.meetingEnded(roomId, actor);
-      // Ended means ended: tokens still alive do not reopen it without a host.
-      deps.endedRooms.add(roomId);
-      const everyone = [
-        ...state.members(roomId).map((m) => m.memberId),
-        ...state.waiting(roomId).map((w) => w.memberId),
-      ];
+      // In the room's queue: nobody decides to enter between the end and the roll call.
+      const everyone = await queue.run(roomId, async () => {
+        // Ended means ended: tokens still alive do not reopen it without a host.
+        await deps.endedMeetings.end(roomId);
+        const [members, waiting] = await Promise.all([state.members(roomId), state.waiting(roomId)]);
+        return [...members.map((m) => m.memberId), ...waiting.map((w) => w.memberId)];
+      });
       for (const memberId of everyone) {
         if (memberId !== actor.memberId) {
           await directory.get(memberId)?.end('ended');

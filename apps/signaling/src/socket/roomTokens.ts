@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MemberRole } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
-import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from './authenticate.ts';
+import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../rooms/verifyRoomToken.ts';
 
 /** What a room token says about its holder. */
 export interface RoomTokenSubject {

@@ -1,15 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorOf, startOrganiserApp, type OrganiserApp } from './support.ts';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { postgresEngine, sqliteEngine } from '../support/storeEngines.ts';
+import { errorOf, manualClock, startOrganiserApp, type OrganiserApp } from './support.ts';
 
-describe('single-use invite races', () => {
+// The same races on both engines: SQLite, and PostgreSQL as several signaling nodes share it.
+describe.each([sqliteEngine(), postgresEngine()])('single-use invite races on $name', (engine) => {
   let h: OrganiserApp;
 
   beforeEach(async () => {
-    h = await startOrganiserApp();
+    const clock = manualClock();
+    const stores = await (await engine.newDatabase()).open({ now: clock.now });
+    h = await startOrganiserApp({ clock, stores });
   });
 
   afterEach(async () => {
     await h?.close();
+    await engine.cleanup();
+  });
+
+  afterAll(async () => {
+    await engine.stop();
   });
 
   /** Fires `count` redemptions at once; gives the tokens issued and checks every refusal is invite-invalid. */

@@ -22,8 +22,10 @@ import type { z } from 'zod';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
 import type { HashGate } from '../../src/crypto/HashGate.ts';
 import { TEST_COST } from '../../src/crypto/secretHash.ts';
+import type { InviteStore } from '../../src/invites/InviteStore.ts';
 import { SqliteInviteStore } from '../../src/invites/SqliteInviteStore.ts';
 import type { PasscodeLimits } from '../../src/invites/PasscodeAttempts.ts';
+import type { MeetingStore } from '../../src/meetings/MeetingStore.ts';
 import { SqliteMeetingStore } from '../../src/meetings/SqliteMeetingStore.ts';
 import { organiserRoutes } from '../../src/organiser/organiserRoutes.ts';
 import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../../src/socket/authenticate.ts';
@@ -68,9 +70,10 @@ export function manualClock(start = Date.UTC(2030, 0, 15, 9, 0, 0)): Clock {
 
 export interface OrganiserApp {
   baseUrl: string;
+  /** The SQLite database of the stores (left empty when `stores` were given). */
   database: Database;
-  meetings: SqliteMeetingStore;
-  invites: SqliteInviteStore;
+  meetings: MeetingStore;
+  invites: InviteStore;
   tokens: TokenService;
   clock: Clock;
   /** Every log line written, as JSON text. */
@@ -96,12 +99,18 @@ export interface OrganiserApp {
 }
 
 export async function startOrganiserApp(
-  options: { passcodeLimits?: PasscodeLimits; clock?: Clock; passcodeGate?: HashGate } = {},
+  options: {
+    passcodeLimits?: PasscodeLimits;
+    clock?: Clock;
+    passcodeGate?: HashGate;
+    /** Stores of another engine (made with `clock`); SQLite `:memory:` ones when absent. */
+    stores?: { meetings: MeetingStore; invites: InviteStore };
+  } = {},
 ): Promise<OrganiserApp> {
   const clock = options.clock ?? manualClock();
   const database = new Database(':memory:');
-  const meetings = new SqliteMeetingStore({ database, now: clock.now });
-  const invites = new SqliteInviteStore({ database, now: clock.now });
+  const meetings = options.stores?.meetings ?? new SqliteMeetingStore({ database, now: clock.now });
+  const invites = options.stores?.invites ?? new SqliteInviteStore({ database, now: clock.now });
   // Tokens keep real time: jsonwebtoken checks exp against it.
   const tokens = new TokenService({ keys: KeyRing.generate(), issuer: 'organiser-test' });
   const logs: string[] = [];

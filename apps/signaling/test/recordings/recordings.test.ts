@@ -331,7 +331,7 @@ describe('who may record and read', () => {
     const removed = app.token(meetingId, 'host');
     const [, payload] = removed.split('.');
     const { jti } = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { jti: string };
-    app.revocations.revoke('jti', jti, Date.now() + 60_000);
+    await app.revocations.revoke('jti', jti, Date.now() + 60_000);
     expect(
       await refusal(await app.call('POST', `/meetings/${meetingId}/recordings`, { token: removed })),
     ).toMatchObject({

@@ -94,7 +94,7 @@ export async function startRecordingApp(): Promise<RecordingApp> {
       meetings,
       logger,
       revocations,
-      roleOverride: (memberId) => roleOverrides.get(memberId),
+      roleOverride: (memberId) => Promise.resolve(roleOverrides.get(memberId)),
       isAdmitted: (roomId, memberId) => admissions.isAdmitted(roomId, memberId),
     }),
   );
@@ -133,7 +133,8 @@ export async function startRecordingApp(): Promise<RecordingApp> {
       );
       members.set(issued.token, issued.memberId);
       if (options.admitted ?? true) {
-        admissions.entered(meetingId, issued.memberId);
+        // In memory: recorded before this returns.
+        void admissions.entered(meetingId, issued.memberId);
       }
       return issued.token;
     },

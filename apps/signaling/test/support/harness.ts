@@ -28,6 +28,7 @@ import { loadSignalingConfig } from '../../src/config.ts';
 import { ROOM_TOKEN_ISSUER, startSignaling, type RunningSignaling } from '../../src/startSignaling.ts';
 import { ROOM_AUDIENCE, ROOM_TOKEN_TYPE } from '../../src/socket/authenticate.ts';
 import { roomKeyId } from '../../src/socket/roomTokens.ts';
+import { startRedisServer, type RedisServer } from './redisServer.ts';
 
 export type { ClientSocket };
 export type RoomRequestName = keyof typeof roomRequests;
@@ -417,16 +418,30 @@ export interface Harness extends SfuHarness {
   metrics(): Promise<string>;
   /** Current `confidentiel_members` gauge. */
   memberCount(): Promise<number>;
+  /** The Redis server holding the room state, when started with `redis`. */
+  redis: RedisServer | undefined;
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /**
+   * Room state in a real Redis of its own (REDIS_URL) instead of memory. By
+   * default when SIGNALING_TEST_REDIS=1, so that any suite can be run against
+   * Redis as it is against memory.
+   */
+  redis?: boolean;
+}
+
 /** A real SFU and a real signaling server wired together on loopback. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sfuHarness = await startTestSfu();
   const tokenSecret = randomBytes(32).toString('hex');
   const signalingLogs = captureLogger('signaling');
   let signaling: RunningSignaling;
+  const useRedis = options.redis ?? process.env.SIGNALING_TEST_REDIS === '1';
+  let redis: RedisServer | undefined;
   try {
+    redis = useRedis ? await startRedisServer() : undefined;
     const config = loadSignalingConfig({
       HOST: '127.0.0.1',
       PORT: '0',
@@ -439,10 +454,12 @@ export async function startHarness(): Promise<Harness> {
       DATABASE_PATH: ':memory:',
       // Its own listener, on loopback, on any free port (as METRICS_PORT=9464 in production).
       METRICS_PORT: '0',
+      ...(redis ? { REDIS_URL: redis.url } : {}),
     });
     signaling = await startSignaling(config, { logger: signalingLogs.logger });
   } catch (error) {
     await sfuHarness.close();
+    await redis?.stop();
     throw error;
   }
   const baseUrl = signaling.url;
@@ -513,12 +530,14 @@ export async function startHarness(): Promise<Harness> {
     async memberCount() {
       return metricValue(await harness.metrics(), 'confidentiel_members');
     },
+    redis,
     async close() {
       for (const socket of sockets) {
         socket.close();
       }
       await signaling.close();
       await sfuHarness.close();
+      await redis?.stop();
     },
   };
   return harness;
