@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { Namespace } from 'socket.io';
 import {
   ProtocolError,
   type IdentityKeys,
@@ -93,6 +93,29 @@ interface Entered {
 }
 
 /**
+ * The part of a Socket.IO socket a session uses. Socket.IO's `Socket` is
+ * one; a cluster's `MemberLink` (a socket id reached through the namespace,
+ * on whatever node the socket is) is another.
+ */
+export interface SessionSocket {
+  readonly id: string;
+  readonly connected: boolean;
+  readonly nsp: Namespace;
+  emit(event: string, ...args: unknown[]): unknown;
+  to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+  join(rooms: string | string[]): Promise<void> | void;
+  leave(room: string): Promise<void> | void;
+  disconnect(): unknown;
+}
+
+/** What a new owner restores of a session it takes over (see cluster/SessionRecords.ts). */
+export interface RestoredSession {
+  phase: 'joined' | 'waiting';
+  keys: IdentityKeys | null;
+  role: MemberRole;
+}
+
+/**
  * One browser connection. Not in the room until admitted: `join` either
  * enters at once (hosts; guests when a host is present or early entry is
  * allowed) or waits in the lobby until a host admits. Every other request is
@@ -100,7 +123,7 @@ interface Entered {
  * on the SFU and tells the others.
  */
 export class MemberSession {
-  #socket: Socket;
+  #socket: SessionSocket;
   readonly #identity: Identity;
   readonly #deps: SessionDeps;
   #phase: Phase = 'idle';
@@ -112,7 +135,26 @@ export class MemberSession {
   #expiresAtMs: number;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(socket: Socket, identity: Identity, deps: SessionDeps) {
+  /**
+   * A session another node ran, carried on here after this node took the
+   * meeting over: in the room or its lobby as it was, nothing announced (the
+   * room already knows it), its state already in the shared room state.
+   */
+  static restore(
+    socket: SessionSocket,
+    identity: Identity,
+    deps: SessionDeps,
+    restored: RestoredSession,
+  ): MemberSession {
+    const session = new MemberSession(socket, identity, deps);
+    session.#phase = restored.phase;
+    session.#presence = restored.phase === 'joined' ? 'member' : 'lobby';
+    session.#keys = restored.keys;
+    session.#role = restored.role;
+    return session;
+  }
+
+  constructor(socket: SessionSocket, identity: Identity, deps: SessionDeps) {
     this.#socket = socket;
     this.#identity = identity;
     this.#deps = deps;
@@ -146,12 +188,20 @@ export class MemberSession {
     return this.#identity;
   }
 
-  get socket(): Socket {
+  get socket(): SessionSocket {
     return this.#socket;
   }
 
+  /** Where the session stands, and what a new owner would need to carry it on. */
+  get record(): (RestoredSession & { socketId: string }) | null {
+    if (this.#phase !== 'joined' && this.#phase !== 'waiting') {
+      return null;
+    }
+    return { phase: this.#phase, keys: this.#keys, role: this.#role, socketId: this.#socket.id };
+  }
+
   /** Same member, new connection (Socket.IO recovered the session after a drop). */
-  rebind(socket: Socket, tokenExp: number): void {
+  rebind(socket: SessionSocket, tokenExp: number): void {
     this.#socket = socket;
     // The recovered connection presented a (maybe refreshed) token: it sets the deadline now.
     this.#expiresAtMs = tokenExp * 1000;

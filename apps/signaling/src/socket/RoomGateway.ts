@@ -2,7 +2,13 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { LIMITS, ProtocolError, roomRequests, serveRequests } from '@confidentiel/protocol';
+import {
+  LIMITS,
+  ProtocolError,
+  roomRequests,
+  serveRequests,
+  type RequestHandlers,
+} from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
 import type { Metrics } from '../http/metrics.ts';
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
@@ -12,7 +18,13 @@ import type { IceConfig } from '../turn/iceServers.ts';
 import { authenticateHandshake, type Identity } from './authenticate.ts';
 import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress.ts';
 import { memberChannel } from '../rooms/channels.ts';
-import { MemberSession, type SessionDeps } from './MemberSession.ts';
+import { MeetingHost, RECOVERY_WINDOW_MS } from '../cluster/MeetingHost.ts';
+import { LocalLeases, type MeetingLeases } from '../cluster/MeetingLeases.ts';
+import { MeetingRouter } from '../cluster/MeetingRouter.ts';
+import type { NodeBus } from '../cluster/NodeBus.ts';
+import { LocalNodeRegistry, type NodeRegistry } from '../cluster/NodeRegistry.ts';
+import { NoSessionRecords, type SessionRecords } from '../cluster/SessionRecords.ts';
+import type { SessionDeps } from './MemberSession.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 import { InMemoryRoleOverrides, type RoleOverrides } from '../rooms/RoleOverrides.ts';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
@@ -21,21 +33,16 @@ import { RoomQueue } from '../rooms/RoomQueue.ts';
 import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { NO_COMMITTEES, type CommitteeHooks } from '../committee/CommitteeService.ts';
 
-/** A connection that has not joined within this time is dropped. */
-export const JOIN_TIMEOUT_MS = 20_000;
+export { JOIN_TIMEOUT_MS, RECOVERY_WINDOW_MS } from '../cluster/MeetingHost.ts';
 /** Requests one socket may make per second (bursts up to this many). */
 export const REQUESTS_PER_SECOND = 40;
 /** Chat messages one member may send per 10 seconds. */
 export const CHAT_MESSAGES_PER_10S = 20;
 export const ROOM_NAMESPACE = '/room';
-/** A dropped connection may come back and recover its session within this time. */
-export const RECOVERY_WINDOW_MS = 15_000;
 /** Connections one client address may open per 10 seconds. */
 export const CONNECTIONS_PER_IP_PER_10S = 60;
 /** Requests one client address may make per second, over all its sockets. */
 export const REQUESTS_PER_IP_PER_SECOND = 200;
-/** Disconnect reasons after which the client may come back and recover. */
-const RECOVERABLE = new Set(['transport close', 'transport error', 'ping timeout']);
 
 function noIceServers(): IceConfig {
   return { iceServers: [], iceTransportPolicy: 'all' };
@@ -81,13 +88,34 @@ export interface RoomGatewayOptions {
   revocationMs?: number;
   /** Committee sessions (agenda, floor, votes, journal); none: no meeting is a committee. */
   committee?: CommitteeHooks;
+  /**
+   * A cluster of signaling nodes (REDIS_URL): who owns each meeting, the
+   * request bus to the other nodes, which nodes are alive, where sessions
+   * are replicated for a takeover, and the Socket.IO adapter that reaches
+   * sockets on every node. Absent: one node that owns every meeting.
+   */
+  cluster?: {
+    leases: MeetingLeases;
+    bus: NodeBus;
+    registry: NodeRegistry;
+    records: SessionRecords;
+    adapter: NonNullable<ConstructorParameters<typeof Server>[1]>['adapter'];
+    /** Rebuild what the shared state holds of a meeting this node just took over (committee, journal). */
+    takeOver?: (roomId: string) => Promise<void>;
+    /** A meeting this node lost to another node: forget it without writing (committee). */
+    lost?: (roomId: string) => void;
+  };
 }
 
 /** The Socket.IO side of signaling: authentication, limits, and one MemberSession per socket. */
 export class RoomGateway {
   readonly #io: Server;
   readonly #options: RoomGatewayOptions;
-  readonly #sessions = new Map<string, MemberSession>();
+  readonly #host: MeetingHost;
+  readonly #router: MeetingRouter;
+  readonly #leases: MeetingLeases;
+  readonly #records: SessionRecords;
+  readonly #registry: NodeRegistry;
   /** Per socket: this node's own (a socket lives on one node). */
   readonly #limiter = new MemoryRateLimiterFactory().create('socket-requests', {
     points: REQUESTS_PER_SECOND,
@@ -98,14 +126,13 @@ export class RoomGateway {
   /** Per client address, over every node: the proxy may spread one address's sockets over several. */
   readonly #ipLimiter: RateLimiterAbstract;
   readonly #connectionLimiter: RateLimiterAbstract;
-  /** Sessions whose connection dropped, kept for a recovery until their timer fires. */
-  readonly #pendingLeaves = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #revocations: Revocations;
   readonly #admissions: Admissions;
   readonly #roleOverrides: RoleOverrides;
   readonly #endedMeetings: EndedMeetings;
   readonly #queue = new RoomQueue();
   readonly #clientAddress: ClientAddressOf;
+  #handingOver = false;
   #closed = false;
 
   constructor(options: RoomGatewayOptions) {
@@ -128,6 +155,7 @@ export class RoomGateway {
     });
     const { logger, metrics } = options;
     this.#io = new Server(options.http, {
+      ...(options.cluster ? { adapter: options.cluster.adapter } : {}),
       maxHttpBufferSize: LIMITS.maxMessageBytes,
       serveClient: false,
       // Recovery after a short drop, with the auth middleware run again (its
@@ -173,74 +201,95 @@ export class RoomGateway {
       }
     });
     nsp.on('connection', (socket) => this.#onConnection(socket));
+
+    this.#leases = options.cluster?.leases ?? new LocalLeases();
+    this.#records = options.cluster?.records ?? new NoSessionRecords();
+    this.#registry = options.cluster?.registry ?? new LocalNodeRegistry(this.#leases.nodeId);
+    const sessionDeps: Omit<SessionDeps, 'directory'> = {
+      meetings: options.meetings,
+      state: options.state,
+      sfu: options.sfu,
+      logger,
+      now,
+      chatLimiter: this.#chatLimiter,
+      iceConfig: options.iceConfig ?? noIceServers,
+      revocations: this.#revocations,
+      admissions: this.#admissions,
+      roleOverrides: this.#roleOverrides,
+      endedMeetings: this.#endedMeetings,
+      queue: this.#queue,
+      issueToken: options.issueToken,
+      inviteRevoked: options.inviteRevoked ?? (() => Promise.resolve(false)),
+      onRemoved: options.onRemoved ?? (() => Promise.resolve()),
+      revocationMs: options.revocationMs ?? 2 * 60 * 60 * 1000,
+      committee: options.committee ?? NO_COMMITTEES,
+    };
+    this.#host = new MeetingHost({
+      nsp,
+      sessionDeps,
+      logger,
+      records: this.#records,
+      fenceOf: (roomId) => this.#leases.fenceOf(roomId),
+    });
+    this.#router = new MeetingRouter({
+      leases: this.#leases,
+      bus: options.cluster?.bus ?? null,
+      registry: this.#registry,
+      host: this.#host,
+      logger,
+      takeOver: async (roomId) => {
+        await this.#host.takeOver(roomId, (nodeId) => this.#registry.isAlive(nodeId));
+        await options.cluster?.takeOver?.(roomId);
+      },
+      lost: (roomId) => {
+        this.#host.drop(roomId);
+        options.cluster?.lost?.(roomId);
+      },
+    });
+  }
+
+  /** This node's id in the cluster ('local' on one node). */
+  get nodeId(): string {
+    return this.#leases.nodeId;
+  }
+
+  /** Whether this node owns `roomId` now. */
+  owns(roomId: string): boolean {
+    return this.#leases.fenceOf(roomId) !== undefined;
   }
 
   #onConnection(socket: Socket): void {
-    const { logger, metrics, state, sfu, meetings } = this.#options;
+    const { logger, metrics } = this.#options;
     const identity = identities.get(socket);
     if (!identity) {
       socket.disconnect(true);
       return;
     }
-    const previous = this.#sessions.get(identity.sub);
-    const pending = this.#pendingLeaves.get(identity.sub);
-    const live = previous !== undefined && (previous.joined || previous.waiting);
-    if (socket.recovered && !(live && pending !== undefined)) {
-      // Socket.IO put the socket back in its rooms, but its session is over (removed,
-      // expired or ended while away): out of every room, and away; the client joins anew.
-      for (const room of socket.rooms) {
-        if (room !== socket.id) {
-          void socket.leave(room);
-        }
-      }
-      logger.info({ member: identity.sub.slice(0, 6) }, 'recovery refused: the session is over');
-      socket.disconnect(true);
-      return;
-    }
-    let session: MemberSession;
-    if (previous && pending !== undefined && socket.recovered && live) {
-      // The same connection came back in time: the member never left.
-      clearTimeout(pending);
-      this.#pendingLeaves.delete(identity.sub);
-      previous.rebind(socket, identity.exp);
-      session = previous;
-      logger.info({ member: identity.sub.slice(0, 6) }, 'connection recovered');
-    } else {
-      // The same member connecting again (a reload, a second tab) replaces the old connection.
-      if (previous) {
-        if (pending !== undefined) {
-          clearTimeout(pending);
-          this.#pendingLeaves.delete(identity.sub);
-        }
-        void previous.leave();
-        this.#io.of(ROOM_NAMESPACE).in(memberChannel(identity.sub)).disconnectSockets(true);
-      }
-      session = new MemberSession(socket, identity, {
-        meetings,
-        state,
-        sfu,
-        logger,
-        now: this.#options.now ?? Date.now,
-        chatLimiter: this.#chatLimiter,
-        iceConfig: this.#options.iceConfig ?? noIceServers,
-        revocations: this.#revocations,
-        admissions: this.#admissions,
-        roleOverrides: this.#roleOverrides,
-        endedMeetings: this.#endedMeetings,
-        queue: this.#queue,
-        directory: { get: (memberId) => this.#sessions.get(memberId) },
-        issueToken: this.#options.issueToken,
-        inviteRevoked: this.#options.inviteRevoked ?? (() => Promise.resolve(false)),
-        onRemoved: this.#options.onRemoved ?? (() => Promise.resolve()),
-        revocationMs: this.#options.revocationMs ?? 2 * 60 * 60 * 1000,
-        committee: this.#options.committee ?? NO_COMMITTEES,
-      });
-      this.#sessions.set(identity.sub, session);
-    }
     metrics.connections.inc();
     if (this.#options.logIpAddresses) {
       logger.info({ ip: socket.handshake.address, member: identity.sub.slice(0, 6) }, 'connection');
     }
+    // The meeting's owner (this node or another) decides whether this connection goes on.
+    const accepted = this.#router.connected(socket.id, identity, socket.recovered).then(
+      (ok) => {
+        if (!ok) {
+          // Socket.IO put the socket back in its rooms, but its session is over (removed,
+          // expired or ended while away): out of every room, and away; the client joins anew.
+          for (const room of socket.rooms) {
+            if (room !== socket.id) {
+              void socket.leave(room);
+            }
+          }
+          socket.disconnect(true);
+        }
+        return ok;
+      },
+      (error: unknown) => {
+        logger.warn({ err: error }, 'the meeting could not take this connection');
+        socket.disconnect(true);
+        return false;
+      },
+    );
 
     const address = this.#clientAddress(socket.request);
     socket.use(([event, ...args], next) => {
@@ -260,7 +309,19 @@ export class RoomGateway {
           }
         });
     });
-    serveRequests(socket, roomRequests, session.handlers(), {
+    // Validated here, then run by the meeting's owner (validated there again).
+    const forward = Object.fromEntries(
+      Object.keys(roomRequests).map((name) => [
+        name,
+        async (payload: unknown) => {
+          if (!(await accepted)) {
+            throw new ProtocolError('not-joined', 'connect again');
+          }
+          return this.#router.request(identity, socket.id, name, payload);
+        },
+      ]),
+    ) as unknown as RequestHandlers<typeof roomRequests>;
+    serveRequests(socket, roomRequests, forward, {
       onError: (event, error) => {
         if (error instanceof ProtocolError) {
           metrics.refusals.inc({ reason: error.reason });
@@ -272,35 +333,14 @@ export class RoomGateway {
       },
     });
 
-    const joinTimer = setTimeout(() => {
-      if (!session.joined && !session.waiting) {
-        logger.info('dropping a connection that never joined');
-        socket.disconnect(true);
-      }
-    }, JOIN_TIMEOUT_MS);
-    joinTimer.unref();
-
     socket.on('disconnect', (reason) => {
-      clearTimeout(joinTimer);
       metrics.connections.dec();
-      if (this.#sessions.get(identity.sub) !== session || session.socket !== socket) {
-        return;
-      }
-      if (RECOVERABLE.has(reason) && (session.joined || session.waiting) && !this.#closed) {
-        // The browser may come back within the recovery window; keep its place until then.
-        const timer = setTimeout(() => {
-          this.#pendingLeaves.delete(identity.sub);
-          if (this.#sessions.get(identity.sub) === session) {
-            this.#sessions.delete(identity.sub);
-          }
-          void session.leave();
-        }, RECOVERY_WINDOW_MS);
-        timer.unref();
-        this.#pendingLeaves.set(identity.sub, timer);
-        return;
-      }
-      this.#sessions.delete(identity.sub);
-      void session.leave();
+      void accepted.then((ok) => {
+        // A node handing its meetings over says nothing: the new owner treats its sockets as dropped.
+        if (ok && !this.#handingOver) {
+          this.#router.disconnected(identity, socket.id, reason);
+        }
+      });
     });
   }
 
@@ -309,6 +349,10 @@ export class RoomGateway {
     const { sfu, state, logger } = this.#options;
     const nsp = this.#io.of(ROOM_NAMESPACE);
     sfu.on('producerClosed', ({ roomId, memberId, producerId }) => {
+      // Every node hears the SFU; the meeting's owner acts.
+      if (!this.owns(roomId)) {
+        return;
+      }
       const closed = this.#queue.run(roomId, async () => {
         if (await state.removeProducer(roomId, producerId)) {
           nsp.to(roomId).except(memberChannel(memberId)).emit('producerClosed', { producerId, memberId });
@@ -316,14 +360,20 @@ export class RoomGateway {
       });
       this.#background('producer closed by the SFU', closed);
     });
-    sfu.on('consumerClosed', ({ memberId, consumerId, producerId }) => {
+    sfu.on('consumerClosed', ({ roomId, memberId, consumerId, producerId }) => {
+      if (!this.owns(roomId)) {
+        return;
+      }
       nsp.to(memberChannel(memberId)).emit('consumerClosed', { consumerId, producerId });
     });
     sfu.on('activeSpeaker', ({ roomId, memberId }) => {
+      if (!this.owns(roomId)) {
+        return;
+      }
       nsp.to(roomId).emit('activeSpeaker', { memberId });
     });
     sfu.on('roomClosed', ({ roomId, reason }) => {
-      if (reason !== 'worker-died') {
+      if (reason !== 'worker-died' || !this.owns(roomId)) {
         return;
       }
       // The media server lost the room: every member must rejoin.
@@ -331,7 +381,7 @@ export class RoomGateway {
       nsp.to(roomId).emit('roomClosed', { reason: 'media-server-restarted' });
       const forgotten = this.#queue.run(roomId, async () => {
         for (const member of await state.clearRoom(roomId)) {
-          await this.#sessions.get(member.memberId)?.forget();
+          await this.#host.session(member.memberId)?.forget();
         }
       });
       this.#background('room lost by the SFU', forgotten);
@@ -345,18 +395,36 @@ export class RoomGateway {
     );
   }
 
+  /**
+   * A graceful stop (an upgrade): every meeting this node owns is handed
+   * over (its state is already replicated; the leases are released), then
+   * the sockets' transports are closed without a Socket.IO goodbye, so the
+   * browsers reconnect through the proxy to another node and recover there.
+   */
+  async handOver(): Promise<void> {
+    if (this.#handingOver || this.#closed) {
+      return;
+    }
+    this.#handingOver = true;
+    this.#router.close();
+    for (const roomId of this.#leases.held()) {
+      this.#host.drop(roomId);
+      await this.#leases.release(roomId);
+    }
+    this.#io.engine.close();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) {
       return;
     }
     this.#closed = true;
-    for (const timer of this.#pendingLeaves.values()) {
-      clearTimeout(timer);
-    }
-    this.#pendingLeaves.clear();
-    const sessions = [...this.#sessions.values()];
+    this.#router.close();
+    const sessions = this.#host.close();
     await this.#io.close();
     // Every departure written to the room state before the caller closes it (Redis).
     await Promise.all(sessions.map((session) => session.leave()));
+    await this.#leases.close();
+    await this.#registry.close();
   }
 }
