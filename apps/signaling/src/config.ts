@@ -140,6 +140,14 @@ const schema = z.object({
       // Never the value itself: it holds a password.
       error: 'must be a redis:// or rediss:// URL naming a host',
     }),
+  /**
+   * This node's name in a cluster (REDIS_URL set): letters, digits, `-` and
+   * `_`, unique per node. Unset: a random one at each start.
+   */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (at most 64)')
+    .optional(),
 });
 
 function isRedisUrl(value: string): boolean {

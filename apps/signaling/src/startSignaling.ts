@@ -7,6 +7,8 @@ import { pino } from 'pino';
 import { SFU_CONTROL_AUDIENCE, SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { ConfigError, secretBytes, type SignalingConfig } from './config.ts';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createCluster } from './cluster/createCluster.ts';
 import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
 import { MetricsListener } from './http/MetricsListener.ts';
@@ -37,6 +39,13 @@ export interface RunningSignaling {
   url: string;
   /** Where Prometheus scrapes (a listener of its own); undefined when METRICS_PORT is off. */
   metricsUrl: string | undefined;
+  /** This node's name ('local' on one node). */
+  nodeId: string;
+  /**
+   * A graceful stop: the meetings this node owns go to the other nodes (the
+   * browsers reconnect there and recover). Then `close()`.
+   */
+  handOver(): Promise<void>;
   meetings: MeetingStore;
   tokens: TokenService;
   close(): Promise<void>;
@@ -111,7 +120,14 @@ export async function startSignaling(
           await journals.close();
           throw error;
         });
-  const shared = createSharedState({ redis });
+  // Several nodes: one owner per meeting (leases with fences), a bus between nodes, heartbeats,
+  // sessions replicated for a takeover, and Socket.IO fan-out through Redis streams.
+  const nodeId = config.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`;
+  const cluster = redis === undefined ? undefined : await createCluster({ redis, nodeId, logger });
+  const shared = createSharedState({
+    redis,
+    ...(cluster ? { fence: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
+  });
   const { roomState: state, revocations, admissions, roleOverrides, endedMeetings, rateLimiters } = shared;
   // One pair for the process: every hash shares libuv's one thread pool.
   const hashGates =
@@ -156,6 +172,7 @@ export async function startSignaling(
     rateLimiters,
     tokens,
     sfu,
+    ...(redis ? { redisReady: () => redis.isReady } : {}),
     metrics,
     logger,
     joinTokenTtl: config.JOIN_TOKEN_TTL,
@@ -219,6 +236,16 @@ export async function startSignaling(
     // Longer than any token lives (JOIN_TOKEN_TTL is at most 10 minutes, refreshed).
     revocationMs: 24 * 60 * 60 * 1000,
     committee: committees,
+    ...(cluster
+      ? {
+          cluster: {
+            ...cluster,
+            adapter: createAdapter(redis),
+            takeOver: (roomId: string) => committees.takeOver(roomId),
+            lost: (roomId: string) => committees.drop(roomId),
+          },
+        }
+      : {}),
     iceConfig: iceConfigIssuer({
       turnUrls: config.turnUrls,
       secret: config.TURN_SECRET,
@@ -255,6 +282,7 @@ export async function startSignaling(
       metricsPort: metricsListener?.port ?? 'off',
       database: stores.engine,
       roomState: shared.kind,
+      node: gateway.nodeId,
     },
     'signaling ready',
   );
@@ -266,6 +294,11 @@ export async function startSignaling(
     metricsUrl: metricsListener?.url,
     meetings,
     tokens,
+    nodeId: gateway.nodeId,
+    handOver: async () => {
+      await committees.handOver();
+      await gateway.handOver();
+    },
     close: async () => {
       if (closed) {
         return;
@@ -273,6 +306,7 @@ export async function startSignaling(
       closed = true;
       sfu.close();
       await gateway.close();
+      await cluster?.close();
       http.closeAllConnections();
       await metricsListener?.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));

