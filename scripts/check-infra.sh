@@ -481,7 +481,7 @@ turn_probe_tls() { # RAW_FILE PEER uclient-args...
   local raw="$1" peer="$2" attempt
   shift 2
   for attempt in 1 2 3 4 5 6; do
-    timeout 3 turnutils_uclient -v -n 1 -m 1 -c -e "$peer" -r 3480 -t -S "$@" 127.0.0.1 >"$raw" 2>&1
+    timeout 6 turnutils_uclient -v -n 1 -m 1 -c -e "$peer" -r 3480 -t -S "$@" 127.0.0.1 >"$raw" 2>&1
     if grep -q 'Received relay addr' "$raw"; then
       echo allocated
       return
