@@ -9,6 +9,16 @@ import { connectedAnswerSchema, hostMessageSchema, type HostMessage } from './wi
 
 /** How often an owner checks that the nodes its members' sockets are on are alive. */
 export const SWEEP_EVERY_MS = 1_000;
+/**
+ * How long a message waits for a meeting whose owner died to move (its lease
+ * expires within LEASE_MS; then this node or another claims it).
+ */
+export const FAILOVER_WAIT_MS = 8_000;
+/** A node that does not answer within this is checked for life before waiting longer. */
+const OWNER_ANSWER_MS = 2_000;
+const RETRY_EVERY_MS = 200;
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface MeetingRouterOptions {
   leases: MeetingLeases;
@@ -112,16 +122,40 @@ export class MeetingRouter {
     clearInterval(this.#sweep);
   }
 
+  /**
+   * To the owner: this node, or another over the bus. An owner that is dead
+   * (no heartbeat) is waited out until its lease expires and the meeting
+   * moves (at most FAILOVER_WAIT_MS). A request is sent once to a live
+   * owner and never retried elsewhere after it may have run: a timeout
+   * answers `busy`. Connection notices are idempotent and are retried.
+   */
   async #send(roomId: string, message: HostMessage): Promise<unknown> {
-    const owner = await this.ownerOf(roomId);
-    if (owner.self) {
-      return this.#apply(message, this.#options.registry.nodeId);
+    const { bus, registry } = this.#options;
+    const deadline = Date.now() + FAILOVER_WAIT_MS;
+    for (;;) {
+      const owner = await this.ownerOf(roomId);
+      if (owner.self) {
+        return this.#apply(message, registry.nodeId);
+      }
+      if (!bus) {
+        throw new ProtocolError('busy', 'no route to the meeting');
+      }
+      const alive = await registry.isAlive(owner.nodeId);
+      if (alive) {
+        try {
+          return await bus.request(owner.nodeId, message, OWNER_ANSWER_MS);
+        } catch (error) {
+          const timedOut = error instanceof ProtocolError && error.reason === 'busy';
+          const retryable = message.type !== 'request' || !(await registry.isAlive(owner.nodeId));
+          if (!timedOut || !retryable || Date.now() > deadline) {
+            throw error;
+          }
+        }
+      } else if (Date.now() > deadline) {
+        throw new ProtocolError('busy', 'the meeting is moving to another server: try again');
+      }
+      await pause(RETRY_EVERY_MS);
     }
-    const { bus } = this.#options;
-    if (!bus) {
-      throw new ProtocolError('busy', 'no route to the meeting');
-    }
-    return bus.request(owner.nodeId, message);
   }
 
   /** Runs a message on this node's host (the owner). */

@@ -39,6 +39,8 @@ export const REQUESTS_PER_SECOND = 40;
 /** Chat messages one member may send per 10 seconds. */
 export const CHAT_MESSAGES_PER_10S = 20;
 export const ROOM_NAMESPACE = '/room';
+/** In a cluster, how often each socket's recovery session is saved ahead of a crash. */
+export const SESSION_PERSIST_EVERY_MS = 1_000;
 /** Connections one client address may open per 10 seconds. */
 export const CONNECTIONS_PER_IP_PER_10S = 60;
 /** Requests one client address may make per second, over all its sockets. */
@@ -132,6 +134,7 @@ export class RoomGateway {
   readonly #endedMeetings: EndedMeetings;
   readonly #queue = new RoomQueue();
   readonly #clientAddress: ClientAddressOf;
+  #persistTimer: ReturnType<typeof setInterval> | undefined;
   #handingOver = false;
   #closed = false;
 
@@ -202,6 +205,9 @@ export class RoomGateway {
     });
     nsp.on('connection', (socket) => this.#onConnection(socket));
 
+    if (options.cluster) {
+      this.#persistSessionsAhead(nsp);
+    }
     this.#leases = options.cluster?.leases ?? new LocalLeases();
     this.#records = options.cluster?.records ?? new NoSessionRecords();
     this.#registry = options.cluster?.registry ?? new LocalNodeRegistry(this.#leases.nodeId);
@@ -246,6 +252,33 @@ export class RoomGateway {
         options.cluster?.lost?.(roomId);
       },
     });
+  }
+
+  /**
+   * Socket.IO saves a socket's session (rooms, id) for connection-state
+   * recovery only when the socket disconnects: a node that dies (SIGKILL)
+   * saves nothing, and its browsers could not recover on another node. So in
+   * a cluster each node saves its sockets' sessions ahead, every
+   * SESSION_PERSIST_EVERY_MS, through the adapter (Redis, expiring after the
+   * recovery window); a browser whose node died reconnects elsewhere with its
+   * id, rooms and every event it missed.
+   */
+  #persistSessionsAhead(nsp: ReturnType<Server['of']>): void {
+    const adapter = nsp.adapter as unknown as {
+      persistSession?: (session: { sid: string; pid: string; rooms: string[]; data: unknown }) => void;
+    };
+    if (typeof adapter.persistSession !== 'function') {
+      return;
+    }
+    this.#persistTimer = setInterval(() => {
+      for (const socket of nsp.sockets.values()) {
+        const pid = (socket as unknown as { pid?: string }).pid;
+        if (pid !== undefined && socket.connected) {
+          adapter.persistSession?.({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
+        }
+      }
+    }, SESSION_PERSIST_EVERY_MS);
+    this.#persistTimer.unref();
   }
 
   /** This node's id in the cluster ('local' on one node). */
@@ -406,6 +439,7 @@ export class RoomGateway {
       return;
     }
     this.#handingOver = true;
+    clearInterval(this.#persistTimer);
     this.#router.close();
     for (const roomId of this.#leases.held()) {
       this.#host.drop(roomId);
@@ -419,6 +453,7 @@ export class RoomGateway {
       return;
     }
     this.#closed = true;
+    clearInterval(this.#persistTimer);
     this.#router.close();
     const sessions = this.#host.close();
     await this.#io.close();
