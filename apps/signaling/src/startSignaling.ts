@@ -16,6 +16,8 @@ import type { MeetingStore } from './meetings/MeetingStore.ts';
 import { createAccounts } from './accounts/createAccounts.ts';
 import { CommitteeService } from './committee/CommitteeService.ts';
 import { committeeRoutes } from './committee/committeeRoutes.ts';
+import { MemoryCommitteeSnapshotStore } from './committee/MemoryCommitteeSnapshotStore.ts';
+import { RedisCommitteeSnapshotStore } from './committee/RedisCommitteeSnapshotStore.ts';
 import { JournalService } from './committee/JournalService.ts';
 import type { ScryptCost } from './crypto/secretHash.ts';
 import { createHashGates, type HashGates } from './crypto/hashGates.ts';
@@ -149,7 +151,20 @@ export async function startSignaling(
   });
   const metrics = createMetrics(state);
   const { agenda, minutes } = stores;
-  const committees = new CommitteeService({ meetings, agenda, minutes, journals, state, logger });
+  const committees = new CommitteeService({
+    meetings,
+    agenda,
+    minutes,
+    journals,
+    state,
+    logger,
+    // Each committee room's state, for the node that takes its meeting over (fenced by its lease).
+    snapshots:
+      redis === undefined ? new MemoryCommitteeSnapshotStore() : new RedisCommitteeSnapshotStore({ redis }),
+    ...(cluster ? { fenceOf: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
+  });
+  // Redis came back empty: each owner writes its committee rooms back under its re-established lease.
+  cluster?.leases.on('reestablished', (roomId) => committees.reestablished(roomId));
   const sfu = new SfuClient({
     url: config.SFU_URL,
     logger,

@@ -101,11 +101,21 @@ export class RedisNodeBus implements NodeBus {
       }, timeoutMs);
       timer.unref();
       this.#pending.set(id, { resolve, reject, timer });
-      this.#publish(nodeId, { kind: 'request', id, from: this.nodeId, body }).catch((error: unknown) => {
-        clearTimeout(timer);
-        this.#pending.delete(id);
-        reject(new ProtocolError('busy', 'servers cannot reach each other right now', { cause: error }));
-      });
+      this.#publish(nodeId, { kind: 'request', id, from: this.nodeId, body }).then(
+        (receivers) => {
+          // Nobody listens on that node's channel (its process is gone, so Redis dropped its
+          // subscription): the request ran nowhere and no answer can come. Said now, not after the timeout.
+          if (receivers === 0 && this.#pending.delete(id)) {
+            clearTimeout(timer);
+            reject(new ProtocolError('busy', 'the server of this meeting is gone: try again'));
+          }
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          this.#pending.delete(id);
+          reject(new ProtocolError('busy', 'servers cannot reach each other right now', { cause: error }));
+        },
+      );
     });
   }
 
@@ -128,8 +138,9 @@ export class RedisNodeBus implements NodeBus {
     await this.#subscriber.quit().catch(() => undefined);
   }
 
-  async #publish(nodeId: string, message: BusMessage): Promise<void> {
-    await this.#redis.publish(nodeChannel(nodeId), JSON.stringify(message));
+  /** How many subscribers received it (0: that node is not listening). */
+  #publish(nodeId: string, message: BusMessage): Promise<number> {
+    return this.#redis.publish(nodeChannel(nodeId), JSON.stringify(message));
   }
 
   #receive(raw: string): void {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { meetingIdSchema } from '@confidentiel/protocol';
 import { JournalSigner, TimeStamper, type TimeStampSource } from '@confidentiel/journal';
 import { ensureJournalKey } from './journalKey.ts';
-import { SessionJournal } from './SessionJournal.ts';
+import { SessionJournal, type SessionJournalOptions } from './SessionJournal.ts';
 
 /** A session's id: the ISO 8601 time it started (UTC, milliseconds), also its file name. */
 export const SESSION_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -93,11 +93,12 @@ export class JournalService {
     return this.#closed;
   }
 
-  /** Starts the journal of a new session of `meetingId`, named after the time it starts. */
-  open(meetingId: string): SessionJournal {
-    if (this.#closed) {
-      throw new Error('journal service is closed');
-    }
+  /**
+   * Starts the journal of a new session of `meetingId`, named after the time it starts. `fence`: this
+   * node's lease fence on the meeting (cluster), which the file is held under (see `JournalLock`).
+   */
+  open(meetingId: string, fence?: string): SessionJournal {
+    this.#checkOpen();
     const folder = this.#meetingFolder(meetingId);
     // Strictly later than the previous session of the meeting, and never an existing file.
     let start = Math.max(this.#now(), (this.#lastStart.get(meetingId) ?? -1) + 1);
@@ -107,15 +108,38 @@ export class JournalService {
     this.#lastStart.set(meetingId, start);
     const sessionId = new Date(start).toISOString();
     const path = join(folder, `${sessionId}${JOURNAL_EXTENSION}`);
-    const journal = new SessionJournal({
-      sessionId: `${meetingId}/${sessionId}`,
-      path,
-      signer: this.#signer,
-      now: this.#now,
-      logger: this.#logger,
-      timeStamping: this.#timeStamping,
-      onClosed: () => this.#live.delete(path),
-    });
+    const journal: SessionJournal = new SessionJournal(
+      this.#journalOptions(meetingId, sessionId, path, fence, () => this.#forget(path, journal)),
+    );
+    this.#live.set(path, journal);
+    return journal;
+  }
+
+  /**
+   * Reopens the journal of a session another node was writing (its owner died or handed the meeting
+   * over) to continue its one chain under this node's `fence`: see `SessionJournal.resume`, whose
+   * errors it passes on. `sessionId` is the file's name without its extension (the start time).
+   */
+  async resume(meetingId: string, sessionId: string, fence?: string): Promise<SessionJournal> {
+    this.#checkOpen();
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new TypeError('not a session id');
+    }
+    const path = join(this.#meetingFolder(meetingId), `${sessionId}${JOURNAL_EXTENSION}`);
+    if (this.#live.has(path)) {
+      throw new Error(
+        `the session journal ${meetingId.slice(0, 6)}/${sessionId} is still open in this process`,
+      );
+    }
+    const journal: SessionJournal = await SessionJournal.resume(
+      this.#journalOptions(meetingId, sessionId, path, fence, () => this.#forget(path, journal)),
+    );
+    if (this.#closed) {
+      await journal.detach();
+      throw new Error('journal service is closed');
+    }
+    // The next session of the meeting started here is named after this one.
+    this.#lastStart.set(meetingId, Math.max(this.#lastStart.get(meetingId) ?? -1, Date.parse(sessionId)));
     this.#live.set(path, journal);
     return journal;
   }
@@ -175,6 +199,37 @@ export class JournalService {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#live.values()].map((journal) => journal.close().catch(() => undefined)));
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new Error('journal service is closed');
+    }
+  }
+
+  #journalOptions(
+    meetingId: string,
+    sessionId: string,
+    path: string,
+    fence: string | undefined,
+    onClosed: () => void,
+  ): SessionJournalOptions {
+    return {
+      sessionId: `${meetingId}/${sessionId}`,
+      path,
+      signer: this.#signer,
+      now: this.#now,
+      logger: this.#logger,
+      timeStamping: this.#timeStamping,
+      onClosed,
+      fence,
+    };
+  }
+
+  #forget(path: string, journal: SessionJournal): void {
+    if (this.#live.get(path) === journal) {
+      this.#live.delete(path);
+    }
   }
 
   #meetingFolder(meetingId: string): string {

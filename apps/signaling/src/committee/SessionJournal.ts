@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   FileJournalSink,
+  JournalError,
   JournalWriter,
   publicKeyMap,
   type FileJournalSinkOptions,
@@ -73,9 +74,13 @@ interface Continuation {
 /** The journal of one committee session: a JournalWriter over an fsynced JSON Lines file. */
 export class SessionJournal {
   readonly #writer: JournalWriter;
+  /** The writer's sink: `detach` closes it without the writer's last checkpoint. */
+  readonly #sink: JournalSink;
   readonly #path: string;
   readonly #onClosed: () => void;
   readonly #resumedFrom: JournalTail | undefined;
+  /** The last append (the writer writes them in order): settled, every earlier one is too. */
+  #lastAppend: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
   /** A new session's journal, in a new file. `continuation` is `resume`'s: do not pass it. */
@@ -83,9 +88,10 @@ export class SessionJournal {
     this.#path = options.path;
     this.#onClosed = options.onClosed;
     this.#resumedFrom = continuation?.last;
+    this.#sink = continuation?.sink ?? new DeferredFileSink(options.path, lockOptions(options.fence));
     this.#writer = new JournalWriter({
       sessionId: options.sessionId,
-      sink: continuation?.sink ?? new DeferredFileSink(options.path, lockOptions(options.fence)),
+      sink: this.#sink,
       signer: options.signer,
       now: options.now,
       ...(options.timeStamping ? { timeStamping: options.timeStamping } : {}),
@@ -144,14 +150,31 @@ export class SessionJournal {
     return this.#closing !== undefined;
   }
 
-  /** Resolves once the entry is in the file (fsynced). */
+  /** Resolves once the entry is in the file (fsynced). Refused (`JournalError` 'closed') after `close` or `detach`. */
   append(type: string, data: Record<string, unknown>): Promise<JournalEntry> {
-    return this.#writer.append(type, data);
+    if (this.#closing !== undefined) {
+      return Promise.reject(JournalError.closed(`session journal ${this.sessionId}`));
+    }
+    const written = this.#writer.append(type, data);
+    this.#lastAppend = written.catch(() => undefined);
+    return written;
   }
 
   /** Anchors the last entry (with a time-stamping authority) and closes the file. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#writer.close().finally(() => this.#onClosed());
+    return this.#closing;
+  }
+
+  /**
+   * Lets go of the file without ending the session, for the node that carries it on (this node
+   * lost the meeting, or hands it over): the entries already appended are written, then the file
+   * is closed and its lock released, and nothing else is written, not even the time-stamped
+   * checkpoint `close` would add, so the next owner continues the chain from the last entry.
+   * Later appends are refused. Idempotent; after `close`, the same promise as `close`.
+   */
+  detach(): Promise<void> {
+    this.#closing ??= this.#lastAppend.then(() => this.#sink.close()).finally(() => this.#onClosed());
     return this.#closing;
   }
 }
