@@ -202,7 +202,7 @@ export async function startSignaling(
       journals,
       tokens,
       requireAccount: accounts.requireAccount,
-      hasSession: (meetingId) => committees.hasSession(meetingId),
+      hasSession: (meetingId) => committees.sessionUnderWay(meetingId),
       roleOverride: (memberId) => roleOverrides.get(memberId),
       logger,
     }),

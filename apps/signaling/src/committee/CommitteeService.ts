@@ -126,6 +126,18 @@ export class CommitteeService implements CommitteeHooks {
     return this.#rooms.has(meetingId) || this.#pending.has(meetingId) || this.#restoring.has(meetingId);
   }
 
+  /**
+   * A session of the meeting is running or paused anywhere in the cluster:
+   * here, or on its owner node (whose replicated snapshot exists while the
+   * committee room lives). On one node, the same as `hasSession`.
+   */
+  async sessionUnderWay(meetingId: string): Promise<boolean> {
+    if (this.hasSession(meetingId)) {
+      return true;
+    }
+    return (await this.#options.snapshots.load(meetingId).catch(() => undefined)) !== undefined;
+  }
+
   roomOf(member: CommitteeMember): Promise<CommitteeRoom | null> {
     this.#learn(member);
     const roomId = member.roomId;

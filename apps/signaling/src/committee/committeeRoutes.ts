@@ -32,7 +32,7 @@ export interface CommitteeRoutesDeps {
   /** The accounts feature's guard: a live organiser session, and CSRF on changes. */
   requireAccount: RequestHandler;
   /** Whether a committee session of the meeting is running or paused (its agenda is in use). */
-  hasSession: (meetingId: string) => boolean;
+  hasSession: (meetingId: string) => boolean | Promise<boolean>;
   /** A moderator's role change, outranking the role in a token. */
   roleOverride?: (memberId: string) => Promise<MemberRole | undefined>;
   logger: Logger;
@@ -150,7 +150,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
       refuse(res, 409, { reason: 'conflict', message: 'agendas are for committee meetings' });
       return;
     }
-    if (deps.hasSession(meeting.id)) {
+    if (await deps.hasSession(meeting.id)) {
       refuse(res, 409, {
         reason: 'conflict',
         message: 'a session of this meeting is under way: the chair orders the agenda in the room',
