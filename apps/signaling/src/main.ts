@@ -1,6 +1,14 @@
 import { ConfigError, loadSignalingConfig } from './config.ts';
 import { startSignaling } from './startSignaling.ts';
 
+// A rejected promise nobody awaited (a library's background write while Redis is away) is logged,
+// never the end of the process: the meetings on this node go on.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(
+    `${JSON.stringify({ level: 40, msg: 'unhandled rejection', err: String(reason), service: 'signaling' })}\n`,
+  );
+});
+
 try {
   const signaling = await startSignaling(loadSignalingConfig());
   const stop = (): void => {

@@ -9,6 +9,7 @@ import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { ConfigError, secretBytes, type SignalingConfig } from './config.ts';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createCluster } from './cluster/createCluster.ts';
+import { connectAdapterRedis, RedisHealth } from './redis/RedisHealth.ts';
 import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
 import { MetricsListener } from './http/MetricsListener.ts';
@@ -126,6 +127,19 @@ export async function startSignaling(
   // sessions replicated for a takeover, and Socket.IO fan-out through Redis streams.
   const nodeId = config.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`;
   const cluster = redis === undefined ? undefined : await createCluster({ redis, nodeId, logger });
+  // The Socket.IO adapter reads its Redis stream in a loop that retries at once on an error: with
+  // our client (which fails commands at once while Redis is away) it would spin and starve the
+  // event loop. It gets a client of its own that queues commands until Redis is back.
+  const adapterRedis =
+    redis === undefined
+      ? undefined
+      : await connectAdapterRedis(redis, logger).catch(async (error: unknown) => {
+          await stores.close();
+          await journals.close();
+          throw error;
+        });
+  // Ready only while Redis answers: a frozen Redis keeps its connection open (isReady stays true).
+  const redisHealth = redis === undefined ? undefined : new RedisHealth(redis, logger);
   const shared = createSharedState({
     redis,
     ...(cluster ? { fence: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
@@ -187,7 +201,7 @@ export async function startSignaling(
     rateLimiters,
     tokens,
     sfu,
-    ...(redis ? { redisReady: () => redis.isReady } : {}),
+    ...(redisHealth ? { redisReady: () => redisHealth.ready } : {}),
     metrics,
     logger,
     joinTokenTtl: config.JOIN_TOKEN_TTL,
@@ -255,7 +269,7 @@ export async function startSignaling(
       ? {
           cluster: {
             ...cluster,
-            adapter: createAdapter(redis),
+            adapter: createAdapter(adapterRedis),
             takeOver: (roomId: string) => committees.takeOver(roomId),
             lost: (roomId: string) => committees.drop(roomId),
           },
@@ -322,6 +336,7 @@ export async function startSignaling(
       sfu.close();
       await gateway.close();
       await cluster?.close();
+      redisHealth?.close();
       http.closeAllConnections();
       await metricsListener?.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -332,6 +347,9 @@ export async function startSignaling(
       await stores.close();
       // Last: the departures above wrote to it.
       await shared.close();
+      if (adapterRedis) {
+        await closeRedis(adapterRedis);
+      }
       if (redis) {
         await closeRedis(redis);
       }

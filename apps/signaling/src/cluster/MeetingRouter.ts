@@ -48,6 +48,8 @@ export class MeetingRouter {
   /** Meetings rebuilt on this node under its current lease (rebuilt again after a loss). */
   readonly #ready = new Map<string, Promise<void>>();
   readonly #sweep: ReturnType<typeof setInterval>;
+  /** A sweep is under way (a slow Redis must not pile them up). */
+  #sweeping = false;
   #closed = false;
 
   constructor(options: MeetingRouterOptions) {
@@ -190,12 +192,27 @@ export class MeetingRouter {
 
   /** Members whose socket's node died are treated as dropped (they may recover on another node). */
   async #sweepNodes(): Promise<void> {
-    const { host, registry } = this.#options;
-    for (const nodeId of host.entryNodes()) {
-      if (nodeId !== registry.nodeId && !(await registry.isAlive(nodeId))) {
-        this.#options.logger.warn({ node: nodeId }, 'a signaling node is gone: its members may reconnect');
-        host.nodeGone(nodeId);
+    if (this.#sweeping) {
+      return;
+    }
+    this.#sweeping = true;
+    try {
+      const { host, registry } = this.#options;
+      for (const nodeId of host.entryNodes()) {
+        if (nodeId === registry.nodeId) {
+          continue;
+        }
+        const asked = Date.now();
+        const alive = await registry.isAlive(nodeId);
+        // A late answer (Redis frozen, or just back) may come before the other node's own heartbeats,
+        // queued behind the same outage: no proof that it died. The next sweep asks again.
+        if (!alive && Date.now() - asked < SWEEP_EVERY_MS) {
+          this.#options.logger.warn({ node: nodeId }, 'a signaling node is gone: its members may reconnect');
+          host.nodeGone(nodeId);
+        }
       }
+    } finally {
+      this.#sweeping = false;
     }
   }
 }

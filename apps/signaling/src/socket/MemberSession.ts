@@ -206,6 +206,20 @@ export class MemberSession {
     // The recovered connection presented a (maybe refreshed) token: it sets the deadline now.
     this.#expiresAtMs = tokenExp * 1000;
     this.#armExpiry();
+    // Socket.IO gave the socket back the rooms of its last saved session, which may predate an
+    // admission or a change of role (its node died just after): in the channels it should be in, out of the others.
+    const channels = [memberChannel(this.memberId)];
+    if (this.#phase === 'joined') {
+      channels.push(this.roomId);
+    } else {
+      void socket.leave(this.roomId);
+    }
+    if (this.#phase === 'joined' && isModerator(this.#role)) {
+      channels.push(hostsChannel(this.roomId));
+    } else {
+      void socket.leave(hostsChannel(this.roomId));
+    }
+    void socket.join(channels);
   }
 
   /** Throws unless admitted; the scope every media request runs in. */
@@ -451,6 +465,8 @@ export class MemberSession {
     this.#presence = 'lobby';
     this.#phase = 'waiting';
     void this.#socket.join(memberChannel(this.memberId));
+    // A guest in the lobby must recover a dropped connection too (its node may die): see #firstEvent.
+    this.#firstEvent(await state.isLocked(this.roomId));
     await this.#notifyLobby();
   }
 

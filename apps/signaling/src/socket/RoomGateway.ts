@@ -270,15 +270,34 @@ export class RoomGateway {
     if (typeof adapter.persistSession !== 'function') {
       return;
     }
+    const save = (socket: Socket | undefined): void => {
+      const pid = (socket as unknown as { pid?: string } | undefined)?.pid;
+      if (socket && pid !== undefined && socket.connected) {
+        adapter.persistSession?.({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
+      }
+    };
     this.#persistTimer = setInterval(() => {
       for (const socket of nsp.sockets.values()) {
-        const pid = (socket as unknown as { pid?: string }).pid;
-        if (pid !== undefined && socket.connected) {
-          adapter.persistSession?.({ sid: socket.id, pid, rooms: [...socket.rooms], data: socket.data });
-        }
+        save(socket);
       }
     }, SESSION_PERSIST_EVERY_MS);
     this.#persistTimer.unref();
+    // A change of rooms (an admission, a promotion) is saved at once, not up to a period later: a
+    // session saved before it would recover without the room's channel, and miss its events for good.
+    const changed = new Set<string>();
+    const onRooms = (_room: string, socketId: string): void => {
+      if (changed.size === 0) {
+        setImmediate(() => {
+          for (const id of changed) {
+            save(nsp.sockets.get(id));
+          }
+          changed.clear();
+        });
+      }
+      changed.add(socketId);
+    };
+    nsp.adapter.on('join-room', onRooms);
+    nsp.adapter.on('leave-room', onRooms);
   }
 
   /** This node's id in the cluster ('local' on one node). */
