@@ -63,7 +63,9 @@ describe('a meeting across three signaling nodes', () => {
       ),
     );
     // Someone in the lobby gets no member list, no keys, no chat.
-    expect(refusalOf(await request(carl.socket, 'sendChat', { ciphertext: 'c2VhbGVkLWNoYXQtbWVzc2FnZQ' }))).toBe('not-admitted');
+    expect(
+      refusalOf(await request(carl.socket, 'sendChat', { ciphertext: 'c2VhbGVkLWNoYXQtbWVzc2FnZQ' })),
+    ).toBe('not-admitted');
     const admitted = nextEvent(carl.socket, 'admitted');
     okData(await request(host.socket, 'admit', { memberIds: [carl.memberId] }));
     await admitted;
@@ -75,7 +77,12 @@ describe('a meeting across three signaling nodes', () => {
 
     // A key envelope from Ana (node 2) reaches Bob (node 3) only.
     const envelope = nextEvent(bob.socket, 'keyEnvelope');
-    okData(await request(ana.socket, 'relayKey', { to: bob.memberId, envelope: 'ZW52ZWxvcGUtb2Yta2V5cy1mb3ItYm9i' }));
+    okData(
+      await request(ana.socket, 'relayKey', {
+        to: bob.memberId,
+        envelope: 'ZW52ZWxvcGUtb2Yta2V5cy1mb3ItYm9i',
+      }),
+    );
     expect(await envelope).toEqual({ from: ana.memberId, envelope: 'ZW52ZWxvcGUtb2Yta2V5cy1mb3ItYm9i' });
 
     // Chat from Bob (node 3) reaches the host (node 1) and Ana (node 2).
