@@ -12,7 +12,6 @@ import {
   loginRequestSchema,
   oneTimeCodeRequestSchema,
   SESSION_COOKIE,
-  type ErrorBody,
 } from '@confidentiel/protocol';
 import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { AccountError } from './AccountError.ts';
@@ -20,6 +19,7 @@ import { SESSION_ABSOLUTE_MS, type AccountService } from './AccountService.ts';
 import { sendRefusal } from './httpRefusal.ts';
 import { SignInBudget } from './SignInBudget.ts';
 import { originAllowed, requireAccount, requireAdmin, sessionOf } from './requireAccount.ts';
+import { refuse } from '../http/refuse.ts';
 
 export interface RateLimit {
   points: number;
@@ -188,10 +188,6 @@ export function accountRoutes(options: AccountRoutesOptions): express.Router {
   });
 
   return router;
-}
-
-function refuse(res: Response, status: number, body: ErrorBody): void {
-  res.status(status).json(body);
 }
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {

@@ -2,9 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
-  accountInfoSchema,
   describeIssue,
-  meetingIdSchema,
   putAgendaRequestSchema,
   type AgendaItem,
   type ErrorBody,
@@ -16,6 +14,8 @@ import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
 import { verifyRoomToken } from '../rooms/verifyRoomToken.ts';
 import type { AgendaStore, PreparedItem } from './AgendaStore.ts';
 import type { JournalService } from './JournalService.ts';
+import { refuse } from '../http/refuse.ts';
+import { meetingNotFound, ownedMeeting as ownedMeetingOf } from '../organiser/ownedMeeting.ts';
 
 /** Largest agenda body: 100 items with notes do not fit in the API's usual 16 KB. */
 export const AGENDA_BODY_LIMIT = '512kb';
@@ -39,12 +39,8 @@ export interface CommitteeRoutesDeps {
 }
 
 /** Same body for an unknown meeting and another organiser's: the two must look the same. */
-const meetingNotFound: ErrorBody = { reason: 'room-not-found', message: 'room not found' };
-const journalNotFound: ErrorBody = { reason: 'not-found', message: 'no such journal' };
 
-function refuse(res: Response, status: number, body: ErrorBody): void {
-  res.status(status).json(body);
-}
+const journalNotFound: ErrorBody = { reason: 'not-found', message: 'no such journal' };
 
 /** The agenda as prepared: every item pending, no time spent yet. */
 export function preparedAgenda(items: readonly PreparedItem[]): { items: AgendaItem[] } {
@@ -69,19 +65,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
 
   /** The signed-in organiser's meeting named by `:meetingId`, else answers 404 (or 401) and gives undefined. */
   async function ownedMeeting(req: Request, res: Response): Promise<Meeting | undefined> {
-    const account = accountInfoSchema.safeParse(res.locals.account);
-    if (!account.success) {
-      logger.error('committee route reached without an account: requireAccount is not mounted');
-      refuse(res, 401, { reason: 'unauthorized', message: 'sign in first' });
-      return undefined;
-    }
-    const id = meetingIdSchema.safeParse(req.params.meetingId);
-    const meeting = id.success ? await meetings.getOwned(account.data.accountId, id.data) : undefined;
-    if (!meeting) {
-      refuse(res, 404, meetingNotFound);
-      return undefined;
-    }
-    return meeting;
+    return (await ownedMeetingOf(req, res, { meetings, logger }))?.meeting;
   }
 
   /** `Authorization: Bearer <token>`, if the request has one. */

@@ -26,6 +26,7 @@ import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { refuseUnreadableBody } from './bodyRefusal.ts';
 import type { Metrics } from './metrics.ts';
 import { securityHeaders } from './securityHeaders.ts';
+import { refuse } from './refuse.ts';
 
 export interface AppDeps {
   meetings: MeetingStore;
@@ -62,10 +63,6 @@ export interface AppDeps {
    * at `/api` before the API's own body parser (agendas exceed its 16 KB).
    */
   committeeRoutes?: express.Router;
-}
-
-function refuse(res: Response, status: number, body: ErrorBody): void {
-  res.status(status).json(body);
 }
 
 /** One answer for "no such meeting" and "not allowed": the two must look the same from outside. */

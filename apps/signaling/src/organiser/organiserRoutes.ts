@@ -10,7 +10,6 @@ import {
   createOrganiserMeetingRequestSchema,
   describeIssue,
   inviteIdSchema,
-  meetingIdSchema,
   redeemInviteRequestSchema,
   updateOrganiserMeetingRequestSchema,
   type AccountInfo,
@@ -34,6 +33,8 @@ import {
 import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
 import { issueRoomToken as issueToken } from '../socket/roomTokens.ts';
+import { refuse } from '../http/refuse.ts';
+import { meetingNotFound, ownedMeeting as ownedMeetingOf } from './ownedMeeting.ts';
 
 export interface OrganiserRoutesDeps {
   meetings: MeetingStore;
@@ -67,17 +68,13 @@ export interface OrganiserRoutesDeps {
 }
 
 /** Same body for an unknown meeting and another organiser's: the two must look the same. */
-const meetingNotFound: ErrorBody = { reason: 'room-not-found', message: 'room not found' };
+
 /** Same body for an unknown, revoked, expired or used-up invite, and for a cancelled meeting's. */
 const inviteInvalid: ErrorBody = { reason: 'invite-invalid', message: 'this invitation link is not valid' };
 const meetingCancelled: ErrorBody = { reason: 'conflict', message: 'the meeting is cancelled' };
 
 /** Bodies of the POST routes that take none: nothing, or `{}`. */
 const emptyBodySchema = z.strictObject({}).optional();
-
-function refuse(res: Response, status: number, body: ErrorBody): void {
-  res.status(status).json(body);
-}
 
 function invalid(res: Response, error: z.ZodError): void {
   refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(error) });
@@ -148,21 +145,11 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
   }
 
   /** The caller's meeting named by `:meetingId` (cancelled too), else answers 404 and gives undefined. */
-  async function ownedMeeting(
+  function ownedMeeting(
     req: Request,
     res: Response,
   ): Promise<{ account: AccountInfo; meeting: Meeting } | undefined> {
-    const account = accountOf(res);
-    if (!account) {
-      return undefined;
-    }
-    const id = meetingIdSchema.safeParse(req.params.meetingId);
-    const meeting = id.success ? await meetings.getOwned(account.accountId, id.data) : undefined;
-    if (!meeting) {
-      refuse(res, 404, meetingNotFound);
-      return undefined;
-    }
-    return { account, meeting };
+    return ownedMeetingOf(req, res, { meetings, logger });
   }
 
   function issueRoomToken(

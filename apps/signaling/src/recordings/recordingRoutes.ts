@@ -17,6 +17,7 @@ import type { Identity } from '../rooms/verifyRoomToken.ts';
 import { RecordingError } from './RecordingError.ts';
 import type { RecordingStore } from './RecordingStore.ts';
 import { verifyRoomBearer } from './roomBearer.ts';
+import { refuse } from '../http/refuse.ts';
 
 /** Largest sealed WebVTT chapters file accepted (an agenda of 100 items fits many times over). */
 export const MAX_RECORDING_CHAPTERS_BYTES = 256 * 1024;
@@ -63,10 +64,6 @@ const notWriter: ErrorBody = {
 };
 
 const CHUNK_INDEX = /^(0|[1-9][0-9]{0,8})$/;
-
-function refuse(res: Response, status: number, body: ErrorBody): void {
-  res.status(status).json(body);
-}
 
 /** Sealed bytes, exactly as stored: never cached by a proxy or the browser. */
 function sendBytes(res: Response, bytes: Buffer): void {
