@@ -1,6 +1,7 @@
 import type { RedisClientType } from 'redis';
 import { z } from 'zod';
 import { identityKeysSchema, memberRoleSchema } from '@confidentiel/protocol';
+import { StaleOwnerError } from '../rooms/StaleOwnerError.ts';
 import { fenceKey } from './MeetingLeases.ts';
 import { wireIdentitySchema } from './wire.ts';
 
@@ -19,16 +20,6 @@ export const sessionRecordSchema = z.strictObject({
   role: memberRoleSchema,
 });
 export type SessionRecord = z.infer<typeof sessionRecordSchema>;
-
-/** A write by an owner whose lease moved on: refused, nothing written. */
-export class StaleOwnerWrite extends Error {
-  readonly reason = 'stale-owner' as const;
-
-  constructor(roomId: string) {
-    super(`not the owner of ${roomId.slice(0, 6)} any more`);
-    this.name = 'StaleOwnerWrite';
-  }
-}
 
 /** The members' sessions of each meeting, replicated by its owner. */
 export interface SessionRecords {
@@ -112,7 +103,7 @@ export class RedisSessionRecords implements SessionRecords {
       arguments: [fence, op, field, value],
     });
     if (done !== 1) {
-      throw new StaleOwnerWrite(roomId);
+      throw StaleOwnerError.fenceMoved(roomId);
     }
   }
 }
