@@ -142,6 +142,7 @@ export async function startSignaling(
   const redisHealth = redis === undefined ? undefined : new RedisHealth(redis, logger);
   const shared = createSharedState({
     redis,
+    logger,
     ...(cluster ? { fence: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
   });
   const { roomState: state, revocations, admissions, roleOverrides, endedMeetings, rateLimiters } = shared;
@@ -177,8 +178,12 @@ export async function startSignaling(
       redis === undefined ? new MemoryCommitteeSnapshotStore() : new RedisCommitteeSnapshotStore({ redis }),
     ...(cluster ? { fenceOf: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
   });
-  // Redis came back empty: each owner writes its committee rooms back under its re-established lease.
-  cluster?.leases.on('reestablished', (roomId) => committees.reestablished(roomId));
+  // Redis came back empty: each owner writes its rooms and committee rooms back under its
+  // re-established lease (the room gateway writes its members' sessions back).
+  cluster?.leases.on('reestablished', (roomId) => {
+    void shared.reestablished(roomId);
+    committees.reestablished(roomId);
+  });
   const sfu = new SfuClient({
     url: config.SFU_URL,
     logger,

@@ -246,6 +246,19 @@ export class MeetingHost {
     logger.info({ room: roomId.slice(0, 6), members: records.length }, 'meeting taken over');
   }
 
+  /**
+   * Redis came back without `roomId` (restarted empty) and this node
+   * re-established its lease: writes every session of the room again.
+   */
+  rewrite(roomId: string): void {
+    for (const [memberId, written] of [...this.#replicated]) {
+      if (written.roomId === roomId) {
+        this.#replicated.delete(memberId);
+      }
+    }
+    this.#replicate(roomId);
+  }
+
   /** Writes what changed of the room's sessions to the replica (in the background, fenced). */
   #replicate(roomId: string): void {
     const fence = this.#options.fenceOf(roomId);
@@ -274,8 +287,17 @@ export class MeetingHost {
       };
       const json = JSON.stringify(record);
       if (this.#replicated.get(memberId)?.json !== json) {
-        this.#replicated.set(memberId, { roomId, json });
-        writes.push(this.#options.records.put(roomId, record, fence));
+        const written = { roomId, json };
+        this.#replicated.set(memberId, written);
+        writes.push(
+          this.#options.records.put(roomId, record, fence).catch((error: unknown) => {
+            // Not written: the next replication of the room tries again.
+            if (this.#replicated.get(memberId) === written) {
+              this.#replicated.delete(memberId);
+            }
+            throw error;
+          }),
+        );
       }
     }
     for (const [memberId, written] of this.#replicated) {

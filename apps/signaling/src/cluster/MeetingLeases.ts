@@ -1,9 +1,17 @@
 import { TypedEmitter } from '@confidentiel/events';
 import type { Logger } from 'pino';
 import type { RedisClientType } from 'redis';
+import { RECONNECT_MAX_MS } from '../redis/connectRedis.ts';
 
 /** Who owns a meeting, seen from this node. */
-export type LeaseAnswer = { owner: 'self'; fence: string } | { owner: 'other'; nodeId: string };
+export type LeaseAnswer =
+  | { owner: 'self'; fence: string }
+  | { owner: 'other'; nodeId: string }
+  /**
+   * Redis came back empty moments ago and nobody holds the meeting yet: its
+   * owner may be about to re-establish its lease (ask again shortly).
+   */
+  | { owner: 'unsettled' };
 
 export type MeetingLeasesEvents = {
   /** This node lost a meeting (another node holds it now): drop it, write nothing more. */
@@ -73,12 +81,25 @@ export const ownerKey = (roomId: string): string => `meeting:${roomId}:owner`;
 export const fenceKey = (roomId: string): string => `meeting:${roomId}:fence`;
 
 /**
- * KEYS[1] owner, KEYS[2] fence; ARGV[1] node id, ARGV[2] lease ms.
+ * After this node's connection to Redis comes back, for this long it claims
+ * no meeting Redis knows nothing of (no fence): Redis may have restarted
+ * empty, and the meeting's owner gets the time to reconnect (every node
+ * retries at most RECONNECT_MAX_MS apart) and re-establish its lease.
+ */
+export const REESTABLISH_GRACE_MS = RECONNECT_MAX_MS + LEASE_MS;
+
+/**
+ * KEYS[1] owner, KEYS[2] fence; ARGV[1] node id, ARGV[2] lease ms, ARGV[3]
+ * '1': claim only a meeting that had an owner since Redis started (a fence).
  * Free: take it with a new fence. Ours: extend. Another's: say whose.
+ * {0, ''}: free but unknown to Redis, and ARGV[3] said not to claim it.
  */
 const ACQUIRE = `
 local owner = redis.call('GET', KEYS[1])
 if not owner then
+  if ARGV[3] == '1' and not redis.call('GET', KEYS[2]) then
+    return {0, ''}
+  end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return {1, tostring(redis.call('INCR', KEYS[2]))}
 end
@@ -123,6 +144,8 @@ export interface RedisLeasesOptions {
   logger: Logger;
   leaseMs?: number;
   renewEveryMs?: number;
+  /** See REESTABLISH_GRACE_MS. */
+  reestablishGraceMs?: number;
 }
 
 /**
@@ -139,6 +162,8 @@ export class RedisLeases extends TypedEmitter<MeetingLeasesEvents> implements Me
   readonly #leaseMs: number;
   readonly #fences = new Map<string, string>();
   readonly #timer: ReturnType<typeof setInterval>;
+  readonly #graceMs: number;
+  #graceUntil = 0;
   #renewing = false;
   #closed = false;
 
@@ -148,16 +173,29 @@ export class RedisLeases extends TypedEmitter<MeetingLeasesEvents> implements Me
     this.#redis = options.redis;
     this.#logger = options.logger;
     this.#leaseMs = options.leaseMs ?? LEASE_MS;
+    this.#graceMs = options.reestablishGraceMs ?? REESTABLISH_GRACE_MS;
     this.#timer = setInterval(() => void this.#renewAll(), options.renewEveryMs ?? RENEW_EVERY_MS);
     this.#timer.unref();
+    // The client was ready before: a `ready` now is Redis back after an outage, maybe empty.
+    this.#redis.on('ready', this.#onReconnected);
   }
 
+  readonly #onReconnected = (): void => {
+    this.#graceUntil = Date.now() + this.#graceMs;
+    // Our leases first, before another node claims a meeting Redis forgot.
+    void this.#renewAll();
+  };
+
   async acquire(roomId: string): Promise<LeaseAnswer> {
+    const holdBack = !this.#fences.has(roomId) && Date.now() < this.#graceUntil;
     const reply = (await this.#redis.eval(ACQUIRE, {
       keys: [ownerKey(roomId), fenceKey(roomId)],
-      arguments: [this.nodeId, String(this.#leaseMs)],
+      arguments: [this.nodeId, String(this.#leaseMs), holdBack ? '1' : '0'],
     })) as [number, string];
     const [mine, value] = reply;
+    if (mine === 0 && value === '') {
+      return { owner: 'unsettled' };
+    }
     if (mine === 1) {
       const fence = String(value);
       this.#fences.set(roomId, fence);
@@ -193,6 +231,7 @@ export class RedisLeases extends TypedEmitter<MeetingLeasesEvents> implements Me
     }
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#redis.off('ready', this.#onReconnected);
     await Promise.all(this.held().map((roomId) => this.release(roomId)));
   }
 

@@ -67,12 +67,16 @@ export class MeetingRouter {
   }
 
   /** The owner of `roomId`: this node (ready to serve: rebuilt if just taken), or another node. */
-  async ownerOf(roomId: string): Promise<{ self: true } | { self: false; nodeId: string }> {
+  async ownerOf(roomId: string): Promise<{ self: true } | { self: false; nodeId: string | null }> {
     const answer = await this.#options.leases.acquire(roomId).catch((error: unknown) => {
       throw new ProtocolError('busy', 'the servers cannot agree on this meeting right now', { cause: error });
     });
     if (answer.owner === 'other') {
       return { self: false, nodeId: answer.nodeId };
+    }
+    if (answer.owner === 'unsettled') {
+      // Redis just came back empty: the owner is re-establishing its lease.
+      return { self: false, nodeId: null };
     }
     let ready = this.#ready.get(roomId);
     if (!ready) {
@@ -142,8 +146,8 @@ export class MeetingRouter {
       if (!bus) {
         throw new ProtocolError('busy', 'no route to the meeting');
       }
-      const alive = await registry.isAlive(owner.nodeId);
-      if (alive) {
+      const alive = owner.nodeId !== null && (await registry.isAlive(owner.nodeId));
+      if (alive && owner.nodeId !== null) {
         try {
           return await bus.request(owner.nodeId, message, OWNER_ANSWER_MS);
         } catch (error) {

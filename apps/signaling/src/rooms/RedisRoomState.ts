@@ -10,6 +10,7 @@ import {
 } from '@confidentiel/protocol';
 import type { RedisClientType } from 'redis';
 import { LuaScript } from '../redis/LuaScript.ts';
+import type { RoomSnapshot } from './RoomSnapshot.ts';
 import { isHostRole, SENDER_INDEXES, type RoomState } from './RoomState.ts';
 import { StaleOwnerError } from './StaleOwnerError.ts';
 
@@ -59,8 +60,14 @@ export function roomKeys(prefix: string, roomId: string): string[] {
  * arguments follow from ARGV[4].
  */
 const PRELUDE = `
-if ARGV[1] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[2] then
-  return redis.error_reply('STALE_OWNER the meeting has another owner')
+if ARGV[1] == '1' then
+  local fence = redis.call('GET', KEYS[1])
+  if not fence then
+    return redis.error_reply('NO_FENCE Redis holds no fence for the meeting')
+  end
+  if fence ~= ARGV[2] then
+    return redis.error_reply('STALE_OWNER the meeting has another owner')
+  end
 end
 local function touch()
   for i = 2, 7 do
@@ -188,6 +195,38 @@ redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
 return {members, roles}
 `);
 
+/**
+ * Replaces the whole room by ARGV[4], a JSON snapshot whose members, producers
+ * and lobby entries are JSON strings already (as the other scripts store them),
+ * with ARGV[5] the next sender index. An empty room is simply forgotten.
+ */
+const RESTORE_ROOM = script(`
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+local room = cjson.decode(ARGV[4])
+for _, m in ipairs(room.members) do
+  redis.call('HSET', KEYS[2], m[1], m[2])
+  redis.call('HSET', KEYS[3], m[1], m[3])
+end
+for _, p in ipairs(room.producers) do
+  redis.call('HSET', KEYS[4], p[1], p[2])
+  if p[3] == '1' then
+    redis.call('SADD', KEYS[5], p[1])
+  end
+end
+for _, w in ipairs(room.waiting) do
+  redis.call('HSET', KEYS[6], w[1], w[2])
+end
+if #room.members == 0 and #room.waiting == 0 then
+  return 0
+end
+if room.locked then
+  redis.call('HSET', KEYS[7], 'locked', '1')
+end
+redis.call('HSET', KEYS[7], 'nextSenderIndex', ARGV[5])
+touch()
+return 1
+`);
+
 const flag = (value: boolean): string => (value ? '1' : '0');
 
 function parseMember(json: string, role: string | undefined): MemberInfo {
@@ -261,6 +300,9 @@ export class RedisRoomState implements RoomState {
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('STALE_OWNER')) {
         throw StaleOwnerError.fenceMoved(roomId, error);
+      }
+      if (error instanceof Error && error.message.startsWith('NO_FENCE')) {
+        throw StaleOwnerError.fenceMissing(roomId, error);
       }
       throw error;
     }
@@ -370,6 +412,53 @@ export class RedisRoomState implements RoomState {
     return pairs(members)
       .map(([memberId, json]) => parseMember(json, currentRoles.get(memberId)))
       .sort(byArrival((m) => m.joinedAt));
+  }
+
+  /** The whole room, read in one MULTI (an empty one when Redis holds nothing of it). */
+  async snapshot(roomId: string): Promise<RoomSnapshot> {
+    const [, membersKey, rolesKey, producersKey, pausedKey, waitingKey, metaKey] = this.#keys(roomId);
+    const [members, roles, producers, paused, waiting, meta] = (await this.#client
+      .multi()
+      .hGetAll(membersKey!)
+      .hGetAll(rolesKey!)
+      .hGetAll(producersKey!)
+      .sMembers(pausedKey!)
+      .hVals(waitingKey!)
+      .hGetAll(metaKey!)
+      .exec()) as unknown as [
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+      string[],
+      string[],
+      Record<string, string>,
+    ];
+    const pausedIds = new Set(paused);
+    return {
+      members: Object.entries(members)
+        .map(([memberId, json]) => parseMember(json, roles[memberId]))
+        .sort(byArrival((m) => m.joinedAt)),
+      producers: Object.entries(producers).map(([producerId, json]) =>
+        parseProducer(json, pausedIds.has(producerId)),
+      ),
+      waiting: waiting.map(parseWaiting).sort(byArrival((w) => w.waitingSince)),
+      locked: meta['locked'] === '1',
+      nextSenderIndex: Number(meta['nextSenderIndex'] ?? 0) % SENDER_INDEXES,
+    };
+  }
+
+  /**
+   * Replaces the whole room by `snapshot`, atomically and fenced like every
+   * write (the owner writing its meeting back after Redis restarted empty).
+   */
+  async restore(roomId: string, snapshot: RoomSnapshot): Promise<void> {
+    const room = {
+      members: snapshot.members.map((m) => [m.memberId, JSON.stringify(m), m.role]),
+      producers: snapshot.producers.map((p) => [p.producerId, JSON.stringify(p), flag(p.paused)]),
+      waiting: snapshot.waiting.map((w) => [w.memberId, JSON.stringify(w)]),
+      locked: snapshot.locked,
+    };
+    await this.#write(roomId, RESTORE_ROOM, [JSON.stringify(room), String(snapshot.nextSenderIndex)]);
   }
 
   async roomCount(): Promise<number> {

@@ -1,4 +1,5 @@
 import type { LobbyEntry, MemberInfo, MemberRole, ProducerInfo } from '@confidentiel/protocol';
+import { isEmptyRoom, type RoomSnapshot } from './RoomSnapshot.ts';
 
 /**
  * Who is in which room, who waits in its lobby, and what they publish. In
@@ -190,6 +191,33 @@ export class InMemoryRoomState implements RoomState {
 
   producers(roomId: string): Promise<ProducerInfo[]> {
     return Promise.resolve([...(this.#rooms.get(roomId)?.producers.values() ?? [])].map(copy));
+  }
+
+  /** The whole room (an empty one when it is not here). */
+  snapshot(roomId: string): RoomSnapshot {
+    const entry = this.#rooms.get(roomId);
+    return {
+      members: this.#members(roomId),
+      producers: [...(entry?.producers.values() ?? [])].map(copy),
+      waiting: [...(entry?.waiting.values() ?? [])].map(copy),
+      locked: entry?.locked ?? false,
+      nextSenderIndex: entry?.nextSenderIndex ?? 0,
+    };
+  }
+
+  /** Replaces the whole room by `snapshot` (an empty one forgets it). */
+  restore(roomId: string, snapshot: RoomSnapshot): void {
+    this.#rooms.delete(roomId);
+    if (isEmptyRoom(snapshot)) {
+      return;
+    }
+    this.#rooms.set(roomId, {
+      members: new Map(snapshot.members.map((m) => [m.memberId, copy(m)])),
+      producers: new Map(snapshot.producers.map((p) => [p.producerId, copy(p)])),
+      waiting: new Map(snapshot.waiting.map((w) => [w.memberId, copy(w)])),
+      locked: snapshot.locked,
+      nextSenderIndex: snapshot.nextSenderIndex % SENDER_INDEXES,
+    });
   }
 
   clearRoom(roomId: string): Promise<MemberInfo[]> {

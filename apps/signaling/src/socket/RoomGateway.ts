@@ -237,6 +237,8 @@ export class RoomGateway {
       records: this.#records,
       fenceOf: (roomId) => this.#leases.fenceOf(roomId),
     });
+    // Redis came back empty and this node re-established the lease: its members' sessions go back.
+    this.#leases.on('reestablished', (roomId) => this.#host.rewrite(roomId));
     this.#router = new MeetingRouter({
       leases: this.#leases,
       bus: options.cluster?.bus ?? null,

@@ -468,7 +468,9 @@ describe('faults of a two-node signaling cluster', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 90_000);
 
-  it('Redis killed and restarted empty after 30 s: the nodes stay up, serve again, and the members still connected reach each other', async () => {
+  it('Redis killed and restarted empty after 30 s: the nodes stay up, the owner writes its meeting back, nothing is lost', async ({
+    annotate,
+  }) => {
     const started = Date.now();
     const [n1, n2] = nodes();
     const room = await createMeeting(cluster);
@@ -477,6 +479,7 @@ describe('faults of a two-node signaling cluster', () => {
     const { bot: bob } = await bots.arrive(n2, room, 'Bob');
     const { bot: carl } = await bots.arrive(n2, room, 'Carl');
     const { bot: eve } = await bots.arrive(n2, room, 'Eve', { lobby: true });
+    expect(await redis.get(`meeting:${room}:owner`)).toBe('node-1');
     expect((await host.request('setRoomLocked', { locked: true })).ok).toBe(true);
     expect((await host.request('setMemberRole', { memberId: ana.memberId, role: 'co-host' })).ok).toBe(true);
     expect((await host.request('removeMember', { memberId: carl.memberId })).ok).toBe(true);
@@ -493,6 +496,7 @@ describe('faults of a two-node signaling cluster', () => {
       .soft(readiness.down, `/readyz of both nodes during the outage, last: ${readiness.last}`)
       .toBe(true);
     await outage;
+    const backAt = Date.now();
 
     expect([n1.running, n2.running], 'both nodes still running').toEqual([true, true]);
     let lastReadiness = '';
@@ -511,12 +515,44 @@ describe('faults of a two-node signaling cluster', () => {
     for (const bot of people) {
       expect.soft(bot.disconnects, bot.name).toEqual([]);
     }
+    // The new Redis was empty: the owner re-established its lease and wrote the meeting back
+    // (members with their roles, the lobby, the lock, its members' sessions for a later takeover).
+    const wanted = (view: typeof before) => ({
+      owner: view.owner,
+      members: view.members,
+      waiting: view.waiting,
+      locked: view.locked,
+      sessions: Object.keys(view.sessions).sort(),
+    });
+    let last: unknown;
+    await waitFor(
+      'the meeting written back to the empty Redis',
+      async () => {
+        last = wanted(await meetingView(redis, room));
+        return isDeepStrictEqual(last, wanted(before));
+      },
+      REPLICATION_BOUND_MS + 2_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; in Redis: ${JSON.stringify(last)}`);
+    });
+    await annotate(`meeting back in Redis ${Date.now() - backAt} ms after Redis restarted`);
     const atHost = nextEvent<{ from: string }>(host.socket, 'chatMessage', 15_000);
     await chatUntilAnswered(bob, 15_000);
     expect((await atHost).from).toBe(bob.memberId);
-    // Known limit (docs/adr/0007): Redis keeps nothing on disk, and the owner does not yet write its
-    // room state (lobby, lock, revocations) back after an empty restart; `before` is what was lost.
-    void before;
+    // The removed member stays out on both nodes (the revocation was written back too).
+    expect(await bots.tryJoin(n2, carl.token)).toBe('removed');
+    expect(await bots.tryJoin(n1, carl.token)).toBe('removed');
+    // The lock holds; the co-host is still co-host and admits Eve (waiting since before) and the newcomer.
+    const { bot: gus, answer } = await bots.arrive(n2, room, 'Gus');
+    expect(answer).toEqual({ status: 'waiting', reason: 'locked' });
+    const eveIn = nextEvent(eve.socket, 'admitted');
+    const gusIn = nextEvent(gus.socket, 'admitted');
+    expect(await ana.request('admit', { memberIds: [eve.memberId, gus.memberId] })).toEqual({
+      ok: true,
+      data: { admitted: [eve.memberId, gus.memberId] },
+    });
+    await Promise.all([eveIn, gusIn]);
+    expect(dropped([...people, gus], [carl])).toEqual([]);
     expect(Date.now() - started).toBeLessThan(75_000);
   }, 100_000);
 });

@@ -89,6 +89,42 @@ describe('meeting leases in Redis', () => {
     expect((await other.acquire('room-r')).owner).toBe('self');
     await other.close();
   });
+
+  it('Redis restarted empty: another node does not claim the meeting while its owner re-establishes its lease', async () => {
+    const ownerRedis = await client();
+    const otherRedis = await client();
+    // Renewals far apart: only the reconnection itself can make the owner renew in time.
+    const owner = new RedisLeases({ redis: ownerRedis, nodeId: 'keeper', logger, renewEveryMs: 60_000 });
+    const other = new RedisLeases({
+      redis: otherRedis,
+      nodeId: 'other',
+      logger,
+      renewEveryMs: 60_000,
+      reestablishGraceMs: 2_000,
+    });
+    const held = await owner.acquire('room-e');
+    expect(held.owner).toBe('self');
+    const back: string[] = [];
+    owner.on('reestablished', (room) => back.push(room));
+    await server.kill();
+    await waitFor('both clients to notice', () => !ownerRedis.isReady && !otherRedis.isReady, 5_000);
+    await server.start();
+    await waitFor('the other node back', () => otherRedis.isReady, 10_000);
+    // Whichever of the two came back first, the other node never takes the meeting.
+    const answer = await other.acquire('room-e');
+    expect(answer.owner === 'unsettled' || (answer.owner === 'other' && answer.nodeId === 'keeper')).toBe(
+      true,
+    );
+    await waitFor('the owner to re-establish its lease', () => back.includes('room-e'), 5_000);
+    expect(await other.acquire('room-e')).toEqual({ owner: 'other', nodeId: 'keeper' });
+    expect(await otherRedis.get(fenceKey('room-e'))).toBe((held as { fence: string }).fence);
+    // A meeting Redis never knew: held back during the grace, then claimed as usual.
+    expect(await other.acquire('room-new')).toEqual({ owner: 'unsettled' });
+    await sleep(2_100);
+    expect((await other.acquire('room-new')).owner).toBe('self');
+    await owner.close();
+    await other.close();
+  }, 30_000);
 });
 
 describe('node bus', () => {

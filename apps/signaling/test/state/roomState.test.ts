@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { OwnerRoomState } from '../../src/rooms/OwnerRoomState.ts';
 import { RedisRoomState, roomKeys } from '../../src/rooms/RedisRoomState.ts';
 import { InMemoryRoomState, type RoomState } from '../../src/rooms/RoomState.ts';
 import { StaleOwnerError } from '../../src/rooms/StaleOwnerError.ts';
@@ -14,6 +16,26 @@ describe.each(KINDS)('RoomState (%s)', (kind) => {
         ? new InMemoryRoomState()
         : new RedisRoomState({ client: env.client, keyPrefix: env.prefix() }),
   }));
+});
+
+// The owner's copy in front of Redis (several nodes): the same contract, every room owned.
+describe('RoomState (owner copy over redis)', () => {
+  const env = useStateEnvironment('redis');
+  const subjects: OwnerRoomState[] = [];
+  afterEach(() => {
+    for (const subject of subjects.splice(0)) {
+      subject.close();
+    }
+  });
+  roomStateContract(() => {
+    const subject = new OwnerRoomState({
+      shared: new RedisRoomState({ client: env.client, keyPrefix: env.prefix() }),
+      fenceOf: () => '1',
+      logger: pino({ level: 'silent' }),
+    });
+    subjects.push(subject);
+    return { clock: env.clock(), subject };
+  });
 });
 
 const ROOM = 'room-aaaaaaaaaaaaaaaaaaaaaa';
