@@ -1,49 +1,37 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  DEFAULT_VOTE_OPTIONS,
-  ProtocolError,
-  type AgendaItem,
-  type CommitteeState,
-  type MemberInfo,
-  type MemberRole,
-  type OpenVote,
-  type RequestOf,
-  type ResponseOf,
-  type roomRequests,
-  type VoteResult,
-  type committeeRequests,
-} from '@confidentiel/protocol';
+import { ProtocolError, type CommitteeState, type MemberInfo, type MemberRole } from '@confidentiel/protocol';
+import { planAgendaClose, planAgendaOpen, planAgendaReorder } from './agenda.ts';
 import type { PreparedItem } from './AgendaStore.ts';
-import { isChair, isSecretary, mayTakeFloor, mayVote } from './committeeRoles.ts';
 import {
-  COMMITTEE_SNAPSHOT_VERSION,
-  entriesAfterSnapshot,
-  parseCommitteeSnapshot,
-  type CommitteeSnapshot,
-} from './CommitteeSnapshot.ts';
+  who,
+  type CommitteeActor,
+  type CommitteeRequest,
+  type JournalData,
+  type Plan,
+  type Req,
+  type Res,
+} from './committeePlan.ts';
+import { mayTakeFloor } from './committeeRoles.ts';
+import { MINUTE_MS, newRoomState, type CommitteeRoomState, type Span } from './CommitteeRoomState.ts';
+import { entriesAfterSnapshot, parseCommitteeSnapshot, type CommitteeSnapshot } from './CommitteeSnapshot.ts';
 import { CommitteeSnapshotError } from './CommitteeSnapshotError.ts';
+import { clearFloor, planGiveFloor, planLowerHand, planRaiseHand, planWithdrawFloor } from './floor.ts';
 import type { MinutesRevision, MinutesStore } from './MinutesStore.ts';
+import { planGetMinutes, planSaveMinutes } from './minutes.ts';
+import { planSetRecording } from './recording.ts';
+import { snapshotOf, stateFromSnapshot } from './roomSnapshots.ts';
 import type { SessionJournal } from './SessionJournal.ts';
+import { openVoteOf, planCastVote, planCloseVote, planOpenVote } from './votes.ts';
 
-/** Most vote results one committee keeps (the protocol's bound). */
-export const MAX_VOTE_RESULTS = 200;
+export type { CommitteeActor, CommitteeRequest } from './committeePlan.ts';
+export { MAX_QUEUE } from './floor.ts';
+export { MAX_VOTE_RESULTS } from './votes.ts';
+
 /** Most attendance spans kept; the oldest closed ones go first. */
 export const MAX_ATTENDANCE = 5000;
-/** Most raised hands at once. */
-export const MAX_QUEUE = 1000;
 /** Refusals journaled per member per minute; beyond, they are refused without an entry (a flood guard). */
 export const REFUSALS_JOURNALED_PER_MINUTE = 30;
-const MINUTE_MS = 60_000;
-/** The minutes returned by getMinutes (the protocol's bound). */
-const MAX_MINUTES_ITEMS = 100;
-
-/** The member making a request, as the room sees them now. */
-export interface CommitteeActor {
-  memberId: string;
-  displayName: string;
-  role: MemberRole;
-}
 
 /** Where the room's events go (Socket.IO in signaling, a recorder in tests). */
 export interface CommitteeChannel {
@@ -93,56 +81,6 @@ export interface CommitteeRestoreOptions extends Omit<
   journal?: SessionJournal | undefined;
 }
 
-export type CommitteeRequest = keyof typeof committeeRequests;
-type Req<K extends CommitteeRequest> = RequestOf<typeof roomRequests, K>;
-type Res<K extends CommitteeRequest> = ResponseOf<typeof roomRequests, K>;
-
-type JournalData = Record<string, unknown>;
-/** What an accepted request does: the entries it journals, then the change itself. */
-interface Plan<T> {
-  entries: [type: string, data: JournalData][];
-  apply: () => T | Promise<T>;
-}
-
-interface ItemState {
-  itemId: string;
-  title: string;
-  presenter: string | null;
-  plannedMinutes: number;
-  notes: string;
-  status: AgendaItem['status'];
-  elapsedMs: number;
-  speakingMs: Map<string, number>;
-}
-
-interface VoteState {
-  voteId: string;
-  motion: string;
-  options: string[];
-  secret: boolean;
-  itemId: string | null;
-  openedAt: number;
-  eligible: number;
-  quorum: number;
-  /**
-   * Held only while the vote is open. A secret ballot's choices are never journaled; they reach
-   * the owner's snapshot in Redis while the vote is open (see CommitteeSnapshot), nowhere else.
-   */
-  ballots: Map<string, { displayName: string; choice: string }>;
-}
-
-interface Span {
-  memberId: string;
-  displayName: string;
-  role: MemberRole;
-  joinedAt: number;
-  leftAt: number | null;
-}
-
-const forbidden = (message: string): ProtocolError => new ProtocolError('forbidden', message);
-const notFound = (message: string): ProtocolError => new ProtocolError('not-found', message);
-const conflict = (message: string): ProtocolError => new ProtocolError('conflict', message);
-
 /**
  * The live state of one committee meeting's room: agenda, floor, votes,
  * minutes index, recording notice and attendance. Every request is decided
@@ -155,25 +93,10 @@ export class CommitteeRoom {
   readonly #options: CommitteeRoomOptions;
   readonly #now: () => number;
   readonly #random: (n: number) => Buffer;
-  readonly #items: ItemState[];
-  #current: ItemState | null = null;
-  #currentSince: number | null = null;
-  #speaker: string | null = null;
-  #speakerSince: number | null = null;
-  /** Start of the speaker's time not yet counted on the current item. */
-  #speakingFrom: number | null = null;
-  #queue: string[] = [];
-  #vote: VoteState | null = null;
-  readonly #closedVotes = new Set<string>();
-  readonly #results: VoteResult[] = [];
-  #recording: { since: number; recordingId: string } | null = null;
-  readonly #minutes = new Map<string, { revision: number; sha256: string }>();
-  readonly #attendance: Span[] = [];
-  readonly #present = new Map<string, Span>();
-  readonly #refusals = new Map<string, { since: number; count: number }>();
+  /** Agenda, floor, votes, minutes index, recording notice, attendance: what a snapshot carries. */
+  #state: CommitteeRoomState;
   #journal: SessionJournal | null = null;
   readonly #closingJournals = new Set<Promise<void>>();
-  #ended = false;
   #closed = false;
   #tasks: Promise<unknown> = Promise.resolve();
 
@@ -181,19 +104,7 @@ export class CommitteeRoom {
     this.#options = options;
     this.#now = options.now;
     this.#random = options.random ?? randomBytes;
-    this.#items = options.agenda.map((item) => ({
-      ...item,
-      status: 'pending',
-      elapsedMs: 0,
-      speakingMs: new Map(),
-    }));
-    // Minutes of items no longer on the agenda (replaced before this session) stay stored, not served.
-    const agenda = new Set(options.agenda.map((item) => item.itemId));
-    for (const minutes of options.minutes) {
-      if (agenda.has(minutes.itemId)) {
-        this.#minutes.set(minutes.itemId, { revision: minutes.revision, sha256: minutes.sha256 });
-      }
-    }
+    this.#state = newRoomState(options.agenda, options.minutes);
   }
 
   /**
@@ -214,46 +125,7 @@ export class CommitteeRoom {
       agenda: [],
       minutes: [],
     });
-    for (const { speakingMs, ...item } of state.items) {
-      room.#items.push({
-        ...item,
-        speakingMs: new Map(speakingMs.map(({ memberId, ms }) => [memberId, ms])),
-      });
-    }
-    room.#current = room.#items.find((item) => item.itemId === state.currentItemId) ?? null;
-    room.#currentSince = state.currentSince;
-    room.#speaker = state.floor.speaker;
-    room.#speakerSince = state.floor.since;
-    room.#speakingFrom = state.floor.speakingFrom;
-    room.#queue = [...state.floor.queue];
-    if (state.vote !== null) {
-      const { ballots, ...vote } = state.vote;
-      room.#vote = {
-        ...vote,
-        ballots: new Map(
-          ballots.map(({ memberId, displayName, choice }) => [memberId, { displayName, choice }]),
-        ),
-      };
-    }
-    for (const result of state.results) {
-      room.#results.push(result);
-      room.#closedVotes.add(result.voteId);
-    }
-    room.#recording = state.recording;
-    for (const { itemId, revision, sha256 } of state.minutes) {
-      room.#minutes.set(itemId, { revision, sha256 });
-    }
-    room.#attendance.push(...state.attendance);
-    // A present member's span is the open one in the attendance (the same object, as it closes).
-    const open = new Map(room.#attendance.filter((s) => s.leftAt === null).map((s) => [s.memberId, s]));
-    for (const span of state.present) {
-      const listed = open.get(span.memberId);
-      room.#present.set(span.memberId, listed?.joinedAt === span.joinedAt ? listed : span);
-    }
-    for (const { memberId, since, count } of state.refusals) {
-      room.#refusals.set(memberId, { since, count });
-    }
-    room.#ended = state.ended;
+    room.#state = stateFromSnapshot(state);
     room.#journal = journal ?? null;
     if (after > 0) {
       room.#options.logger.warn(
@@ -292,7 +164,7 @@ export class CommitteeRoom {
       // The same member again (a new connection replacing the old one): one span ends, one starts.
       this.#closeSpan(member.memberId, now);
       this.#openSpan(member, now);
-      void this.#note('member-joined', this.#who(member));
+      void this.#note('member-joined', who(member));
       this.#broadcast();
     });
   }
@@ -300,20 +172,20 @@ export class CommitteeRoom {
   /** An admitted member left (or was removed, or their token expired); the last one ends the session. */
   memberLeft(member: CommitteeActor): Promise<void> {
     return this.#serial(() => {
-      if (this.#closed || !this.#present.has(member.memberId)) {
+      if (this.#closed || !this.#state.present.has(member.memberId)) {
         return;
       }
       const now = this.#now();
       this.#closeSpan(member.memberId, now);
-      this.#queue = this.#queue.filter((id) => id !== member.memberId);
-      if (this.#speaker === member.memberId) {
+      this.#state.queue = this.#state.queue.filter((id) => id !== member.memberId);
+      if (this.#state.speaker === member.memberId) {
         void this.#note('floor-withdrawn', { memberId: member.memberId, reason: 'left' });
-        this.#clearFloor(now);
+        clearFloor(this.#state, now);
       }
-      void this.#note('member-left', this.#who(member));
-      if (this.#present.size === 0) {
-        this.#endSession(this.#ended ? 'meeting-ended' : 'room-empty');
-        this.#options.onEmpty(this.#ended);
+      void this.#note('member-left', who(member));
+      if (this.#state.present.size === 0) {
+        this.#endSession(this.#state.ended ? 'meeting-ended' : 'room-empty');
+        this.#options.onEmpty(this.#state.ended);
         this.#changed();
         return;
       }
@@ -324,19 +196,19 @@ export class CommitteeRoom {
   /** A moderator changed a present member's role (after RoomState has it). */
   roleChanged(member: CommitteeActor, from: MemberRole, by: CommitteeActor): Promise<void> {
     return this.#serial(() => {
-      if (this.#closed || !this.#present.has(member.memberId)) {
+      if (this.#closed || !this.#state.present.has(member.memberId)) {
         return;
       }
       const now = this.#now();
-      void this.#note('member-role-changed', { ...this.#who(member), from, by: by.memberId });
+      void this.#note('member-role-changed', { ...who(member), from, by: by.memberId });
       // A new span: the attendance says in which capacity each one was there, and when.
       this.#closeSpan(member.memberId, now);
       this.#openSpan(member, now);
       if (!mayTakeFloor(member.role)) {
-        this.#queue = this.#queue.filter((id) => id !== member.memberId);
-        if (this.#speaker === member.memberId) {
+        this.#state.queue = this.#state.queue.filter((id) => id !== member.memberId);
+        if (this.#state.speaker === member.memberId) {
           void this.#note('floor-withdrawn', { memberId: member.memberId, reason: 'role-changed' });
-          this.#clearFloor(now);
+          clearFloor(this.#state, now);
           this.#options.channel.floor(member.memberId, false);
         }
       }
@@ -352,7 +224,7 @@ export class CommitteeRoom {
   ): Promise<void> {
     return this.#serial(() => {
       if (!this.#closed && this.#journal !== null) {
-        void this.#note(type, { ...this.#who(member), by: by.memberId });
+        void this.#note(type, { ...who(member), by: by.memberId });
       }
     });
   }
@@ -363,7 +235,7 @@ export class CommitteeRoom {
       if (this.#closed) {
         return;
       }
-      this.#ended = true;
+      this.#state.ended = true;
       if (this.#journal !== null) {
         void this.#note('meeting-ended', { by: by.memberId, byName: by.displayName });
       }
@@ -390,335 +262,71 @@ export class CommitteeRoom {
     return this.#act(actor, 'committeeState', () => ({ entries: [], apply: () => this.snapshot() }));
   }
 
-  agendaOpen(actor: CommitteeActor, { itemId }: Req<'agendaOpen'>): Promise<Res<'agendaOpen'>> {
-    return this.#act(actor, 'agendaOpen', (now) => {
-      this.#requireChair(actor, 'run the agenda');
-      const item = this.#item(itemId);
-      if (this.#current === item) {
-        throw conflict('this item is already open');
-      }
-      const entries: Plan<unknown>['entries'] = [];
-      const current = this.#current;
-      if (current !== null) {
-        entries.push(['agenda-closed', this.#closingData(current, now, actor)]);
-      }
-      entries.push([
-        'agenda-opened',
-        { itemId, title: item.title, reopened: item.status === 'closed', by: actor.memberId },
-      ]);
-      return {
-        entries,
-        apply: () => {
-          this.#closeCurrent(now);
-          item.status = 'open';
-          this.#current = item;
-          this.#currentSince = now;
-          if (this.#speaker !== null) {
-            this.#speakingFrom = now;
-          }
-          return {};
-        },
-      };
-    });
+  agendaOpen(actor: CommitteeActor, request: Req<'agendaOpen'>): Promise<Res<'agendaOpen'>> {
+    return this.#act(actor, 'agendaOpen', (now) => planAgendaOpen(this.#state, actor, request, now));
   }
 
-  agendaClose(actor: CommitteeActor, { itemId }: Req<'agendaClose'>): Promise<Res<'agendaClose'>> {
-    return this.#act(actor, 'agendaClose', (now) => {
-      this.#requireChair(actor, 'run the agenda');
-      const item = this.#item(itemId);
-      if (this.#current !== item) {
-        throw conflict('this item is not open');
-      }
-      return {
-        entries: [['agenda-closed', this.#closingData(item, now, actor)]],
-        apply: () => {
-          this.#closeCurrent(now);
-          return {};
-        },
-      };
-    });
+  agendaClose(actor: CommitteeActor, request: Req<'agendaClose'>): Promise<Res<'agendaClose'>> {
+    return this.#act(actor, 'agendaClose', (now) => planAgendaClose(this.#state, actor, request, now));
   }
 
-  agendaReorder(actor: CommitteeActor, { itemIds }: Req<'agendaReorder'>): Promise<Res<'agendaReorder'>> {
-    return this.#act(actor, 'agendaReorder', () => {
-      this.#requireChair(actor, 'reorder the agenda');
-      const known = new Set(this.#items.map((item) => item.itemId));
-      const given = new Set(itemIds);
-      if (
-        given.size !== itemIds.length ||
-        given.size !== known.size ||
-        itemIds.some((id) => !known.has(id))
-      ) {
-        throw ProtocolError.invalidPayload('list every agenda item exactly once');
-      }
-      return {
-        entries: [['agenda-reordered', { itemIds, by: actor.memberId }]],
-        apply: () => {
-          const order = new Map(itemIds.map((id, index) => [id, index]));
-          this.#items.sort((a, b) => order.get(a.itemId)! - order.get(b.itemId)!);
-          return {};
-        },
-      };
-    });
+  agendaReorder(actor: CommitteeActor, request: Req<'agendaReorder'>): Promise<Res<'agendaReorder'>> {
+    return this.#act(actor, 'agendaReorder', () => planAgendaReorder(this.#state, actor, request));
   }
 
   raiseHand(actor: CommitteeActor): Promise<Res<'raiseHand'>> {
-    return this.#act(actor, 'raiseHand', () => {
-      if (this.#queue.includes(actor.memberId)) {
-        throw conflict('your hand is already raised');
-      }
-      if (this.#speaker === actor.memberId) {
-        throw conflict('you have the floor');
-      }
-      if (this.#queue.length >= MAX_QUEUE) {
-        throw conflict('too many raised hands');
-      }
-      return {
-        entries: [['hand-raised', this.#who(actor)]],
-        apply: () => {
-          this.#queue.push(actor.memberId);
-          return {};
-        },
-      };
-    });
+    return this.#act(actor, 'raiseHand', () => planRaiseHand(this.#state, actor));
   }
 
   lowerHand(actor: CommitteeActor): Promise<Res<'lowerHand'>> {
-    return this.#act(actor, 'lowerHand', () => {
-      if (!this.#queue.includes(actor.memberId)) {
-        throw conflict('your hand is not raised');
-      }
-      return {
-        entries: [['hand-lowered', this.#who(actor)]],
-        apply: () => {
-          this.#queue = this.#queue.filter((id) => id !== actor.memberId);
-          return {};
-        },
-      };
-    });
+    return this.#act(actor, 'lowerHand', () => planLowerHand(this.#state, actor));
   }
 
-  giveFloor(actor: CommitteeActor, { memberId }: Req<'giveFloor'>): Promise<Res<'giveFloor'>> {
-    return this.#act(actor, 'giveFloor', async (now) => {
-      this.#requireChair(actor, 'give the floor');
-      const target = (await this.#options.members()).find((m) => m.memberId === memberId);
-      if (!target) {
-        throw notFound('member not found');
-      }
-      if (!mayTakeFloor(target.role)) {
-        throw forbidden('observers do not take the floor');
-      }
-      if (this.#speaker === memberId) {
-        throw conflict('this member already has the floor');
-      }
-      const previous = this.#speaker;
-      return {
-        entries: [
-          ['floor-given', { memberId, displayName: target.displayName, previous, by: actor.memberId }],
-        ],
-        apply: () => {
-          this.#clearFloor(now);
-          this.#speaker = memberId;
-          this.#speakerSince = now;
-          this.#speakingFrom = now;
-          this.#queue = this.#queue.filter((id) => id !== memberId);
-          this.#options.channel.floor(memberId, true);
-          if (previous !== null) {
-            this.#options.channel.floor(previous, false);
-          }
-          return {};
-        },
-      };
-    });
+  giveFloor(actor: CommitteeActor, request: Req<'giveFloor'>): Promise<Res<'giveFloor'>> {
+    return this.#act(actor, 'giveFloor', (now) =>
+      planGiveFloor(this.#state, actor, request, now, () => this.#options.members(), this.#options.channel),
+    );
   }
 
   withdrawFloor(actor: CommitteeActor): Promise<Res<'withdrawFloor'>> {
-    return this.#act(actor, 'withdrawFloor', (now) => {
-      this.#requireChair(actor, 'withdraw the floor');
-      const speaker = this.#speaker;
-      if (speaker === null) {
-        throw conflict('nobody has the floor');
-      }
-      return {
-        entries: [['floor-withdrawn', { memberId: speaker, reason: 'chair', by: actor.memberId }]],
-        apply: () => {
-          this.#clearFloor(now);
-          this.#options.channel.floor(speaker, false);
-          return {};
-        },
-      };
-    });
+    return this.#act(actor, 'withdrawFloor', (now) =>
+      planWithdrawFloor(this.#state, actor, now, this.#options.channel),
+    );
   }
 
   openVote(actor: CommitteeActor, request: Req<'openVote'>): Promise<Res<'openVote'>> {
-    return this.#act(actor, 'openVote', async (now) => {
-      this.#requireChair(actor, 'open a vote');
-      if (this.#vote !== null) {
-        throw conflict('a vote is already open');
-      }
-      if (this.#results.length >= MAX_VOTE_RESULTS) {
-        throw conflict(`at most ${MAX_VOTE_RESULTS} votes in one committee session`);
-      }
-      const options = request.options ?? [...DEFAULT_VOTE_OPTIONS];
-      if (new Set(options.map((o) => o.toLowerCase())).size !== options.length) {
-        throw ProtocolError.invalidPayload('the options must differ');
-      }
-      const eligible = (await this.#options.members()).filter((m) => mayVote(m.role)).length;
-      const vote: VoteState = {
-        voteId: this.#random(12).toString('base64url'),
-        motion: request.motion,
-        options,
-        secret: request.secret,
-        itemId: this.#current?.itemId ?? null,
-        openedAt: now,
-        eligible,
-        quorum: request.quorum ?? Math.floor(eligible / 2) + 1,
-        ballots: new Map(),
-      };
-      const { ballots: _ballots, ...announced } = vote;
-      return {
-        entries: [['vote-opened', { ...announced, by: actor.memberId }]],
-        apply: () => {
-          this.#vote = vote;
-          return { voteId: vote.voteId };
-        },
-      };
-    });
+    return this.#act(actor, 'openVote', (now) =>
+      planOpenVote(this.#state, actor, request, now, () => this.#options.members(), this.#random),
+    );
   }
 
-  castVote(actor: CommitteeActor, { voteId, choice }: Req<'castVote'>): Promise<Res<'castVote'>> {
-    return this.#act(actor, 'castVote', () => {
-      if (!mayVote(actor.role)) {
-        throw forbidden('observers do not vote');
-      }
-      const vote = this.#openVote(voteId);
-      if (vote.ballots.has(actor.memberId)) {
-        throw conflict('you have already voted');
-      }
-      if (!vote.options.includes(choice)) {
-        throw ProtocolError.invalidPayload(`choose one of: ${vote.options.join(', ')}`);
-      }
-      // A secret ballot's journal entry says who voted, never what.
-      const data: JournalData = { voteId, ...this.#who(actor) };
-      if (!vote.secret) {
-        data.choice = choice;
-      }
-      return {
-        entries: [['vote-cast', data]],
-        apply: () => {
-          vote.ballots.set(actor.memberId, { displayName: actor.displayName, choice });
-          return {};
-        },
-      };
-    });
+  castVote(actor: CommitteeActor, request: Req<'castVote'>): Promise<Res<'castVote'>> {
+    return this.#act(actor, 'castVote', () => planCastVote(this.#state, actor, request));
   }
 
-  closeVote(actor: CommitteeActor, { voteId }: Req<'closeVote'>): Promise<Res<'closeVote'>> {
-    return this.#act(actor, 'closeVote', (now) => {
-      this.#requireChair(actor, 'close a vote');
-      const vote = this.#openVote(voteId);
-      const result = tally(vote, now);
-      return {
-        entries: [['vote-closed', { ...result, by: actor.memberId }]],
-        apply: () => {
-          this.#results.push(result);
-          this.#closedVotes.add(vote.voteId);
-          this.#vote = null;
-          return result;
-        },
-      };
-    });
+  closeVote(actor: CommitteeActor, request: Req<'closeVote'>): Promise<Res<'closeVote'>> {
+    return this.#act(actor, 'closeVote', (now) => planCloseVote(this.#state, actor, request, now));
   }
 
   saveMinutes(actor: CommitteeActor, request: Req<'saveMinutes'>): Promise<Res<'saveMinutes'>> {
-    return this.#act(actor, 'saveMinutes', async (now) => {
-      if (!isSecretary(actor.role)) {
-        throw forbidden('only the chair or a co-host (the secretary) can save minutes');
-      }
-      const { itemId, revision, sealed } = request;
-      this.#item(itemId);
-      const { meetingId, minutesStore } = this.#options;
-      const latest = await minutesStore.latestRevision(meetingId, itemId);
-      if (revision !== latest + 1) {
-        throw conflict(`revision ${revision} is stale: the latest is ${latest}, save ${latest + 1}`);
-      }
-      const sha256 = createHash('sha256').update(sealed, 'utf8').digest('hex');
-      return {
-        entries: [['minutes-saved', { itemId, revision, sha256, by: actor.memberId }]],
-        apply: async () => {
-          const saved = await minutesStore.save({
-            meetingId,
-            itemId,
-            revision,
-            sealed,
-            sha256,
-            savedAt: now,
-          });
-          if (!saved) {
-            throw new ProtocolError('internal', 'the minutes changed while saving; reload them');
-          }
-          this.#minutes.set(itemId, { revision, sha256 });
-          return { revision, sha256 };
-        },
-      };
-    });
+    return this.#act(actor, 'saveMinutes', (now) =>
+      planSaveMinutes(this.#state, actor, request, now, this.#options),
+    );
   }
 
   getMinutes(actor: CommitteeActor): Promise<Res<'getMinutes'>> {
-    return this.#act(actor, 'getMinutes', async () => {
-      const stored = await this.#options.minutesStore.latest(this.#options.meetingId);
-      const agenda = new Set(this.#items.map((item) => item.itemId));
-      const items = stored
-        .filter((m) => agenda.has(m.itemId))
-        .slice(0, MAX_MINUTES_ITEMS)
-        .map(({ itemId, revision, sealed }) => ({ itemId, revision, sealed }));
-      return { entries: [], apply: () => ({ items }) };
-    });
+    return this.#act(actor, 'getMinutes', () => planGetMinutes(this.#state, this.#options));
   }
 
-  setRecording(
-    actor: CommitteeActor,
-    { on, recordingId }: Req<'setRecording'>,
-  ): Promise<Res<'setRecording'>> {
-    return this.#act(actor, 'setRecording', (now) => {
-      this.#requireChair(actor, 'start or stop the recording');
-      const running = this.#recording;
-      if (on) {
-        if (recordingId === null) {
-          throw ProtocolError.invalidPayload('starting a recording needs its recordingId');
-        }
-        if (running !== null) {
-          throw conflict('the recording is already running');
-        }
-        return {
-          entries: [['recording-started', { recordingId, by: actor.memberId }]],
-          apply: () => {
-            this.#recording = { since: now, recordingId };
-            return {};
-          },
-        };
-      }
-      if (running === null) {
-        throw conflict('no recording is running');
-      }
-      if (recordingId !== null && recordingId !== running.recordingId) {
-        throw conflict('this is not the recording that is running');
-      }
-      return {
-        entries: [['recording-stopped', { recordingId: running.recordingId, by: actor.memberId }]],
-        apply: () => {
-          this.#recording = null;
-          return {};
-        },
-      };
-    });
+  setRecording(actor: CommitteeActor, request: Req<'setRecording'>): Promise<Res<'setRecording'>> {
+    return this.#act(actor, 'setRecording', (now) => planSetRecording(this.#state, actor, request, now));
   }
 
   /** The whole state, as broadcast after every change. */
   snapshot(): CommitteeState {
-    const vote = this.#vote;
+    const vote = this.#state.vote;
     return {
-      agenda: this.#items.map((item) => ({
+      agenda: this.#state.items.map((item) => ({
         itemId: item.itemId,
         title: item.title,
         presenter: item.presenter,
@@ -728,18 +336,18 @@ export class CommitteeRoom {
         elapsedMs: item.elapsedMs,
         speakingMs: Object.fromEntries(item.speakingMs),
       })),
-      currentItemId: this.#current?.itemId ?? null,
-      currentSince: this.#currentSince,
-      floor: { speaker: this.#speaker, since: this.#speakerSince, queue: [...this.#queue] },
+      currentItemId: this.#state.current?.itemId ?? null,
+      currentSince: this.#state.currentSince,
+      floor: { speaker: this.#state.speaker, since: this.#state.speakerSince, queue: [...this.#state.queue] },
       vote: vote === null ? null : openVoteOf(vote),
-      results: this.#results.map((result) => structuredClone(result)),
+      results: this.#state.results.map((result) => structuredClone(result)),
       recording: {
-        on: this.#recording !== null,
-        since: this.#recording?.since ?? null,
-        recordingId: this.#recording?.recordingId ?? null,
+        on: this.#state.recording !== null,
+        since: this.#state.recording?.since ?? null,
+        recordingId: this.#state.recording?.recordingId ?? null,
       },
-      minutes: Object.fromEntries([...this.#minutes].map(([itemId, m]) => [itemId, { ...m }])),
-      attendance: this.#attendance.map((span) => ({ ...span })),
+      minutes: Object.fromEntries([...this.#state.minutes].map(([itemId, m]) => [itemId, { ...m }])),
+      attendance: this.#state.attendance.map((span) => ({ ...span })),
     };
   }
 
@@ -754,65 +362,12 @@ export class CommitteeRoom {
     if (this.#closed) {
       throw CommitteeSnapshotError.closed(this.meetingId);
     }
-    const now = this.#now();
-    const vote = this.#vote;
-    const journal = this.#journal;
-    const head = journal?.head;
-    return {
-      version: COMMITTEE_SNAPSHOT_VERSION,
+    return snapshotOf(this.#state, {
       meetingId: this.meetingId,
       title: this.#options.title,
-      takenAt: now,
-      items: this.#items.map(({ speakingMs, ...item }) => ({
-        itemId: item.itemId,
-        title: item.title,
-        presenter: item.presenter,
-        plannedMinutes: item.plannedMinutes,
-        notes: item.notes,
-        status: item.status,
-        elapsedMs: item.elapsedMs,
-        speakingMs: [...speakingMs].map(([memberId, ms]) => ({ memberId, ms })),
-      })),
-      currentItemId: this.#current?.itemId ?? null,
-      currentSince: this.#currentSince,
-      floor: {
-        speaker: this.#speaker,
-        since: this.#speakerSince,
-        speakingFrom: this.#speakingFrom,
-        queue: [...this.#queue],
-      },
-      vote:
-        vote === null
-          ? null
-          : {
-              voteId: vote.voteId,
-              motion: vote.motion,
-              options: [...vote.options],
-              secret: vote.secret,
-              itemId: vote.itemId,
-              openedAt: vote.openedAt,
-              eligible: vote.eligible,
-              quorum: vote.quorum,
-              ballots: [...vote.ballots].map(([memberId, ballot]) => ({ memberId, ...ballot })),
-            },
-      results: this.#results.map((result) => structuredClone(result)),
-      recording: this.#recording && { ...this.#recording },
-      minutes: [...this.#minutes].map(([itemId, m]) => ({ itemId, ...m })),
-      attendance: this.#attendance.map((span) => ({ ...span })),
-      present: [...this.#present.values()].map((span) => ({ ...span })),
-      // A budget whose minute is over counts as none: only the running ones are kept.
-      refusals: [...this.#refusals]
-        .filter(([, budget]) => now - budget.since < MINUTE_MS)
-        .map(([memberId, budget]) => ({ memberId, ...budget })),
-      ended: this.#ended,
-      journal:
-        journal === null
-          ? null
-          : {
-              sessionId: journal.sessionId,
-              head: head === undefined ? null : { seq: head.seq, hash: head.hash },
-            },
-    };
+      now: this.#now(),
+      journal: this.#journal,
+    });
   }
 
   // ---- internals ----
@@ -894,10 +449,10 @@ export class CommitteeRoom {
 
   #refused(actor: CommitteeActor, action: string, error: ProtocolError): Promise<void> {
     const now = this.#now();
-    let budget = this.#refusals.get(actor.memberId);
+    let budget = this.#state.refusals.get(actor.memberId);
     if (budget === undefined || now - budget.since >= MINUTE_MS) {
       budget = { since: now, count: 0 };
-      this.#refusals.set(actor.memberId, budget);
+      this.#state.refusals.set(actor.memberId, budget);
     }
     budget.count++;
     if (budget.count > REFUSALS_JOURNALED_PER_MINUTE) {
@@ -908,7 +463,7 @@ export class CommitteeRoom {
       action,
       reason: error.reason,
       message: error.message,
-      ...this.#who(actor),
+      ...who(actor),
     }).then(() => this.#changed());
   }
 
@@ -935,19 +490,19 @@ export class CommitteeRoom {
 
   #startSession(): void {
     this.#journal = this.#options.openJournal();
-    const vote = this.#vote;
+    const vote = this.#state.vote;
     void this.#note('session-started', {
       meetingId: this.meetingId,
       title: this.#options.title,
-      agenda: this.#items.map(({ itemId, title, status, elapsedMs }) => ({
+      agenda: this.#state.items.map(({ itemId, title, status, elapsedMs }) => ({
         itemId,
         title,
         status,
         elapsedMs,
       })),
-      currentItemId: this.#current?.itemId ?? null,
+      currentItemId: this.#state.current?.itemId ?? null,
       openVote: vote === null ? null : { ...openVoteOf(vote), voted: vote.ballots.size },
-      recordingId: this.#recording?.recordingId ?? null,
+      recordingId: this.#state.recording?.recordingId ?? null,
     });
   }
 
@@ -965,10 +520,6 @@ export class CommitteeRoom {
     void closing.finally(() => this.#closingJournals.delete(closing));
   }
 
-  #who(member: { memberId: string; displayName: string; role: MemberRole }): JournalData {
-    return { memberId: member.memberId, displayName: member.displayName, role: member.role };
-  }
-
   #openSpan(member: CommitteeActor, now: number): void {
     const span: Span = {
       memberId: member.memberId,
@@ -977,134 +528,19 @@ export class CommitteeRoom {
       joinedAt: now,
       leftAt: null,
     };
-    this.#attendance.push(span);
-    this.#present.set(member.memberId, span);
-    if (this.#attendance.length > MAX_ATTENDANCE) {
-      const oldestClosed = this.#attendance.findIndex((s) => s.leftAt !== null);
-      this.#attendance.splice(oldestClosed >= 0 ? oldestClosed : 0, 1);
+    this.#state.attendance.push(span);
+    this.#state.present.set(member.memberId, span);
+    if (this.#state.attendance.length > MAX_ATTENDANCE) {
+      const oldestClosed = this.#state.attendance.findIndex((s) => s.leftAt !== null);
+      this.#state.attendance.splice(oldestClosed >= 0 ? oldestClosed : 0, 1);
     }
   }
 
   #closeSpan(memberId: string, now: number): void {
-    const span = this.#present.get(memberId);
+    const span = this.#state.present.get(memberId);
     if (span) {
       span.leftAt = now;
-      this.#present.delete(memberId);
+      this.#state.present.delete(memberId);
     }
   }
-
-  #requireChair(actor: CommitteeActor, what: string): void {
-    if (!isChair(actor.role)) {
-      throw forbidden(`only the chair (the host) can ${what}`);
-    }
-  }
-
-  #item(itemId: string): ItemState {
-    const item = this.#items.find((i) => i.itemId === itemId);
-    if (!item) {
-      throw notFound('no such agenda item');
-    }
-    return item;
-  }
-
-  #openVote(voteId: string): VoteState {
-    if (this.#vote?.voteId === voteId) {
-      return this.#vote;
-    }
-    if (this.#closedVotes.has(voteId)) {
-      throw conflict('this vote is closed');
-    }
-    throw notFound('no such vote');
-  }
-
-  /** Counts the speaker's time so far on the current item. */
-  #countSpeaking(now: number): void {
-    const speaker = this.#speaker;
-    const item = this.#current;
-    if (speaker !== null && this.#speakingFrom !== null && item !== null) {
-      item.speakingMs.set(speaker, (item.speakingMs.get(speaker) ?? 0) + (now - this.#speakingFrom));
-    }
-    this.#speakingFrom = speaker === null ? null : now;
-  }
-
-  #clearFloor(now: number): void {
-    this.#countSpeaking(now);
-    this.#speaker = null;
-    this.#speakerSince = null;
-    this.#speakingFrom = null;
-  }
-
-  /** The agenda-closed entry of `item` closing at `now` (its totals as they will be). */
-  #closingData(item: ItemState, now: number, actor: CommitteeActor): JournalData {
-    const speakingMs = Object.fromEntries(item.speakingMs);
-    if (this.#speaker !== null && this.#speakingFrom !== null) {
-      speakingMs[this.#speaker] = (speakingMs[this.#speaker] ?? 0) + (now - this.#speakingFrom);
-    }
-    return {
-      itemId: item.itemId,
-      elapsedMs: item.elapsedMs + (now - (this.#currentSince ?? now)),
-      speakingMs,
-      by: actor.memberId,
-    };
-  }
-
-  #closeCurrent(now: number): void {
-    const item = this.#current;
-    if (item === null) {
-      return;
-    }
-    this.#countSpeaking(now);
-    item.elapsedMs += now - (this.#currentSince ?? now);
-    item.status = 'closed';
-    this.#current = null;
-    this.#currentSince = null;
-  }
-}
-
-function openVoteOf(vote: VoteState): OpenVote {
-  return {
-    voteId: vote.voteId,
-    motion: vote.motion,
-    options: [...vote.options],
-    secret: vote.secret,
-    itemId: vote.itemId,
-    openedAt: vote.openedAt,
-    eligible: vote.eligible,
-    quorum: vote.quorum,
-    voted: [...vote.ballots.keys()],
-  };
-}
-
-/** The result of a vote closing at `closedAt`. */
-function tally(vote: VoteState, closedAt: number): VoteResult {
-  const counts: Record<string, number> = Object.fromEntries(vote.options.map((option) => [option, 0]));
-  for (const { choice } of vote.ballots.values()) {
-    counts[choice] = (counts[choice] ?? 0) + 1;
-  }
-  const cast = vote.ballots.size;
-  const quorumReached = cast >= vote.quorum;
-  const inFavour = counts[vote.options[0]!] ?? 0;
-  const against = counts[vote.options[1]!] ?? 0;
-  let outcome: VoteResult['outcome'] = 'no-quorum';
-  if (quorumReached) {
-    outcome = inFavour > against ? 'adopted' : 'rejected';
-  }
-  return {
-    voteId: vote.voteId,
-    motion: vote.motion,
-    options: [...vote.options],
-    secret: vote.secret,
-    itemId: vote.itemId,
-    openedAt: vote.openedAt,
-    closedAt,
-    eligible: vote.eligible,
-    quorum: vote.quorum,
-    cast,
-    quorumReached,
-    tally: counts,
-    ballots: vote.secret
-      ? null
-      : [...vote.ballots].map(([memberId, { displayName, choice }]) => ({ memberId, displayName, choice })),
-    outcome,
-  };
 }

@@ -1,4 +1,3 @@
-import type { Namespace } from 'socket.io';
 import {
   ProtocolError,
   type IdentityKeys,
@@ -10,79 +9,23 @@ import {
   type RoomClosedReason,
   type WaitingReason,
 } from '@confidentiel/protocol';
-import type { Logger } from 'pino';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { committeeHandlers } from '../committee/committeeHandlers.ts';
-import type { CommitteeHooks } from '../committee/CommitteeService.ts';
-import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import { isModerator, mayPublish } from '../rooms/permissions.ts';
-import { ADMISSION_GRACE_MS, type Admissions } from '../rooms/Admissions.ts';
+import { ADMISSION_GRACE_MS } from '../rooms/Admissions.ts';
 import { hostsChannel, memberChannel } from '../rooms/channels.ts';
-import type { EndedMeetings } from '../rooms/EndedMeetings.ts';
-import type { Revocations } from '../rooms/Revocations.ts';
-import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
-import type { RoomQueue } from '../rooms/RoomQueue.ts';
-import type { RoomState } from '../rooms/RoomState.ts';
 import type { Identity } from '../rooms/verifyRoomToken.ts';
-import type { SfuClient } from '../sfu/SfuClient.ts';
-import type { IceConfig } from '../turn/iceServers.ts';
+import { admitEarlyArrivals, isRevoked, notifyLobby, revoke, waitingReason } from './admission.ts';
+import { leaveRoom, releaseMedia } from './departure.ts';
+import { closeProducers, mediaHandlers } from './mediaHandlers.ts';
 import { moderationHandlers } from './moderationHandlers.ts';
+import { relayHandlers } from './relayHandlers.ts';
+import type { PeerSession, SessionDeps } from './SessionDeps.ts';
+import { unreachable, type Phase, type Presence, type RestoredSession } from './SessionPhase.ts';
+import type { SessionSocket } from './SessionSocket.ts';
 
-/** The live sessions of this node, by member id. */
-export interface SessionDirectory {
-  get(memberId: string): MemberSession | undefined;
-}
-
-export interface SessionDeps {
-  meetings: MeetingStore;
-  state: RoomState;
-  sfu: SfuClient;
-  logger: Logger;
-  now: () => number;
-  /** Chat messages per member (sealed text is still a flood vector). */
-  chatLimiter: RateLimiterAbstract;
-  /** ICE servers (TURN with this member's own credentials) and policy, made at join. */
-  iceConfig: (memberId: string) => IceConfig;
-  revocations: Revocations;
-  /** Who was let in: what only admitted members may reach over HTTP (recordings) asks it. */
-  admissions: Admissions;
-  /** Roles moderators gave, outranking tokens (a demotion survives a reconnect). */
-  roleOverrides: RoleOverrides;
-  /** Meetings a host ended: nobody but a host enters until a host is back. */
-  endedMeetings: EndedMeetings;
-  /** Runs each room's sequences of state steps one at a time (shared by every session of this node). */
-  queue: RoomQueue;
-  directory: SessionDirectory;
-  /** A fresh room token for this member with its current role. */
-  issueToken: (identity: Identity, role: MemberRole) => { token: string; jti: string; expiresAt: number };
-  /** Whether the invite a token came from was revoked since (a revoked link lets nobody in). */
-  inviteRevoked: (inviteId: string) => Promise<boolean>;
-  /** Called when a moderator removes a member (revokes a personal invite). */
-  onRemoved: (identity: Identity) => Promise<void>;
-  /** How long revocations of a removed member last (longer than any token). */
-  revocationMs: number;
-  /** Committee sessions: their requests, attendance and session journal. */
-  committee: CommitteeHooks;
-}
-
-/**
- * Where a session stands. `idle`: connected, not in the meeting (yet, or
- * again after the media server lost the room); `joining`: a join or an
- * admission under way; `waiting`: in the lobby; `joined`: in the room;
- * `left`: over, for good.
- */
-export type Phase = 'idle' | 'joining' | 'waiting' | 'joined' | 'left';
-
-/**
- * What the room state holds of this member, i.e. what leaving must take
- * back. Changed only by steps run in the room's queue, so a departure queued
- * behind an arrival in flight sees what the arrival added.
- */
-type Presence = 'none' | 'lobby' | 'member';
-
-function unreachable(value: never): never {
-  throw new Error(`unexpected state ${String(value)}`);
-}
+export type { PeerSession, SessionDeps, SessionDirectory } from './SessionDeps.ts';
+export type { Phase, RestoredSession } from './SessionPhase.ts';
+export type { SessionSocket } from './SessionSocket.ts';
 
 /** What entering the room found and did (the rest of the `joined` answer). */
 interface Entered {
@@ -93,36 +36,13 @@ interface Entered {
 }
 
 /**
- * The part of a Socket.IO socket a session uses. Socket.IO's `Socket` is
- * one; a cluster's `MemberLink` (a socket id reached through the namespace,
- * on whatever node the socket is) is another.
- */
-export interface SessionSocket {
-  readonly id: string;
-  readonly connected: boolean;
-  readonly nsp: Namespace;
-  emit(event: string, ...args: unknown[]): unknown;
-  to(room: string): { emit(event: string, ...args: unknown[]): unknown };
-  join(rooms: string | string[]): Promise<void> | void;
-  leave(room: string): Promise<void> | void;
-  disconnect(): unknown;
-}
-
-/** What a new owner restores of a session it takes over (see cluster/SessionRecords.ts). */
-export interface RestoredSession {
-  phase: 'joined' | 'waiting';
-  keys: IdentityKeys | null;
-  role: MemberRole;
-}
-
-/**
  * One browser connection. Not in the room until admitted: `join` either
  * enters at once (hosts; guests when a host is present or early entry is
  * allowed) or waits in the lobby until a host admits. Every other request is
  * refused until then. Leaving (or disconnecting) releases the member's media
  * on the SFU and tells the others.
  */
-export class MemberSession {
+export class MemberSession implements PeerSession {
   #socket: SessionSocket;
   readonly #identity: Identity;
   readonly #deps: SessionDeps;
@@ -253,14 +173,6 @@ export class MemberSession {
     }
   }
 
-  async #ownsProducer(producerId: string): Promise<void> {
-    const producers = await this.#deps.state.producers(this.roomId);
-    const producer = producers.find((p) => p.producerId === producerId);
-    if (!producer || producer.memberId !== this.memberId) {
-      throw new ProtocolError('not-found', 'producer not found');
-    }
-  }
-
   /** Runs `task` in this room's queue (see RoomQueue). */
   #inRoomQueue<T>(task: () => Promise<T>): Promise<T> {
     return this.#deps.queue.run(this.roomId, task);
@@ -277,37 +189,6 @@ export class MemberSession {
     this.#expiryTimer.unref();
   }
 
-  async #revoked(): Promise<boolean> {
-    const { revocations } = this.#deps;
-    return (
-      (await revocations.isRevoked('sub', this.memberId)) ||
-      (await revocations.isRevoked('jti', this.#identity.jti))
-    );
-  }
-
-  /** Why this member must wait, or null to enter now. */
-  async #waitingReason(allowEarlyEntry: boolean): Promise<WaitingReason | null> {
-    const { state } = this.#deps;
-    // The organiser's own host token enters; anyone invited with admission waits, co-hosts too.
-    if (this.#role === 'host') {
-      return null;
-    }
-    if (this.#identity.lobby) {
-      return 'admission';
-    }
-    if (isModerator(this.#role)) {
-      return null;
-    }
-    if (await state.isLocked(this.roomId)) {
-      return 'locked';
-    }
-    const hostNeeded = !allowEarlyEntry || (await this.#deps.endedMeetings.isEnded(this.roomId));
-    if (hostNeeded && !(await state.hasHost(this.roomId))) {
-      return 'no-host';
-    }
-    return null;
-  }
-
   /**
    * In the room's queue: decides between the lobby and the room, and enters
    * the lobby if so, in one go (a host arriving in between would not see this
@@ -317,7 +198,7 @@ export class MemberSession {
     if (this.#phase !== 'joining' || !this.#socket.connected) {
       throw new ProtocolError('not-joined', 'disconnected while joining');
     }
-    const reason = await this.#waitingReason(allowEarlyEntry);
+    const reason = await waitingReason(this, this.#deps, allowEarlyEntry);
     if (reason !== null) {
       await this.#enterLobby(reason);
     }
@@ -325,7 +206,6 @@ export class MemberSession {
   }
 
   handlers(): RequestHandlers<typeof roomRequests> {
-    const { sfu, state } = this.#deps;
     return {
       join: async ({ identity }) => {
         if (this.#phase !== 'idle') {
@@ -338,7 +218,7 @@ export class MemberSession {
             throw new ProtocolError('room-not-found', 'room not found');
           }
           this.#role = (await this.#deps.roleOverrides.get(this.memberId)) ?? this.#role;
-          if (await this.#revoked()) {
+          if (await isRevoked(this, this.#deps)) {
             throw new ProtocolError('removed', 'you were removed from this meeting');
           }
           if (
@@ -364,71 +244,8 @@ export class MemberSession {
           throw error;
         }
       },
-      createTransport: ({ direction }) =>
-        sfu.request('createWebRtcTransport', { ...this.scope(), direction }),
-      connectTransport: (request) => sfu.request('connectTransport', { ...this.scope(), ...request }),
-      produce: async (request) => {
-        const scope = this.scope();
-        if (!mayPublish(this.#role)) {
-          throw new ProtocolError('forbidden', 'observers do not publish media');
-        }
-        const { producerId } = await sfu.request('produce', { ...scope, ...request });
-        const producer = {
-          producerId,
-          memberId: this.memberId,
-          kind: request.kind,
-          source: request.source,
-          paused: false,
-        };
-        await this.#inRoomQueue(async () => {
-          // Left meanwhile: the departure took the member's producers already, and the SFU closes this one.
-          if (this.#presence !== 'member') {
-            return;
-          }
-          await state.addProducer(this.roomId, producer);
-          this.#socket.to(this.roomId).emit('producerAdded', { producer });
-        });
-        return { producerId };
-      },
-      closeProducer: async ({ producerId }) => {
-        this.scope();
-        await this.#ownsProducer(producerId);
-        await this.closeProducers([producerId]);
-        return {};
-      },
-      setProducerPaused: async ({ producerId, paused }) => {
-        const scope = this.scope();
-        await this.#ownsProducer(producerId);
-        await sfu.request('setProducerPaused', { ...scope, producerId, paused });
-        await this.#inRoomQueue(async () => {
-          await state.setProducerPaused(this.roomId, producerId, paused);
-          this.#socket
-            .to(this.roomId)
-            .emit('producerPaused', { producerId, memberId: this.memberId, paused });
-        });
-        return {};
-      },
-      consume: (request) => sfu.request('consume', { ...this.scope(), ...request }),
-      resumeConsumer: (request) => sfu.request('resumeConsumer', { ...this.scope(), ...request }),
-      setConsumerLayers: (request) => sfu.request('setConsumerLayers', { ...this.scope(), ...request }),
-      relayKey: async ({ to, envelope }) => {
-        const scope = this.scope();
-        // Only a member admitted to the same room can receive key material (never the lobby).
-        if (to === scope.memberId || !(await state.hasMember(scope.roomId, to))) {
-          throw new ProtocolError('not-found', 'member not found');
-        }
-        this.#socket.nsp.to(memberChannel(to)).emit('keyEnvelope', { from: scope.memberId, envelope });
-        return {};
-      },
-      sendChat: async ({ ciphertext }) => {
-        const scope = this.scope();
-        await this.#deps.chatLimiter.consume(scope.memberId).catch(() => {
-          throw new ProtocolError('rate-limited', 'too many chat messages');
-        });
-        const sentAt = this.#deps.now();
-        this.#socket.to(scope.roomId).emit('chatMessage', { from: scope.memberId, ciphertext, sentAt });
-        return { sentAt };
-      },
+      ...mediaHandlers(this, this.#deps, () => this.#presence === 'member'),
+      ...relayHandlers(this, this.#deps),
       leave: async () => {
         if (!this.#inMeeting()) {
           throw new ProtocolError('not-joined', 'join the room first');
@@ -440,7 +257,7 @@ export class MemberSession {
         if (!this.#inMeeting()) {
           throw new ProtocolError('not-joined', 'join the room first');
         }
-        if (await this.#revoked()) {
+        if (await isRevoked(this, this.#deps)) {
           throw new ProtocolError('removed', 'you were removed from this meeting');
         }
         const { token, expiresAt } = this.#deps.issueToken(this.#identity, this.#role);
@@ -467,13 +284,7 @@ export class MemberSession {
     void this.#socket.join(memberChannel(this.memberId));
     // A guest in the lobby must recover a dropped connection too (its node may die): see #firstEvent.
     this.#firstEvent(await state.isLocked(this.roomId));
-    await this.#notifyLobby();
-  }
-
-  /** Tells the room's hosts who waits now (in the room's queue, so that these notices keep their order). */
-  async #notifyLobby(): Promise<void> {
-    const waiting = await this.#deps.state.waiting(this.roomId);
-    this.#socket.nsp.to(hostsChannel(this.roomId)).emit('lobbyChanged', { waiting });
+    await notifyLobby(this, this.#deps);
   }
 
   async #enter(): Promise<Joined> {
@@ -491,7 +302,7 @@ export class MemberSession {
     if (isModerator(this.#role)) {
       // A host's arrival lets in those who only waited for one.
       queueMicrotask(() => {
-        this.#admitEarlyArrivals().catch((error: unknown) => {
+        admitEarlyArrivals(this.roomId, this.#deps).catch((error: unknown) => {
           this.#deps.logger.warn({ err: error }, 'could not let in the guests waiting for a host');
         });
       });
@@ -566,15 +377,6 @@ export class MemberSession {
     this.#socket.nsp.to(memberChannel(this.memberId)).emit('roomUpdated', { locked });
   }
 
-  async #admitEarlyArrivals(): Promise<void> {
-    const { state, directory } = this.#deps;
-    for (const entry of await state.waiting(this.roomId)) {
-      if (!entry.needsAdmission) {
-        await directory.get(entry.memberId)?.admit();
-      }
-    }
-  }
-
   /** Lets a waiting member in (a host admitted them, or a host arrived). False if not waiting. */
   async admit(): Promise<boolean> {
     if (this.#phase !== 'waiting') {
@@ -585,7 +387,7 @@ export class MemberSession {
       await this.#inRoomQueue(async () => {
         await this.#deps.state.removeWaiting(this.roomId, this.memberId);
         this.#presence = 'none';
-        await this.#notifyLobby();
+        await notifyLobby(this, this.#deps);
       });
       const joined = await this.#enter();
       this.#socket.emit('admitted', joined);
@@ -604,28 +406,18 @@ export class MemberSession {
       return false;
     }
     // Revoked before the member hears of it: an immediate rejoin is refused.
-    await this.#revoke();
+    await revoke(this, this.#deps);
     void this.end('admission-refused');
     return true;
   }
 
   /** A moderator removed this member: token, member id and personal invite revoked, then out. */
   async remove(): Promise<void> {
-    await this.#revoke();
+    await revoke(this, this.#deps);
     await this.#deps.onRemoved(this.#identity).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error }, 'could not revoke the invite of a removed member');
     });
     await this.end('removed');
-  }
-
-  async #revoke(): Promise<void> {
-    const { revocations, admissions } = this.#deps;
-    const until = this.#deps.now() + this.#deps.revocationMs;
-    await Promise.all([
-      revocations.revoke('sub', this.memberId, until),
-      revocations.revoke('jti', this.#identity.jti, until),
-    ]);
-    await admissions.withdrawn(this.roomId, this.memberId);
   }
 
   /** Changes this member's role (a moderator's decision, already authorised). */
@@ -658,16 +450,8 @@ export class MemberSession {
   }
 
   /** Closes some of this member's producers on the SFU and tells the room (and the member). */
-  async closeProducers(producerIds: readonly string[]): Promise<void> {
-    const { sfu, state } = this.#deps;
-    for (const producerId of producerIds) {
-      await sfu.request('closeProducer', { roomId: this.roomId, memberId: this.memberId, producerId });
-      await this.#inRoomQueue(async () => {
-        if (await state.removeProducer(this.roomId, producerId)) {
-          this.#socket.nsp.to(this.roomId).emit('producerClosed', { producerId, memberId: this.memberId });
-        }
-      });
-    }
+  closeProducers(producerIds: readonly string[]): Promise<void> {
+    return closeProducers(this, this.#deps, producerIds);
   }
 
   /** Ends this member's session: tells them why, leaves, disconnects. Idempotent. */
@@ -693,7 +477,7 @@ export class MemberSession {
     this.#phase = 'left';
     clearTimeout(this.#expiryTimer);
     this.#left = this.#inRoomQueue(() => this.#release())
-      .then((wasMember) => (wasMember ? this.#releaseMedia() : undefined))
+      .then((wasMember) => (wasMember ? releaseMedia(this, this.#deps) : undefined))
       .catch((error: unknown) => {
         this.#deps.logger.error({ err: error }, 'could not take back the place of a member who left');
       });
@@ -702,52 +486,20 @@ export class MemberSession {
 
   /** In the room's queue. True if the member was in the room (their media must go too). */
   async #release(): Promise<boolean> {
-    const { state, logger } = this.#deps;
-    const roomId = this.roomId;
     const presence = this.#presence;
     this.#presence = 'none';
     switch (presence) {
       case 'none':
         return false;
       case 'lobby':
-        await state.removeWaiting(roomId, this.memberId);
-        await this.#notifyLobby();
+        await this.#deps.state.removeWaiting(this.roomId, this.memberId);
+        await notifyLobby(this, this.#deps);
         return false;
       case 'member':
-        break;
+        await leaveRoom(this, this.#deps);
+        return true;
       default:
         return unreachable(presence);
-    }
-    try {
-      const removed = await state.removeMember(roomId, this.memberId);
-      await this.#deps.admissions.left(roomId, this.memberId, this.#deps.now() + ADMISSION_GRACE_MS);
-      for (const producer of removed) {
-        this.#socket
-          .to(roomId)
-          .emit('producerClosed', { producerId: producer.producerId, memberId: this.memberId });
-      }
-      this.#socket.to(roomId).emit('memberLeft', { memberId: this.memberId });
-    } catch (error) {
-      // The media goes all the same.
-      logger.error({ err: error }, 'could not remove a member who left from the room state');
-    }
-    this.#deps.committee.memberLeft(this);
-    void this.#socket.leave(roomId);
-    void this.#socket.leave(hostsChannel(roomId));
-    logger.info({ room: roomId.slice(0, 6), member: this.memberId.slice(0, 6) }, 'member left');
-    return true;
-  }
-
-  async #releaseMedia(): Promise<void> {
-    const { state, sfu, logger } = this.#deps;
-    const roomId = this.roomId;
-    try {
-      await sfu.request('closeMember', { roomId, memberId: this.memberId });
-      if ((await state.members(roomId)).length === 0) {
-        await sfu.request('closeRoom', { roomId });
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'could not release media of a member that left');
     }
   }
 

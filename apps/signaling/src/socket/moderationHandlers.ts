@@ -1,7 +1,7 @@
 import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
 import { refuseAction, refuseActionOn, type ModerationAction } from '../rooms/permissions.ts';
 import { memberChannel } from '../rooms/channels.ts';
-import type { MemberSession, SessionDeps } from './MemberSession.ts';
+import type { PeerSession, SessionDeps } from './SessionDeps.ts';
 
 type ModerationRequests =
   | 'admit'
@@ -19,7 +19,7 @@ type ModerationRequests =
  * server, from the actor's current role and the target's; a refusal says why.
  */
 export function moderationHandlers(
-  actor: MemberSession,
+  actor: PeerSession,
   deps: SessionDeps,
 ): Pick<RequestHandlers<typeof roomRequests>, ModerationRequests> {
   const { state, directory, sfu, logger, queue } = deps;
@@ -35,7 +35,7 @@ export function moderationHandlers(
   };
 
   /** The target must be an admitted member of the actor's room, below the actor. */
-  const target = (action: ModerationAction, memberId: string, newRole?: MemberSession['role']) => {
+  const target = (action: ModerationAction, memberId: string, newRole?: PeerSession['role']) => {
     const scope = allowed(action);
     const session = directory.get(memberId);
     if (memberId === scope.memberId) {
@@ -51,7 +51,7 @@ export function moderationHandlers(
     return session;
   };
 
-  const waitingTarget = (memberId: string): MemberSession | undefined => {
+  const waitingTarget = (memberId: string): PeerSession | undefined => {
     const session = directory.get(memberId);
     return session && session.roomId === actor.roomId && session.waiting ? session : undefined;
   };

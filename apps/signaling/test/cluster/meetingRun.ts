@@ -1,8 +1,8 @@
 /**
  * The model and the steps of the cluster property (properties.test.ts): a
  * scenario (each guest's token, then up to MAX_STEPS steps by several people
- * on several nodes), what the rules say each step must answer (MemberSession's
- * #waitingReason, permissions.ts), and the invariants checked in Redis after
+ * on several nodes), what the rules say each step must answer (waitingReason
+ * in socket/admission.ts, permissions.ts), and the invariants checked in Redis after
  * each step.
  */
 import fc from 'fast-check';
@@ -168,7 +168,7 @@ export class Run {
     throw new Error(`${message}\n  steps:\n    ${this.trace.join('\n    ')}`);
   }
 
-  /** The answer the rules give to a join now (MemberSession #waitingReason; early entry off). */
+  /** The answer the rules give to a join now (waitingReason in socket/admission.ts; early entry off). */
   expectedJoin(person: Person): 'joined' | 'admission' | 'locked' | 'no-host' {
     if (person.role === 'host') {
       return 'joined';

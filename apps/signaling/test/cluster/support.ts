@@ -50,6 +50,10 @@ export interface TestCluster {
   redisClient: RedisClientType;
   nodes: TestNode[];
   roomTokens: TokenService;
+  /** The DATA_DIR every node shares (journal key, `journals/<meeting>/<session>.jsonl`). */
+  dataDir: string;
+  /** The PostgreSQL database every node shares (DATABASE_URL). */
+  databaseUrl: string;
   /** An organiser's meeting (no early entry unless asked). */
   meeting(options?: { allowEarlyEntry?: boolean; kind?: 'meeting' | 'committee' }): Promise<string>;
   /** Connects to `node` with a crafted token and joins. */
@@ -106,6 +110,8 @@ export async function startTestCluster(count = 3): Promise<TestCluster> {
     redisClient,
     nodes,
     roomTokens,
+    dataDir,
+    databaseUrl,
     async meeting(options = {}) {
       const made = await nodes[0]!.signaling.meetings.createForOrganiser('account-owner-0001', {
         title: 'Conseil',

@@ -1,0 +1,107 @@
+import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
+import { mayPublish } from '../rooms/permissions.ts';
+import type { PeerSession, SessionDeps } from './SessionDeps.ts';
+
+type MediaRequests =
+  | 'createTransport'
+  | 'connectTransport'
+  | 'produce'
+  | 'closeProducer'
+  | 'setProducerPaused'
+  | 'consume'
+  | 'resumeConsumer'
+  | 'setConsumerLayers';
+
+/**
+ * A member's own media requests, forwarded to the SFU in the member's scope
+ * (admitted members only). Producers are kept in the room state and
+ * announced to the room; a member reaches only their own.
+ *
+ * `inRoomState`: whether the room state holds the session as a member (read
+ * in the room's queue): a producer made while the member was leaving is not
+ * recorded (the departure took the member's producers already, and the SFU
+ * closes this one).
+ */
+export function mediaHandlers(
+  session: PeerSession,
+  deps: Pick<SessionDeps, 'sfu' | 'state' | 'queue'>,
+  inRoomState: () => boolean,
+): Pick<RequestHandlers<typeof roomRequests>, MediaRequests> {
+  const { sfu, state, queue } = deps;
+
+  const ownsProducer = async (producerId: string): Promise<void> => {
+    const producers = await state.producers(session.roomId);
+    const producer = producers.find((p) => p.producerId === producerId);
+    if (!producer || producer.memberId !== session.memberId) {
+      throw new ProtocolError('not-found', 'producer not found');
+    }
+  };
+
+  return {
+    createTransport: ({ direction }) =>
+      sfu.request('createWebRtcTransport', { ...session.scope(), direction }),
+    connectTransport: (request) => sfu.request('connectTransport', { ...session.scope(), ...request }),
+    produce: async (request) => {
+      const scope = session.scope();
+      if (!mayPublish(session.role)) {
+        throw new ProtocolError('forbidden', 'observers do not publish media');
+      }
+      const { producerId } = await sfu.request('produce', { ...scope, ...request });
+      const producer = {
+        producerId,
+        memberId: session.memberId,
+        kind: request.kind,
+        source: request.source,
+        paused: false,
+      };
+      await queue.run(session.roomId, async () => {
+        // Left meanwhile: the departure took the member's producers already, and the SFU closes this one.
+        if (!inRoomState()) {
+          return;
+        }
+        await state.addProducer(session.roomId, producer);
+        session.socket.to(session.roomId).emit('producerAdded', { producer });
+      });
+      return { producerId };
+    },
+    closeProducer: async ({ producerId }) => {
+      session.scope();
+      await ownsProducer(producerId);
+      await session.closeProducers([producerId]);
+      return {};
+    },
+    setProducerPaused: async ({ producerId, paused }) => {
+      const scope = session.scope();
+      await ownsProducer(producerId);
+      await sfu.request('setProducerPaused', { ...scope, producerId, paused });
+      await queue.run(session.roomId, async () => {
+        await state.setProducerPaused(session.roomId, producerId, paused);
+        session.socket
+          .to(session.roomId)
+          .emit('producerPaused', { producerId, memberId: session.memberId, paused });
+      });
+      return {};
+    },
+    consume: (request) => sfu.request('consume', { ...session.scope(), ...request }),
+    resumeConsumer: (request) => sfu.request('resumeConsumer', { ...session.scope(), ...request }),
+    setConsumerLayers: (request) => sfu.request('setConsumerLayers', { ...session.scope(), ...request }),
+  };
+}
+
+/** Closes some of a member's producers on the SFU and tells the room (and the member). */
+export async function closeProducers(
+  session: PeerSession,
+  deps: Pick<SessionDeps, 'sfu' | 'state' | 'queue'>,
+  producerIds: readonly string[],
+): Promise<void> {
+  const { sfu, state, queue } = deps;
+  const { roomId, memberId } = session;
+  for (const producerId of producerIds) {
+    await sfu.request('closeProducer', { roomId, memberId, producerId });
+    await queue.run(roomId, async () => {
+      if (await state.removeProducer(roomId, producerId)) {
+        session.socket.nsp.to(roomId).emit('producerClosed', { producerId, memberId });
+      }
+    });
+  }
+}
