@@ -38,6 +38,8 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     consume: { producerId: unknownMediaId(), rtpCapabilities: { codecs: [] } },
     resumeConsumer: { consumerId: unknownMediaId() },
     setConsumerLayers: { consumerId: unknownMediaId(), spatialLayer: 0 },
+    restartIce: { transportId: unknownMediaId() },
+    reconnectMedia: {},
     relayKey: { to: 'someone-1', envelope: 'A'.repeat(64) },
     sendChat: { ciphertext: 'A'.repeat(64) },
     leave: {},
@@ -174,6 +176,14 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { consumerId: id, spatialLayer: '0' },
       { consumerId: id, spatialLayer: 0, temporalLayer: 9 },
     ],
+    restartIce: [
+      ...common,
+      {},
+      { transportId: 'not-a-uuid' },
+      { transportId: id, memberId: 'someone-else' },
+      { transportId: id, roomId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    ],
+    reconnectMedia: [...common, { roomId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     relayKey: [
       ...common,
       { to: 'x', envelope: 'A'.repeat(64) },

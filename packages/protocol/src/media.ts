@@ -117,6 +117,7 @@ export const iceParametersSchema = z.strictObject({
   password: z.string().max(256),
   iceLite: z.boolean().optional(),
 });
+export type IceParameters = z.infer<typeof iceParametersSchema>;
 
 export const iceCandidateSchema = z.strictObject({
   foundation: z.string().max(64),

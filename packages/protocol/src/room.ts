@@ -5,6 +5,7 @@ import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } fr
 import {
   consumerOptionsSchema,
   dtlsParametersSchema,
+  iceParametersSchema,
   iceServerSchema,
   iceTransportPolicySchema,
   MAX_ICE_SERVERS,
@@ -160,6 +161,26 @@ export const roomRequests = {
     }),
     response: empty,
   },
+  /**
+   * The transport went `disconnected` or `failed` (a network blip): new ICE
+   * credentials from the media server; the browser restarts ICE with them.
+   */
+  restartIce: {
+    request: z.strictObject({ transportId: mediaIdSchema }),
+    response: z.strictObject({ iceParameters: iceParametersSchema }),
+  },
+  /**
+   * After `mediaReset`: the room's media as it is now on the media server
+   * (rebuilt on a live worker or host). The browser makes new transports,
+   * publishes again and consumes `producers` (its own old ones are gone).
+   */
+  reconnectMedia: {
+    request: empty,
+    response: z.strictObject({
+      routerRtpCapabilities: rtpCapabilitiesSchema,
+      producers: z.array(producerInfoSchema),
+    }),
+  },
   /** A sealed key envelope for one member (E2EE key distribution). */
   relayKey: {
     request: z.strictObject({ to: memberIdSchema, envelope: keyEnvelopeSchema }),
@@ -218,6 +239,13 @@ export const roomEvents = {
   consumerClosed: z.strictObject({ consumerId: mediaIdSchema, producerId: mediaIdSchema }),
   activeSpeaker: z.strictObject({ memberId: memberIdSchema.nullable() }),
   roomClosed: z.strictObject({ reason: roomClosedReasonSchema }),
+  /**
+   * The media server lost the room's media (a worker or a host died) and
+   * rebuilt it elsewhere: every transport, producer and consumer is gone;
+   * membership, roles and E2EE keys are not. Ask `reconnectMedia`, then
+   * make everything again. No reload, no rejoin.
+   */
+  mediaReset: z.strictObject({ reason: z.enum(['worker-died', 'host-lost']) }),
   /** To a waiting member: you are in (same payload as a `join` answer). */
   admitted: joinedSchema,
   /** To hosts and co-hosts: who waits in the lobby now. */

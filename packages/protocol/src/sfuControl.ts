@@ -3,6 +3,7 @@ import { meetingIdSchema, mediaIdSchema, memberIdSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
   dtlsParametersSchema,
+  iceParametersSchema,
   mediaKindSchema,
   mediaSourceSchema,
   rtpCapabilitiesSchema,
@@ -56,6 +57,10 @@ export const sfuRequests = {
   setProducerPaused: {
     request: z.strictObject({ ...scope, producerId: mediaIdSchema, paused: z.boolean() }),
     response: empty,
+  },
+  restartIce: {
+    request: z.strictObject({ ...scope, transportId: mediaIdSchema }),
+    response: z.strictObject({ iceParameters: iceParametersSchema }),
   },
   consume: {
     request: z.strictObject({

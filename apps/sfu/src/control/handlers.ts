@@ -17,6 +17,9 @@ export function createControlHandlers(
       await registry.get(roomId).connectTransport(memberId, transportId, dtlsParameters);
       return {};
     },
+    restartIce: async ({ roomId, memberId, transportId }) => ({
+      iceParameters: await registry.get(roomId).restartIce(memberId, transportId),
+    }),
     produce: async ({ roomId, memberId, transportId, kind, rtpParameters, source }) => ({
       producerId: await registry.get(roomId).produce(memberId, transportId, kind, rtpParameters, source),
     }),

@@ -3,6 +3,7 @@ import { TypedEmitter } from '@confidentiel/events';
 import type {
   ConsumerOptions,
   DtlsParameters,
+  IceParameters,
   MediaKind,
   MediaSource,
   RtpCapabilities,
@@ -167,6 +168,17 @@ export class Room extends TypedEmitter<RoomEvents> {
       await transport.connect({ dtlsParameters: dtlsParameters });
     } catch (error) {
       throw sfuErrors.mediaError('could not connect transport', error);
+    }
+  }
+
+  /** New ICE credentials for the member's transport (the browser restarts ICE with them). */
+  async restartIce(memberId: string, transportId: string): Promise<IceParameters> {
+    this.#assertOpen();
+    const transport = this.#existingMember(memberId).transport(transportId);
+    try {
+      return (await transport.restartIce()) as IceParameters;
+    } catch (error) {
+      throw sfuErrors.mediaError('could not restart ICE', error);
     }
   }
 

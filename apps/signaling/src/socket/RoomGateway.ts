@@ -430,15 +430,17 @@ export class RoomGateway {
       if (reason !== 'worker-died' || !this.owns(roomId)) {
         return;
       }
-      // The media server lost the room: every member must rejoin.
-      logger.warn({ room: roomId.slice(0, 6) }, 'media server lost a room; members will rejoin');
-      nsp.to(roomId).emit('roomClosed', { reason: 'media-server-restarted' });
-      const forgotten = this.#queue.run(roomId, async () => {
-        for (const member of await state.clearRoom(roomId)) {
-          await this.#host.session(member.memberId)?.forget();
+      // The media server lost the room's media (its worker died); membership, roles and keys stand.
+      // Its producers are gone: forgotten here, then every member makes its media again
+      // (`reconnectMedia` makes the room on a live worker).
+      logger.warn({ room: roomId.slice(0, 6) }, 'media server lost a room; members reconnect their media');
+      const reset = this.#queue.run(roomId, async () => {
+        for (const producer of await state.producers(roomId)) {
+          await state.removeProducer(roomId, producer.producerId);
         }
+        nsp.to(roomId).emit('mediaReset', { reason: 'worker-died' });
       });
-      this.#background('room lost by the SFU', forgotten);
+      this.#background('room lost by the SFU', reset);
     });
   }
 

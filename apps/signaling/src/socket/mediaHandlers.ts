@@ -10,7 +10,9 @@ type MediaRequests =
   | 'setProducerPaused'
   | 'consume'
   | 'resumeConsumer'
-  | 'setConsumerLayers';
+  | 'setConsumerLayers'
+  | 'restartIce'
+  | 'reconnectMedia';
 
 /**
  * A member's own media requests, forwarded to the SFU in the member's scope
@@ -85,6 +87,14 @@ export function mediaHandlers(
     consume: (request) => sfu.request('consume', { ...session.scope(), ...request }),
     resumeConsumer: (request) => sfu.request('resumeConsumer', { ...session.scope(), ...request }),
     setConsumerLayers: (request) => sfu.request('setConsumerLayers', { ...session.scope(), ...request }),
+    restartIce: (request) => sfu.request('restartIce', { ...session.scope(), ...request }),
+    reconnectMedia: async () => {
+      const { roomId } = session.scope();
+      // Makes the room again on the media server if it is gone (a live worker or host).
+      const { rtpCapabilities } = await sfu.request('getRouterRtpCapabilities', { roomId });
+      const producers = await queue.run(roomId, () => state.producers(roomId));
+      return { routerRtpCapabilities: rtpCapabilities, producers };
+    },
   };
 }
 
