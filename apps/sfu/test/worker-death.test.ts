@@ -10,8 +10,6 @@ import {
   waitFor,
   type Harness,
   type Member,
-  TEST_IDENTITY,
-  joined,
 } from '../../signaling/test/support/harness.ts';
 
 /** Bound on replacing a dead worker (the pool waits 500 ms before respawning). */

@@ -176,7 +176,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#assertOpen();
     const transport = this.#existingMember(memberId).transport(transportId);
     try {
-      return (await transport.restartIce()) as IceParameters;
+      return await transport.restartIce();
     } catch (error) {
       throw sfuErrors.mediaError('could not restart ICE', error);
     }
