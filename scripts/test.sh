@@ -29,6 +29,10 @@ check "infra configuration" bash scripts/check-infra.sh
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json" || status=1
 
+# The browser tests read the page through test hooks (window.__meeting): a build of its own,
+# apps/web/dist-test; the production build (apps/web/dist, served by scripts/start.sh) has none.
+check "web app with test hooks" env VITE_TEST_HOOKS=true npm run --silent build --workspace apps/web -- --outDir dist-test
+
 step "browser tests (Playwright, Chromium, private loopback-only network namespace)"
 # The namespace has only `lo`: no packet can leave this machine.
 if [ "$(id -u)" -eq 0 ]; then

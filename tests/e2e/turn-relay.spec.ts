@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { expect, test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expectDecoding, memberIdOf, progress } from '../support/meeting.ts';
 import { forwardTcp, hasRoute, stopChild, Topology, type Forwarder } from '../support/netns.ts';
-import { ROOT } from '../support/servers.ts';
+import { ROOT, TEST_WEB_DIST } from '../support/servers.ts';
 import { restCredential, startCoturn, TurnClient, type RunningCoturn } from '../support/turn.ts';
 
 /**
@@ -123,6 +123,7 @@ async function buildRelayWorld(): Promise<RelayWorld & { close(): Promise<void> 
         LOG_LEVEL: 'debug',
         SFU_LOG_LEVEL: 'debug',
         ALLOW_OPEN_MEETINGS: 'true',
+        WEB_DIST: TEST_WEB_DIST,
         DATABASE_PATH: ':memory:',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -46,7 +46,7 @@ export type ClusterSetting = (typeof CLUSTER_SETTINGS)[number];
 export interface ClusterOptions {
   /** Signaling nodes (2). */
   nodes?: 2 | 3;
-  /** Nodes serve the built web app (apps/web/dist; `npm run build` first). */
+  /** Nodes serve the web app built with its test hooks (TEST_WEB_DIST; scripts/test.sh builds it). */
   web?: boolean;
   /**
    * REDIS_URL, DATABASE_URL, NODE_ID: `if-accepted` (default) passes only
@@ -214,9 +214,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   await mkdir(dataDir, { recursive: true });
   await mkdir(logDir, { recursive: true });
   const appRoot = options.appRoot ?? process.env.CLUSTER_APP_ROOT ?? ROOT;
-  const webDist = join(appRoot, 'apps/web/dist');
+  const webDist = join(appRoot, 'apps/web/dist-test');
   if (options.web && !existsSync(join(webDist, 'index.html'))) {
-    throw new Error(`web: true needs the built web app in ${webDist}: run npm run build`);
+    throw new Error(
+      `web: true needs the web app built with its test hooks in ${webDist}: VITE_TEST_HOOKS=true npm run build --workspace apps/web -- --outDir dist-test`,
+    );
   }
   const secrets = {
     tokenSecret: randomBytes(32).toString('hex'),

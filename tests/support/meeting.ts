@@ -16,6 +16,12 @@ declare global {
     __meeting?: {
       getStats(): Promise<(InboundStat & { producerId?: string })[]>;
       installWrongKeyForTest?(memberId: string): Promise<void> | void;
+      /** Local UDP ports of the selected ICE pairs of the page's transports. */
+      getMediaPorts(): Promise<number[]>;
+      getRepairCounts(): { iceRestarts: number; mediaResets: number; repaired: number };
+      /** Negative controls: this page no longer repairs its media / no longer restarts ICE. */
+      disableMediaRepairForTest(): void;
+      disableIceRestartForTest(): void;
     };
   }
 }

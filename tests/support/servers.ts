@@ -16,6 +16,13 @@ export const PROXY_ORIGIN = `https://localhost:${PORT + 443}`;
  */
 export const CONTROL_SECRET = (process.env.E2E_SFU_CONTROL_SECRET ??= randomBytes(32).toString('hex'));
 export const CONTROL_URL = `http://127.0.0.1:${PORT + 1}`;
+/**
+ * The web app as the browser tests need it: built with its test hooks
+ * (`window.__meeting`, VITE_TEST_HOOKS=true) into a directory of its own, so
+ * the production build (apps/web/dist) never carries them. scripts/test.sh
+ * builds it before the browser tests.
+ */
+export const TEST_WEB_DIST = join(ROOT, 'apps/web/dist-test');
 /** Where the servers' logs go, so tests can search them. */
 export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
 
@@ -38,6 +45,7 @@ export async function startService(): Promise<ChildProcess> {
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(PORT),
+      WEB_DIST: TEST_WEB_DIST,
       // The defaults, plus the origin of the TLS proxy the https-proxy spec starts.
       ALLOWED_ORIGINS: [
         ...['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${PORT}`),

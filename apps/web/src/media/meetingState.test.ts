@@ -100,6 +100,31 @@ describe('meetingReducer', () => {
     expect(meetingReducer(ended, { type: 'ended', reason: 'left', error: null })).toBe(ended);
   });
 
+  it('marks the media reconnecting and forgets every remote producer on a media reset', () => {
+    const state = meetingReducer(joined(), { type: 'mediaReset' });
+    expect(state.phase).toEqual({ name: 'joined', media: 'reconnecting' });
+    expect(state.media).toEqual([]);
+    expect(state.members).toEqual([bob]);
+    const back = meetingReducer(state, { type: 'mediaStatus', status: 'connected' });
+    expect(back.phase).toEqual({ name: 'joined', media: 'connected' });
+    expect(meetingReducer(back, { type: 'mediaStatus', status: 'connected' })).toBe(back);
+  });
+
+  it('adds the producers the media server has after a reset, keeping those already announced', () => {
+    const later: ProducerInfo = { ...camera, producerId: '33333333-3333-3333-3333-333333333333' };
+    let state = meetingReducer(joined(), { type: 'mediaReset' });
+    state = meetingReducer(state, { type: 'producerAdded', producer: later });
+    state = meetingReducer(state, { type: 'remoteProducers', producers: [camera, later] });
+    expect(state.media.map((m) => m.producerId)).toEqual([later.producerId, camera.producerId]);
+    expect(meetingReducer(state, { type: 'remoteProducers', producers: [camera] })).toBe(state);
+  });
+
+  it('has no media status outside the meeting', () => {
+    expect(meetingReducer(initialMeetingState, { type: 'mediaStatus', status: 'reconnecting' })).toBe(
+      initialMeetingState,
+    );
+  });
+
   it('finds display names, self included', () => {
     const state = joined();
     expect(displayNameOf(state, self.memberId)).toBe('Moi');

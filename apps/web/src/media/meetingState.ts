@@ -21,11 +21,18 @@ export type EndReason =
   | 'admission-refused'
   | 'token-expired';
 
+/**
+ * Whether audio and video flow: `reconnecting` while the engine repairs
+ * them (an ICE restart, or new transports after the media server lost the
+ * room's media). The person stays in the meeting meanwhile.
+ */
+export type MediaStatus = 'connected' | 'reconnecting';
+
 export type MeetingPhase =
   | { name: 'idle' }
   | { name: 'connecting' }
   | { name: 'waiting'; reason: WaitingReason }
-  | { name: 'joined' }
+  | { name: 'joined'; media: MediaStatus }
   | { name: 'ended'; reason: EndReason; error: MeetingError | null };
 
 /** One remote producer and, once consumed, its track. */
@@ -99,6 +106,11 @@ export type MeetingAction =
   | { type: 'consumerClosed'; consumerId: string }
   | { type: 'activeSpeaker'; memberId: string | null }
   | { type: 'local'; source: LocalSourceName; value: LocalSource }
+  | { type: 'mediaStatus'; status: MediaStatus }
+  /** The media server lost every producer of the room: their ids are void; new ones follow. */
+  | { type: 'mediaReset' }
+  /** Remote producers as the media server has them now (after a reset); known ones are kept. */
+  | { type: 'remoteProducers'; producers: readonly ProducerInfo[] }
   | { type: 'ended'; reason: EndReason; error: MeetingError | null };
 
 function toRemoteMedia(producer: ProducerInfo): RemoteMedia {
@@ -186,7 +198,14 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
       for (const producer of action.producers) {
         media = addMedia(media, producer, id);
       }
-      return { ...state, phase: { name: 'joined' }, self: action.self, members, media, room: action.room };
+      return {
+        ...state,
+        phase: { name: 'joined', media: 'connected' },
+        self: action.self,
+        members,
+        media,
+        room: action.room,
+      };
     }
     case 'memberJoined': {
       const members = addMember(state.members, action.member, selfId);
@@ -239,6 +258,24 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
         : { ...state, activeSpeakerId: action.memberId };
     case 'local':
       return { ...state, local: { ...state.local, [action.source]: action.value } };
+    case 'mediaStatus':
+      if (state.phase.name !== 'joined' || state.phase.media === action.status) {
+        return state;
+      }
+      return { ...state, phase: { name: 'joined', media: action.status } };
+    case 'mediaReset':
+      return {
+        ...state,
+        phase: state.phase.name === 'joined' ? { name: 'joined', media: 'reconnecting' } : state.phase,
+        media: [],
+      };
+    case 'remoteProducers': {
+      let media = state.media;
+      for (const producer of action.producers) {
+        media = addMedia(media, producer, selfId);
+      }
+      return media === state.media ? state : { ...state, media };
+    }
     case 'ended':
       if (state.phase.name === 'ended') {
         return state;

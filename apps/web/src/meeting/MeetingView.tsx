@@ -56,6 +56,30 @@ function endMessageKey(reason: EndReason): ParseKeys {
   }
 }
 
+/**
+ * While the engine repairs audio and video (a network blip, or the media
+ * server rebuilding the room), said politely and shown; the region stays in
+ * the page so that screen readers announce the change.
+ */
+function MediaStatusNotice(props: { reconnecting: boolean }): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="media-status"
+      data-media={props.reconnecting ? 'reconnecting' : 'connected'}
+    >
+      {props.reconnecting ? (
+        <p className="notice notice-warning">
+          <span data-testid="media-reconnecting">{t('meeting.reconnectingMedia')}</span>{' '}
+          {t('meeting.reconnectingMediaHint')}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 export function MeetingView(props: {
   client: MeetingClient;
   session: E2eeSession;
@@ -162,6 +186,7 @@ export function MeetingView(props: {
             </ul>
           </section>
           <div className="controls-area">
+            <MediaStatusNotice reconnecting={state.phase.media === 'reconnecting'} />
             {props.alert ? (
               <p className="notice notice-error" role="alert" data-testid="meeting-alert">
                 {t(props.alert)}

@@ -1,7 +1,7 @@
 import { Device, FakeHandler, testFakeParameters } from 'mediasoup-client';
 import type { MemberInfo, ProducerInfo, RoomRequestName } from '@confidentiel/protocol';
 import type { RoomHandshake, RoomSocket, RoomSocketFactory } from '../RoomConnection.ts';
-import type { MediaAcquirer } from '../MeetingClient.ts';
+import type { MediaAcquirer } from '../meetingClientTypes.ts';
 
 /** Test support: a scripted room server behind the RoomSocket interface. */
 
@@ -49,6 +49,8 @@ export function producer(memberId: string, source: ProducerInfo['source'], pause
 
 export class FakeRoom {
   readonly requests: RecordedRequest[] = [];
+  /** Transports made on the server side, in order. */
+  readonly transports: Array<{ id: string; direction: string }> = [];
   handshakes: RoomHandshake[] = [];
   members: MemberInfo[] = [ALICE];
   producers: ProducerInfo[] = [];
@@ -70,10 +72,20 @@ export class FakeRoom {
       producers: this.producers,
       routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
     }));
-    this.#handlers.set('createTransport', () => {
+    this.#handlers.set('createTransport', (payload) => {
       const { sctpParameters: _unused, ...options } = testFakeParameters.generateTransportRemoteParameters();
-      return { ...options, id: crypto.randomUUID() };
+      const id = crypto.randomUUID();
+      this.transports.push({ id, direction: String(payload['direction']) });
+      return { ...options, id };
     });
+    this.#handlers.set('restartIce', () => ({
+      iceParameters: testFakeParameters.generateTransportRemoteParameters().iceParameters,
+    }));
+    // The room's media as the media server has it now (after a reset: what was published again).
+    this.#handlers.set('reconnectMedia', () => ({
+      routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+      producers: this.producers,
+    }));
     this.#handlers.set('consume', (payload) => {
       const info = this.producers.find((p) => p.producerId === payload['producerId']);
       if (!info) {
@@ -94,7 +106,7 @@ export class FakeRoom {
     this.#handlers.set('produce', () => ({ producerId: crypto.randomUUID() }));
   }
 
-  /** Replaces the answer to one request (return `{ok:false,...}` to refuse). */
+  /** Replaces the answer to one request (return `{ok:false,...}` to refuse; a promise holds the answer). */
   handle(name: RoomRequestName, handler: Handler): void {
     this.#handlers.set(name, handler);
   }
@@ -139,11 +151,16 @@ export class FakeRoom {
     return this.requests.filter((r) => r.name === name);
   }
 
+  /** The names of the requests made so far, in order. */
+  requestNames(): string[] {
+    return this.requests.map((r) => r.name);
+  }
+
   async #onRequest(name: string, payload: Record<string, unknown>): Promise<unknown> {
     this.requests.push({ name, payload });
     await Promise.resolve();
     const handler = this.#handlers.get(name);
-    const result = handler ? handler(payload) : {};
+    const result = handler ? await handler(payload) : {};
     if (name === 'join') {
       for (const [event, body] of this.eventsBeforeJoinAck.splice(0)) {
         this.emit(event, body);
