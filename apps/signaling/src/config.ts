@@ -36,7 +36,22 @@ const schema = z.object({
    * service's own address; never `*`.
    */
   ALLOWED_ORIGINS: z.string().optional(),
+  /** The control URL of the one SFU host (SFU_URLS, when set, replaces it). */
   SFU_URL: z.url().default('http://127.0.0.1:4001'),
+  /**
+   * Several SFU hosts: their control URLs, comma-separated (`http://10.0.0.2:4001,http://10.0.0.3:4001`).
+   * Each new meeting goes to the least-loaded live one. Empty: only the hosts
+   * that register themselves in Redis (REDIS_URL). Unset: SFU_URL alone.
+   */
+  SFU_URLS: z.string().optional(),
+  /**
+   * Members (all meetings) an SFU host takes before a meeting on it spills
+   * new members over to another host (their media joined by pipes). A soft
+   * bound: nobody is refused when every host is full.
+   */
+  SFU_MAX_MEMBERS_PER_HOST: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** How long an SFU host may stay unreachable (ms) before its meetings move to another host. */
+  SFU_HOST_LOSS_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
   SFU_CONTROL_SECRET: z.string().min(43, 'must be at least 32 bytes, base64 or hex'),
   /** Secret room tokens are signed with (>= 32 bytes); random per start if unset. */
   TOKEN_SECRET: z.string().min(43, 'must be at least 32 bytes, base64 or hex').optional(),
@@ -161,6 +176,8 @@ function isRedisUrl(value: string): boolean {
 
 export type SignalingConfig = z.infer<typeof schema> & {
   allowedOrigins: string[];
+  /** The SFU hosts' ids (their control URLs' origins): SFU_URLS, or SFU_URL. */
+  sfuUrls: string[];
   /** TURN_URLS, split and checked. */
   turnUrls: string[];
   /** TOKEN_SECRETS_PREVIOUS, split and checked. */
@@ -221,6 +238,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   const journalKeyPath = config.JOURNAL_KEY_PATH ?? join(config.DATA_DIR, 'journal-ed25519.pem');
   const journalDir = join(config.DATA_DIR, 'journals');
   const turnUrls = turnSettings(config);
+  const sfuUrls = sfuHosts(config);
   const hashing = hashConcurrencyProblem(
     { passwords: config.PASSWORD_HASH_CONCURRENCY, passcodes: config.PASSCODE_HASH_CONCURRENCY },
     config.UV_THREADPOOL_SIZE,
@@ -236,12 +254,57 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   return {
     ...config,
     allowedOrigins,
+    sfuUrls,
     turnUrls,
     previousTokenSecrets,
     databasePath,
     journalKeyPath,
     journalDir,
   };
+}
+
+/** The SFU hosts: SFU_URLS if set, else SFU_URL; each an http(s) origin, once. */
+function sfuHosts(config: z.infer<typeof schema>): string[] {
+  const refuse = (line: string): never => {
+    throw new ConfigError(`invalid signaling configuration:\n  ${line}`);
+  };
+  const setting = config.SFU_URLS === undefined ? 'SFU_URL' : 'SFU_URLS';
+  const urls = config.SFU_URLS === undefined ? [config.SFU_URL] : splitList(config.SFU_URLS);
+  const hosts = urls.map((url) => {
+    const origin = controlOrigin(url);
+    return (
+      origin ?? refuse(`${setting}: "${url}" is not an http(s) URL naming a host (no path, no credentials)`)
+    );
+  });
+  if (new Set(hosts).size !== hosts.length) {
+    refuse(`${setting}: a host is named twice`);
+  }
+  if (hosts.length > 64) {
+    refuse(`${setting}: at most 64 hosts`);
+  }
+  if (hosts.length === 0 && config.REDIS_URL === undefined) {
+    refuse('SFU_URLS: empty, and no REDIS_URL for hosts to register in');
+  }
+  return hosts;
+}
+
+/** The origin of a control URL (http or https, a host, nothing after it); undefined otherwise. */
+function controlOrigin(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const plain =
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '';
+  return plain ? url.origin : undefined;
 }
 
 /** Checks TURN_URLS, TURN_SECRET and ICE_TRANSPORT_POLICY together; returns the URLs. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { SFU_CONTROL_AUDIENCE, SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
+import { SFU_CONTROL_ISSUER } from '@confidentiel/protocol';
 import { KeyRing, TokenService } from '@confidentiel/tokens';
 import { ConfigError, secretBytes, type SignalingConfig } from './config.ts';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -27,15 +27,14 @@ import { RecordingStore } from './recordings/RecordingStore.ts';
 import { closeRedis, connectRedis } from './redis/connectRedis.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
 import { createSharedState } from './state/createSharedState.ts';
-import { SfuClient } from './sfu/SfuClient.ts';
+import { createSfuCluster } from './sfu/createSfuCluster.ts';
+import type { SfuCluster } from './sfu/SfuCluster.ts';
 import { RoomGateway } from './socket/RoomGateway.ts';
 import { issueRoomToken, roomKeyId } from './socket/roomTokens.ts';
 import { iceConfigIssuer } from './turn/iceServers.ts';
 
 /** Issuer of room tokens. */
 export const ROOM_TOKEN_ISSUER = 'confidentiel';
-/** Control tokens are made per (re)connection and live one minute. */
-const CONTROL_TOKEN_TTL_S = 60;
 
 export interface RunningSignaling {
   port: number;
@@ -51,6 +50,8 @@ export interface RunningSignaling {
   handOver(): Promise<void>;
   meetings: MeetingStore;
   tokens: TokenService;
+  /** Its media servers (placement, hosts). */
+  sfu: SfuCluster;
   close(): Promise<void>;
 }
 
@@ -184,16 +185,17 @@ export async function startSignaling(
     void shared.reestablished(roomId);
     committees.reestablished(roomId);
   });
-  const sfu = new SfuClient({
-    url: config.SFU_URL,
+  // The SFU hosts (SFU_URLS or SFU_URL, and with Redis those that register): each meeting placed
+  // on one, spilling over to others when full; only the meeting's owner acts on its media events.
+  const ownership: { owns?: (roomId: string) => boolean } = {};
+  const sfu = createSfuCluster({
+    sfuUrls: config.sfuUrls,
+    maxMembersPerHost: config.SFU_MAX_MEMBERS_PER_HOST,
+    lossMs: config.SFU_HOST_LOSS_MS,
+    controlTokens,
+    redis,
+    owns: (roomId) => ownership.owns?.(roomId) ?? false,
     logger,
-    token: () =>
-      controlTokens.issue({
-        audience: SFU_CONTROL_AUDIENCE,
-        typ: SFU_CONTROL_AUDIENCE,
-        subject: 'signaling',
-        ttlSeconds: CONTROL_TOKEN_TTL_S,
-      }).token,
   });
   const app = createApp({
     meetings,
@@ -287,6 +289,7 @@ export async function startSignaling(
       policy: config.ICE_TRANSPORT_POLICY,
     }),
   });
+  ownership.owns = (roomId) => gateway.owns(roomId);
   gateway.wireSfuEvents();
   // Metrics never on the public port: on their own listener, if the operator asked for one.
   const metricsListener =
@@ -328,6 +331,7 @@ export async function startSignaling(
     metricsUrl: metricsListener?.url,
     meetings,
     tokens,
+    sfu,
     nodeId: gateway.nodeId,
     handOver: async () => {
       await committees.handOver();

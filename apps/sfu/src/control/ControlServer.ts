@@ -8,6 +8,7 @@ import {
   ProtocolError,
   controlHandshakeSchema,
   SFU_CONTROL_AUDIENCE,
+  SFU_CONTROL_HOST_CLAIM,
   SFU_CONTROL_NAMESPACE,
   serveRequests,
   sfuRequests,
@@ -25,8 +26,16 @@ export interface ControlServerOptions {
   tokens: TokenService;
   registry: RoomRegistry;
   logger: Logger;
-  /** Serve the test-only `tapProducer` request (never in production). */
+  /** Serve the test-only `tapProducer` and `openTestFeed` requests (never in production). */
   testTap?: boolean;
+  /** This process's random name, answered to `getLoad`. */
+  instance: string;
+  /**
+   * This host's id (the origin of SFU_PUBLIC_CONTROL_URL), if it knows it: a
+   * token must then name it, so that a token sent to another host (one that
+   * registered itself in Redis, say) cannot open this one.
+   */
+  hostId?: string | undefined;
 }
 
 /**
@@ -90,16 +99,21 @@ export class ControlServer {
     if (auth.data.protocolVersion !== PROTOCOL_VERSION) {
       throw new ProtocolError('protocol-mismatch', `expected protocol ${PROTOCOL_VERSION}`);
     }
+    let claims: Record<string, unknown>;
     try {
-      this.#options.tokens.verify(auth.data.token, {
+      ({ claims } = this.#options.tokens.verify(auth.data.token, {
         audience: SFU_CONTROL_AUDIENCE,
         typ: SFU_CONTROL_AUDIENCE,
-      });
+      }));
     } catch (error) {
       if (error instanceof TokenError && error.reason === 'expired') {
         throw new ProtocolError('token-expired', 'token expired');
       }
       throw new ProtocolError('unauthorized', 'token refused');
+    }
+    const { hostId } = this.#options;
+    if (hostId !== undefined && claims[SFU_CONTROL_HOST_CLAIM] !== hostId) {
+      throw new ProtocolError('unauthorized', 'token for another host');
     }
   }
 
@@ -109,7 +123,10 @@ export class ControlServer {
     serveRequests(
       socket,
       sfuRequests,
-      createControlHandlers(registry, { testTap: this.#options.testTap === true }),
+      createControlHandlers(registry, {
+        testTap: this.#options.testTap === true,
+        instance: this.#options.instance,
+      }),
       {
         onError: (event, error) => {
           if (error instanceof ProtocolError) {

@@ -1,11 +1,26 @@
 import { ProtocolError, type RequestHandlers, type sfuRequests } from '@confidentiel/protocol';
+import type { Room } from '../media/Room.ts';
 import type { RoomRegistry } from '../media/RoomRegistry.ts';
+
+export interface ControlHandlerOptions {
+  /** Serve the test-only requests (tap and feed). */
+  testTap: boolean;
+  /** This process's random name (a restart changes it). */
+  instance: string;
+}
 
 /** What each control request does. The payloads are already validated. */
 export function createControlHandlers(
   registry: RoomRegistry,
-  options: { testTap: boolean } = { testTap: false },
+  options: ControlHandlerOptions,
 ): RequestHandlers<typeof sfuRequests> {
+  const existing = (roomId: string): Room | undefined => {
+    try {
+      return registry.get(roomId);
+    } catch {
+      return undefined;
+    }
+  };
   return {
     getRouterRtpCapabilities: async ({ roomId }) => {
       const room = await registry.obtain(roomId);
@@ -52,6 +67,39 @@ export function createControlHandlers(
     closeRoom: ({ roomId }) => {
       registry.closeRoom(roomId);
       return {};
+    },
+    getLoad: () => ({ instance: options.instance, load: registry.load() }),
+    // Pipes only ever join rooms that exist on both hosts: never a room made by a pipe request.
+    openPipe: ({ roomId, peer }) => registry.get(roomId).pipes.open(peer),
+    connectPipe: async ({ roomId, peer, ip, port, srtpParameters }) => {
+      await registry.get(roomId).pipes.connect(peer, { ip, port, srtpParameters });
+      return {};
+    },
+    closePipe: ({ roomId, peer }) => {
+      existing(roomId)?.pipes.close(peer);
+      return {};
+    },
+    sendThroughPipe: ({ roomId, peer, producerId }) => registry.get(roomId).sendThroughPipe(peer, producerId),
+    receiveThroughPipe: async ({ roomId, peer, ...piped }) => {
+      await registry.get(roomId).pipes.receive(peer, piped);
+      return {};
+    },
+    setPipedProducerPaused: async ({ roomId, producerId, paused }) => {
+      const copy = existing(roomId)?.pipes.producer(producerId);
+      if (copy !== undefined) {
+        await (paused ? copy.pause() : copy.resume());
+      }
+      return {};
+    },
+    closePipedProducer: ({ roomId, producerId }) => {
+      existing(roomId)?.pipes.producer(producerId)?.close();
+      return {};
+    },
+    openTestFeed: async ({ roomId, memberId, kind, source, rtpParameters }) => {
+      if (!options.testTap) {
+        throw new ProtocolError('forbidden', 'the test tap is disabled');
+      }
+      return (await registry.obtain(roomId)).openTestFeed(memberId, kind, source, rtpParameters);
     },
     tapProducer: async ({ roomId, producerId, maxPackets, timeoutMs }) => {
       if (!options.testTap) {

@@ -24,6 +24,8 @@ export class MemberMedia {
   readonly #transports = new Map<string, types.WebRtcTransport<TransportAppData>>();
   readonly #producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, types.Consumer<ConsumerAppData>>();
+  /** Test only: plain RTP inputs (SFU_ENABLE_TEST_TAP). */
+  readonly #feeds = new Set<types.PlainTransport>();
   #closed = false;
 
   constructor(memberId: string) {
@@ -36,6 +38,16 @@ export class MemberMedia {
 
   get producers(): readonly types.Producer<ProducerAppData>[] {
     return [...this.#producers.values()];
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  /** Test only: a plain RTP input of this member, closed with the member. */
+  addFeed(transport: types.PlainTransport): void {
+    this.#feeds.add(transport);
+    transport.observer.on('close', () => this.#feeds.delete(transport));
   }
 
   addTransport(transport: types.WebRtcTransport<TransportAppData>): void {
@@ -106,7 +118,11 @@ export class MemberMedia {
     for (const transport of this.#transports.values()) {
       transport.close();
     }
+    for (const feed of [...this.#feeds]) {
+      feed.close();
+    }
     this.#transports.clear();
+    this.#feeds.clear();
     this.#producers.clear();
     this.#consumers.clear();
   }

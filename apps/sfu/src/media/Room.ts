@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import { TypedEmitter } from '@confidentiel/events';
 import type {
   ConsumerOptions,
+  PipedProducer,
   DtlsParameters,
   IceParameters,
   MediaKind,
@@ -18,8 +19,18 @@ import {
   type ProducerAppData,
   type TransportAppData,
 } from './MemberMedia.ts';
+import { RoomPipes, type PipeListen } from './RoomPipes.ts';
 import { sfuErrors } from './SfuError.ts';
+import { capturePackets, openFeed } from './testAccess.ts';
 import type { WorkerSlot } from './WorkerPool.ts';
+
+/** What every room of a host shares. */
+export interface RoomOptions {
+  /** Where pipes to other hosts listen. */
+  pipes: PipeListen;
+  /** Test only: the address test feeds listen on (the RTC listen address). */
+  testFeedIp: string;
+}
 
 export type RoomEvents = {
   producerClosed: [memberId: string, producerId: string];
@@ -52,6 +63,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #router: types.Router;
   readonly #speaker: types.ActiveSpeakerObserver;
   readonly #members = new Map<string, MemberMedia>();
+  readonly #pipes: RoomPipes;
+  readonly #options: RoomOptions;
   readonly #logger: Logger;
   #closed = false;
 
@@ -60,6 +73,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     slot: WorkerSlot,
     router: types.Router,
     speaker: types.ActiveSpeakerObserver,
+    options: RoomOptions,
     logger: Logger,
   ) {
     super((error, event) => logger.error({ err: error, event }, 'room listener threw'));
@@ -67,7 +81,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#slot = slot;
     this.#router = router;
     this.#speaker = speaker;
+    this.#options = options;
     this.#logger = logger;
+    // Microphones of other hosts are heard here too: each host's speaker observer hears the whole room.
+    this.#pipes = new RoomPipes(router, options.pipes, (producer) => {
+      if (producer.appData.source === 'microphone') {
+        void this.#hear(producer);
+      }
+    });
     speaker.on('dominantspeaker', ({ producer }) => {
       const memberId = (producer.appData as ProducerAppData).memberId;
       this.emit('activeSpeaker', memberId ?? null);
@@ -79,12 +100,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     id: string,
     slot: WorkerSlot,
     mediaCodecs: types.RouterRtpCodecCapability[],
+    options: RoomOptions,
     logger: Logger,
   ): Promise<Room> {
     const router = await slot.worker.createRouter({ mediaCodecs });
     const speaker = await router.createActiveSpeakerObserver({ interval: ACTIVE_SPEAKER_INTERVAL_MS });
     slot.load++;
-    return new Room(id, slot, router, speaker, logger.child({ room: id.slice(0, 6) }));
+    return new Room(id, slot, router, speaker, options, logger.child({ room: id.slice(0, 6) }));
   }
 
   get closed(): boolean {
@@ -101,6 +123,23 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   get memberCount(): number {
     return this.#members.size;
+  }
+
+  /** Producers and consumers of this room's members (copies from other hosts not counted). */
+  get mediaCounts(): { producers: number; consumers: number } {
+    let producers = 0;
+    let consumers = 0;
+    for (const member of this.#members.values()) {
+      producers += member.producers.length;
+      consumers += member.consumerCount;
+    }
+    return { producers, consumers };
+  }
+
+  /** The room's pipes to the other hosts of its meeting. */
+  get pipes(): RoomPipes {
+    this.#assertOpen();
+    return this.#pipes;
   }
 
   #member(memberId: string): MemberMedia {
@@ -209,18 +248,38 @@ export class Room extends TypedEmitter<RoomEvents> {
     } catch (error) {
       throw sfuErrors.mediaError('could not produce', error);
     }
+    await this.#adopt(member, producer);
+    return producer.id;
+  }
+
+  /** Takes a new producer of the member in: announced when it closes, heard by the speaker observer. */
+  async #adopt(member: MemberMedia, producer: types.Producer<ProducerAppData>): Promise<void> {
     member.addProducer(producer);
+    const { memberId, source } = producer.appData;
     producer.observer.on('close', () => {
       if (!this.#closed) {
         this.emit('producerClosed', memberId, producer.id);
       }
     });
     if (source === 'microphone') {
-      await this.#speaker.addProducer({ producerId: producer.id }).catch((error: unknown) => {
-        this.#logger.warn({ err: error }, 'could not observe producer for active speaker');
-      });
+      await this.#hear(producer);
     }
-    return producer.id;
+  }
+
+  async #hear(producer: types.Producer): Promise<void> {
+    await this.#speaker.addProducer({ producerId: producer.id }).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'could not observe producer for active speaker');
+    });
+  }
+
+  /** Sends one of this room's members' producers to another host through the room's pipe. */
+  async sendThroughPipe(peer: string, producerId: string): Promise<PipedProducer> {
+    this.#assertOpen();
+    const producer = this.#memberProducer(producerId);
+    if (!producer || producer.closed) {
+      throw sfuErrors.notFound('producer');
+    }
+    return this.#pipes.send(peer, producer);
   }
 
   closeProducer(memberId: string, producerId: string): void {
@@ -232,7 +291,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     await (paused ? producer.pause() : producer.resume());
   }
 
-  #findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
+  #memberProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
     for (const member of this.#members.values()) {
       const producer = member.producers.find((p) => p.id === producerId);
       if (producer) {
@@ -240,6 +299,11 @@ export class Room extends TypedEmitter<RoomEvents> {
       }
     }
     return undefined;
+  }
+
+  /** A member's producer, or the copy of another host's producer (consumed alike). */
+  #findProducer(producerId: string): types.Producer<ProducerAppData> | undefined {
+    return this.#memberProducer(producerId) ?? this.#pipes.producer(producerId);
   }
 
   async consume(
@@ -287,10 +351,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     };
   }
 
-  /**
-   * Test only: consumes a producer on a DirectTransport inside the SFU and
-   * returns the first RTP packets it forwards (what the operator could see).
-   */
+  /** Test only: the first RTP packets the SFU forwards of a producer (see testAccess.ts). */
   async tap(
     producerId: string,
     maxPackets: number,
@@ -300,27 +361,29 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!this.#findProducer(producerId)) {
       throw sfuErrors.notFound('producer');
     }
-    const transport = await this.#router.createDirectTransport();
-    try {
-      const consumer = await transport.consume({ producerId, rtpCapabilities: this.#router.rtpCapabilities });
-      const packets: Buffer[] = [];
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        consumer.on('rtp', (packet) => {
-          if (packets.length < maxPackets) {
-            packets.push(Buffer.from(packet));
-          }
-          if (packets.length >= maxPackets) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        void consumer.requestKeyFrame().catch(() => undefined);
-      });
-      return { mimeType: consumer.rtpParameters.codecs[0]?.mimeType ?? '', packets };
-    } finally {
-      transport.close();
+    return capturePackets(this.#router, producerId, maxPackets, timeoutMs);
+  }
+
+  /** Test only: a producer of the member fed with plain RTP on a loopback UDP port. */
+  async openTestFeed(
+    memberId: string,
+    kind: MediaKind,
+    source: MediaSource,
+    rtpParameters: RtpParameters,
+  ): Promise<{ producerId: string; ip: string; port: number }> {
+    const member = this.#member(memberId);
+    if (kindOfSource[source] !== kind) {
+      throw sfuErrors.forbidden(`source ${source} cannot carry ${kind}`);
     }
+    member.producerBySource(source)?.close();
+    const { transport, producer } = await openFeed(this.#router, this.#options.testFeedIp, {
+      kind,
+      rtpParameters: rtpParameters as types.RtpParameters,
+      appData: { memberId, source },
+    });
+    member.addFeed(transport);
+    await this.#adopt(member, producer);
+    return { producerId: producer.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
   }
 
   async resumeConsumer(memberId: string, consumerId: string): Promise<void> {

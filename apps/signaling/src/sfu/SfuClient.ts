@@ -1,125 +1,49 @@
-import { io, type Socket } from 'socket.io-client';
-import type { Logger } from 'pino';
-import { TypedEmitter } from '@confidentiel/events';
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  parseAck,
-  parseEvent,
+import type {
+  RequestOf,
+  ResponseOf,
+  SfuRoutedRequestName,
   sfuEvents,
+  SfuEventName,
   sfuRequests,
-  type RequestOf,
-  type ResponseOf,
-  type SfuEventName,
-  type SfuRequestName,
 } from '@confidentiel/protocol';
 import type { z } from 'zod';
 
+/**
+ * Some of a meeting's media is gone: the worker that held its room on a host
+ * died, or a host was lost (or restarted). `memberIds` had their transports
+ * there and must make their media again (`reconnectMedia`); `everyone`: no
+ * member of the meeting has media elsewhere (the whole room starts again).
+ */
+export interface MediaLost {
+  roomId: string;
+  reason: 'worker-died' | 'host-lost';
+  memberIds: string[];
+  everyone: boolean;
+}
+
+/** What signaling hears from its media servers, validated. */
 export type SfuClientEvents = {
   [K in SfuEventName]: [z.infer<(typeof sfuEvents)[K]>];
 } & {
+  /** A first host is reachable. */
   connected: [];
+  /** No host is reachable any more. */
   disconnected: [reason: string];
+  mediaLost: [MediaLost];
 };
 
-/** How long one control request may take. */
-export const SFU_REQUEST_TIMEOUT_MS = 10_000;
-
-export interface SfuClientOptions {
-  url: string;
-  /** Makes a fresh, short-lived control token (called on every (re)connect). */
-  token: () => string;
-  logger: Logger;
-}
-
-/** Signaling's side of the SFU control channel: typed requests, validated events. */
-export class SfuClient extends TypedEmitter<SfuClientEvents> {
-  readonly #socket: Socket;
-  readonly #logger: Logger;
-  #closed = false;
-
-  constructor(options: SfuClientOptions) {
-    super((error, event) => options.logger.error({ err: error, event }, 'SFU event listener threw'));
-    this.#logger = options.logger;
-    this.#socket = io(`${options.url}/control`, {
-      transports: ['websocket'],
-      auth: (cb) => cb({ token: options.token(), protocolVersion: PROTOCOL_VERSION }),
-      reconnectionDelay: 250,
-      reconnectionDelayMax: 2000,
-    });
-    this.#socket.on('connect', () => {
-      this.#logger.info('connected to SFU');
-      this.emit('connected');
-    });
-    this.#socket.on('disconnect', (reason) => {
-      this.#logger.warn({ reason }, 'disconnected from SFU');
-      this.emit('disconnected', reason);
-    });
-    this.#socket.on('connect_error', (error) => {
-      this.#logger.warn({ reason: error.message }, 'SFU connection failed');
-    });
-    for (const name of Object.keys(sfuEvents) as SfuEventName[]) {
-      this.#socket.on(name, (payload: unknown) => this.#relay(name, payload));
-    }
-  }
-
-  #relay<K extends SfuEventName>(name: K, payload: unknown): void {
-    let event: SfuClientEvents[K];
-    try {
-      event = [parseEvent(sfuEvents, name, payload)] as SfuClientEvents[K];
-    } catch (error) {
-      this.#logger.error({ event: name, err: error }, 'invalid event from SFU');
-      return;
-    }
-    this.emit(name, ...event);
-  }
-
-  get connected(): boolean {
-    return this.#socket.connected;
-  }
-
-  async request<K extends SfuRequestName>(
+/**
+ * Signaling's view of its media servers: one request per meeting (and
+ * member) and one stream of events, whichever host holds what. Every payload
+ * names its room; the implementation (SfuCluster) routes it.
+ */
+export interface SfuClient {
+  /** Whether at least one host is reachable. */
+  readonly connected: boolean;
+  request<K extends SfuRoutedRequestName>(
     name: K,
     payload: RequestOf<typeof sfuRequests, K>,
-  ): Promise<ResponseOf<typeof sfuRequests, K>> {
-    if (this.#closed) {
-      throw new ProtocolError('sfu-unavailable', 'SFU client closed');
-    }
-    if (!this.#socket.connected) {
-      throw new ProtocolError('sfu-unavailable', 'media server unavailable');
-    }
-    let ack: unknown;
-    try {
-      ack = await this.#socket.timeout(SFU_REQUEST_TIMEOUT_MS).emitWithAck(name, payload);
-    } catch (error) {
-      throw new ProtocolError('sfu-unavailable', 'media server did not answer', { cause: error });
-    }
-    return parseAck(sfuRequests, name, ack);
-  }
-
-  /** Resolves once connected (or rejects after the timeout). */
-  async ready(timeoutMs = 10_000): Promise<void> {
-    if (this.#socket.connected) {
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error('SFU not reachable'));
-      }, timeoutMs);
-      const off = this.once('connected', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  close(): void {
-    if (this.#closed) {
-      return;
-    }
-    this.#closed = true;
-    this.#socket.close();
-    this.removeAllListeners();
-  }
+  ): Promise<ResponseOf<typeof sfuRequests, K>>;
+  on<K extends keyof SfuClientEvents>(event: K, listener: (...args: SfuClientEvents[K]) => void): () => void;
+  close(): void;
 }

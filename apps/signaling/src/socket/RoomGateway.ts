@@ -426,21 +426,38 @@ export class RoomGateway {
       }
       nsp.to(roomId).emit('activeSpeaker', { memberId });
     });
-    sfu.on('roomClosed', ({ roomId, reason }) => {
-      if (reason !== 'worker-died' || !this.owns(roomId)) {
+    sfu.on('mediaLost', ({ roomId, reason, memberIds, everyone }) => {
+      if (!this.owns(roomId)) {
         return;
       }
-      // The media server lost the room's media (its worker died); membership, roles and keys stand.
-      // Its producers are gone: forgotten here, then every member makes its media again
-      // (`reconnectMedia` makes the room on a live worker).
-      logger.warn({ room: roomId.slice(0, 6) }, 'media server lost a room; members reconnect their media');
+      // A media server lost media of the room (a worker died, a host was lost); membership, roles
+      // and keys stand. The producers made there are gone: forgotten here, and whoever had media
+      // there makes it again (`reconnectMedia` finds the room on a live worker or host). Members
+      // whose media is on another host of the meeting keep it.
+      logger.warn(
+        { room: roomId.slice(0, 6), reason, members: memberIds.length, everyone },
+        'media server lost media of a room; its members reconnect their media',
+      );
+      const lost = new Set(memberIds);
       const reset = this.#queue.run(roomId, async () => {
         for (const producer of await state.producers(roomId)) {
-          await state.removeProducer(roomId, producer.producerId);
+          if (everyone || lost.has(producer.memberId)) {
+            await state.removeProducer(roomId, producer.producerId);
+            if (!everyone) {
+              nsp
+                .to(roomId)
+                .except(memberChannel(producer.memberId))
+                .emit('producerClosed', { producerId: producer.producerId, memberId: producer.memberId });
+            }
+          }
         }
-        nsp.to(roomId).emit('mediaReset', { reason: 'worker-died' });
+        if (everyone) {
+          nsp.to(roomId).emit('mediaReset', { reason });
+        } else if (memberIds.length > 0) {
+          nsp.to(memberIds.map(memberChannel)).emit('mediaReset', { reason });
+        }
       });
-      this.#background('room lost by the SFU', reset);
+      this.#background('room media lost by the SFU', reset);
     });
   }
 
