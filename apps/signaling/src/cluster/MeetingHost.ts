@@ -9,6 +9,8 @@ import type { SessionRecord, SessionRecords } from './SessionRecords.ts';
 
 /** A connection that has not joined within this time is dropped. */
 export const JOIN_TIMEOUT_MS = 20_000;
+/** A request's answer waits at most this for the room's sessions to be replicated (Redis slow or away). */
+export const REPLICATE_BEFORE_ANSWER_MS = 1_000;
 /** A dropped connection may come back and recover its session within this time. */
 export const RECOVERY_WINDOW_MS = 15_000;
 /** Disconnect reasons after which the client may come back and recover. */
@@ -106,7 +108,7 @@ export class MeetingHost {
       previous.entryNode = entryNode;
       previous.session.rebind(link, identity.exp);
       logger.info({ member: identity.sub.slice(0, 6) }, 'connection recovered');
-      this.#replicate(identity.room);
+      void this.#replicate(identity.room);
       return true;
     }
     // The same member connecting again (a reload, a second tab) replaces the old connection.
@@ -133,7 +135,7 @@ export class MeetingHost {
       }
     }, this.#options.joinTimeoutMs ?? JOIN_TIMEOUT_MS);
     timer.unref();
-    this.#replicate(identity.room);
+    void this.#replicate(identity.room);
     return true;
   }
 
@@ -152,9 +154,20 @@ export class MeetingHost {
     try {
       return await handlers[name]!(request);
     } finally {
-      // A join, an admission, a role change... may have changed any member of the room.
-      this.#replicate(hosted.session.roomId);
+      // A join, an admission, a role change... may have changed any member of the room. Replicated
+      // before the answer goes out (bounded): an owner killed right after answering must not leave
+      // a takeover with the member as it was before (say, not yet co-host).
+      await this.#replicateBefore(hosted.session.roomId, REPLICATE_BEFORE_ANSWER_MS);
     }
+  }
+
+  async #replicateBefore(roomId: string, boundMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, boundMs);
+    });
+    await Promise.race([this.#replicate(roomId), bound]);
+    clearTimeout(timer);
   }
 
   /** The member's socket disconnected (`reason` is Socket.IO's). */
@@ -256,14 +269,18 @@ export class MeetingHost {
         this.#replicated.delete(memberId);
       }
     }
-    this.#replicate(roomId);
+    void this.#replicate(roomId);
   }
 
-  /** Writes what changed of the room's sessions to the replica (in the background, fenced). */
-  #replicate(roomId: string): void {
+  /**
+   * Writes what changed of the room's sessions to the replica (fenced).
+   * Resolves once written (never rejects: a failure is logged, and the next
+   * replication of the room tries again).
+   */
+  #replicate(roomId: string): Promise<void> {
     const fence = this.#options.fenceOf(roomId);
     if (fence === undefined) {
-      return;
+      return Promise.resolve();
     }
     const writes: Promise<void>[] = [];
     const present = new Set<string>();
@@ -306,8 +323,9 @@ export class MeetingHost {
         writes.push(this.#options.records.remove(roomId, memberId, fence));
       }
     }
-    void Promise.all(writes).catch((error: unknown) =>
-      this.#options.logger.warn({ err: error }, 'sessions not replicated'),
+    return Promise.all(writes).then(
+      () => undefined,
+      (error: unknown) => this.#options.logger.warn({ err: error }, 'sessions not replicated'),
     );
   }
 

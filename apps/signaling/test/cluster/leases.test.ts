@@ -3,6 +3,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fenceKey, ownerKey, RedisLeases } from '../../src/cluster/MeetingLeases.ts';
 import { RedisNodeBus } from '../../src/cluster/NodeBus.ts';
+import { RedisNodeRegistry } from '../../src/cluster/NodeRegistry.ts';
 import { ProtocolError } from '@confidentiel/protocol';
 import { startRedisServer, type RedisServer } from '../support/redisServer.ts';
 import { sleep, waitFor } from '../support/harness.ts';
@@ -124,6 +125,29 @@ describe('meeting leases in Redis', () => {
     expect((await other.acquire('room-new')).owner).toBe('self');
     await owner.close();
     await other.close();
+  }, 30_000);
+});
+
+describe('node registry', () => {
+  it('after Redis restarted empty, takes no node for dead until the heartbeats had time to come back', async () => {
+    const redis = await client();
+    const registry = new RedisNodeRegistry({ redis, nodeId: 'watcher', logger, graceMs: 1_500 });
+    try {
+      // A node that never beats is dead (negative control of the grace).
+      expect(await registry.isAlive('ghost')).toBe(false);
+      await server.kill();
+      await waitFor('the client to notice', () => !redis.isReady, 5_000);
+      await server.start();
+      await waitFor('the client back', () => redis.isReady, 10_000);
+      // Redis is empty: no heartbeat of anybody yet, but nobody is declared dead.
+      expect(await redis.exists('confidentiel:node-alive:ghost')).toBe(0);
+      expect(await registry.isAlive('ghost')).toBe(true);
+      await sleep(1_600);
+      expect(await registry.isAlive('ghost')).toBe(false);
+      expect(await registry.isAlive('watcher')).toBe(true);
+    } finally {
+      await registry.close();
+    }
   }, 30_000);
 });
 

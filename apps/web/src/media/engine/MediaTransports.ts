@@ -8,10 +8,12 @@ import type { RoomRequest } from './roomRequest.ts';
 import { NO_ICE_SERVERS, toMediasoupTransportOptions, type TransportIce } from './transportOptions.ts';
 
 /**
- * How long a `disconnected` transport may heal by itself (it often does, after
- * a short network blip) before it counts as down and its ICE is restarted.
+ * How long a `disconnected` transport may heal by itself before it counts as
+ * down and its ICE is restarted. Chromium says `disconnected` only after
+ * ~2.5 s without a packet, so the path is already in trouble; a restart that
+ * was not needed costs one round trip, a late one costs seconds of a hearing.
  */
-export const DISCONNECTED_GRACE_MS = 2_000;
+export const DISCONNECTED_GRACE_MS = 500;
 
 export type TransportHealth = 'up' | 'down';
 
