@@ -77,11 +77,24 @@ async function stillTheSamePage(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
 }
 
-/** Resolves with the time it took until `page` decodes `memberId`'s camera again (frames rising over 500 ms). */
-async function decodingAgain(page: Page, memberId: string, since: number, boundMs: number): Promise<number> {
+/**
+ * Time from `since` until `viewer` decodes `senderId`'s camera again, or
+ * +Infinity past the bound: frames must first have stopped (a 500 ms window
+ * with none: frames still in flight at the fault do not count as a repair),
+ * then rise again.
+ */
+async function decodingAgain(
+  viewer: Page,
+  senderId: string,
+  since: number,
+  boundMs: number,
+): Promise<number> {
+  let stalled = false;
   for (;;) {
-    const step = await progress(page, memberId, 'camera', 'video', 500);
-    if (step.delta > 0 && step.after > 0) {
+    const step = await progress(viewer, senderId, 'camera', 'video', 500);
+    if (step.delta <= 0) {
+      stalled = true;
+    } else if (stalled) {
       return Date.now() - since;
     }
     if (Date.now() - since > boundMs) {

@@ -89,16 +89,24 @@ function pairsOf(people: Person[]): Array<{ viewer: Person; sender: Person }> {
   return people.flatMap((viewer) => people.filter((s) => s !== viewer).map((sender) => ({ viewer, sender })));
 }
 
-/** Time until `viewer` decodes `sender`'s camera again (frames rising over 500 ms), or +Infinity past the bound. */
+/**
+ * Time from `since` until `viewer` decodes `senderId`'s camera again, or
+ * +Infinity past the bound: frames must first have stopped (a 500 ms window
+ * with none: frames still in flight at the fault do not count as a repair),
+ * then rise again.
+ */
 async function decodingAgain(
   viewer: Page,
   senderId: string,
   since: number,
   boundMs: number,
 ): Promise<number> {
+  let stalled = false;
   for (;;) {
     const step = await progress(viewer, senderId, 'camera', 'video', 500);
-    if (step.delta > 0) {
+    if (step.delta <= 0) {
+      stalled = true;
+    } else if (stalled) {
       return Date.now() - since;
     }
     if (Date.now() - since > boundMs) {
