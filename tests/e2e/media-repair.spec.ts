@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createMeetingViaUi } from '../support/createMeeting.ts';
-import { closeJoinedContexts, expectDecoding, joinAs, memberIdOf, progress } from '../support/meeting.ts';
+import {
+  closeJoinedContexts,
+  decodingAgain,
+  expectDecoding,
+  joinAs,
+  memberIdOf,
+  progress,
+} from '../support/meeting.ts';
 import { PathCut } from '../support/pathCut.ts';
 import { PORT, SERVER_LOG } from '../support/servers.ts';
 
@@ -75,32 +82,6 @@ async function markPage(page: Page): Promise<void> {
 
 async function stillTheSamePage(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
-}
-
-/**
- * Time from `since` until `viewer` decodes `senderId`'s camera again, or
- * +Infinity past the bound: frames must first have stopped (a 500 ms window
- * with none: frames still in flight at the fault do not count as a repair),
- * then rise again.
- */
-async function decodingAgain(
-  viewer: Page,
-  senderId: string,
-  since: number,
-  boundMs: number,
-): Promise<number> {
-  let stalled = false;
-  for (;;) {
-    const step = await progress(viewer, senderId, 'camera', 'video', 500);
-    if (step.delta <= 0) {
-      stalled = true;
-    } else if (stalled) {
-      return Date.now() - since;
-    }
-    if (Date.now() - since > boundMs) {
-      return Number.POSITIVE_INFINITY;
-    }
-  }
 }
 
 test('the worker carrying the meeting is killed: every page repairs its media by itself, no reload', async ({

@@ -1,7 +1,13 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { createClient, type RedisClientType } from 'redis';
 import { startCluster, type Cluster } from '../support/cluster.ts';
-import { closeJoinedContexts, expectDecoding, joinAs, memberIdOf, progress } from '../support/meeting.ts';
+import {
+  closeJoinedContexts,
+  decodingAgain,
+  expectDecoding,
+  joinAs,
+  memberIdOf,
+} from '../support/meeting.ts';
 
 /**
  * Issue 12, several SFU hosts, in Chromium: two signaling nodes behind nginx
@@ -87,32 +93,6 @@ async function meetingOf(browser: Browser, link: string, names: string[]): Promi
 
 function pairsOf(people: Person[]): Array<{ viewer: Person; sender: Person }> {
   return people.flatMap((viewer) => people.filter((s) => s !== viewer).map((sender) => ({ viewer, sender })));
-}
-
-/**
- * Time from `since` until `viewer` decodes `senderId`'s camera again, or
- * +Infinity past the bound: frames must first have stopped (a 500 ms window
- * with none: frames still in flight at the fault do not count as a repair),
- * then rise again.
- */
-async function decodingAgain(
-  viewer: Page,
-  senderId: string,
-  since: number,
-  boundMs: number,
-): Promise<number> {
-  let stalled = false;
-  for (;;) {
-    const step = await progress(viewer, senderId, 'camera', 'video', 500);
-    if (step.delta <= 0) {
-      stalled = true;
-    } else if (stalled) {
-      return Date.now() - since;
-    }
-    if (Date.now() - since > boundMs) {
-      return Number.POSITIVE_INFINITY;
-    }
-  }
 }
 
 test('three participants placed across two SFU hosts: each pair decodes the other through the pipes', async ({

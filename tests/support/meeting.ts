@@ -199,3 +199,29 @@ export async function expectDecoding(
   );
   return measured;
 }
+
+/**
+ * Time from `since` until `viewer` decodes `senderId`'s camera again, or
+ * +Infinity past the bound: frames must first have stopped (a 500 ms window
+ * with none: frames still in flight at the fault do not count as a repair),
+ * then rise again.
+ */
+export async function decodingAgain(
+  viewer: Page,
+  senderId: string,
+  since: number,
+  boundMs: number,
+): Promise<number> {
+  let stalled = false;
+  for (;;) {
+    const step = await progress(viewer, senderId, 'camera', 'video', 500);
+    if (step.delta <= 0) {
+      stalled = true;
+    } else if (stalled) {
+      return Date.now() - since;
+    }
+    if (Date.now() - since > boundMs) {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+}

@@ -32,7 +32,7 @@ import { ORIGIN } from '../support/harness.ts';
 import { BotFactory, type BotWorld, type Endpoint } from './bots.ts';
 import { CommitteeRun } from './committeeRun.ts';
 import { scenarioArb } from './committeeScenario.ts';
-import { startTestCluster, type TestCluster } from './support.ts';
+import { resetAddressLimits, startTestCluster, type TestCluster } from './support.ts';
 
 /** Runs, each of at most MAX_STEPS steps after six arrivals. */
 const RUNS = 10;
@@ -65,17 +65,6 @@ afterAll(async () => {
   await c?.close();
 }, 60_000);
 
-/** Every bot shares 127.0.0.1, which a population of browsers would not: its per-address budgets are reset. */
-async function resetAddressLimits(): Promise<void> {
-  for (const prefix of ['address-connections', 'address-requests']) {
-    for await (const keys of c.redisClient.scanIterator({ MATCH: `*${prefix}*`, COUNT: 100 })) {
-      if (keys.length > 0) {
-        await c.redisClient.del(keys);
-      }
-    }
-  }
-}
-
 /** A committee meeting with a three-item agenda, prepared before anyone arrives. */
 async function committeeMeeting(): Promise<{ room: string; itemIds: string[] }> {
   const room = await c.meeting({ kind: 'committee', allowEarlyEntry: true });
@@ -92,7 +81,7 @@ describe('a committee session across three nodes, whatever its members ask', () 
     const started = Date.now();
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        await resetAddressLimits();
+        await resetAddressLimits(c.redisClient);
         const bots = new BotFactory(world);
         const { room, itemIds } = await committeeMeeting();
         const run = new CommitteeRun({

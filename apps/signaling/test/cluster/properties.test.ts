@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN } from '../support/harness.ts';
 import { BotFactory, type BotWorld, type Endpoint } from './bots.ts';
 import { Run, scenarioArb, type Action } from './meetingRun.ts';
-import { startTestCluster, type TestCluster } from './support.ts';
+import { resetAddressLimits, startTestCluster, type TestCluster } from './support.ts';
 
 /** Runs, each of at most MAX_STEPS steps: bounded so the whole property takes well under a minute. */
 const RUNS = 15;
@@ -44,23 +44,12 @@ afterAll(async () => {
   await c?.close();
 }, 60_000);
 
-/** Every bot shares 127.0.0.1, which a population of browsers would not: its per-address budgets are reset. */
-async function resetAddressLimits(): Promise<void> {
-  for (const prefix of ['address-connections', 'address-requests']) {
-    for await (const keys of c.redisClient.scanIterator({ MATCH: `*${prefix}*`, COUNT: 100 })) {
-      if (keys.length > 0) {
-        await c.redisClient.del(keys);
-      }
-    }
-  }
-}
-
 describe('a meeting across three nodes, whatever its members do', () => {
   it('keeps no ghost, lets nobody past the lobby unadmitted, has one owner, and keeps removed members out', async () => {
     const started = Date.now();
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        await resetAddressLimits();
+        await resetAddressLimits(c.redisClient);
         const bots = new BotFactory(world);
         const run = new Run({ room: await c.meeting(), scenario, bots, redis: c.redisClient, endpoints });
         try {

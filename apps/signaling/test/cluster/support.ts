@@ -169,3 +169,14 @@ export async function startTestCluster(count = 3): Promise<TestCluster> {
     },
   };
 }
+
+/** Every bot shares 127.0.0.1, which a population of browsers would not: its per-address budgets are reset. */
+export async function resetAddressLimits(redis: RedisClientType): Promise<void> {
+  for (const prefix of ['address-connections', 'address-requests']) {
+    for await (const keys of redis.scanIterator({ MATCH: `*${prefix}*`, COUNT: 100 })) {
+      if (keys.length > 0) {
+        await redis.del(keys);
+      }
+    }
+  }
+}
