@@ -16,11 +16,11 @@ log() { echo "setup: $*" >&2; }
 
 # 1. Debian packages: runtime libraries of the worker and what tests drive.
 packages=(ca-certificates openssl iproute2 util-linux libuv1 libssl3 libsrtp2-1 libflatbuffers2
-  nginx coturn redis-server postgresql curl gettext-base)
+  nginx coturn redis-server postgresql curl gettext-base janus)
 # Daemons installed only so that tests can start their own copies (in the
 # foreground, on loopback, in a private namespace): the packaged services must
 # never run (Debian would start nginx on port 80 of every interface).
-daemon_packages=(nginx coturn redis-server postgresql)
+daemon_packages=(nginx coturn redis-server postgresql janus)
 if [ -z "${SETUP_SKIP_BROWSER:-}" ]; then
   packages+=(chromium)
 fi
