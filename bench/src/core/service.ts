@@ -103,16 +103,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
+  /** The SFU and signaling processes, once found: killed if they outlive serve.ts. */
+  const servers: number[] = [];
   const close = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(STOP_TIMEOUT_MS)]);
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(STOP_TIMEOUT_MS)]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
     }
+    // serve.ts gives its children 3 s; an SFU with rooms has been seen to take ~45 s more, and
+    // its open pipes would keep the bench waiting: what is left is killed.
+    for (const pid of servers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   };
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -129,6 +141,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         if (sfuPid === undefined || signalingPid === undefined) {
           throw new Error('the service is ready but its SFU or signaling process was not found');
         }
+        servers.push(sfuPid, signalingPid);
         return {
           url,
           controlUrl: `http://127.0.0.1:${controlPort}`,
