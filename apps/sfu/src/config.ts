@@ -19,6 +19,20 @@ const schema = z.object({
   /** First UDP/TCP port; worker i listens on SFU_RTC_PORT + i. */
   SFU_RTC_PORT: port.default(40000),
   /**
+   * Receive and send buffer of each worker's media socket, in bytes (0: the
+   * kernel's default, ~208 KB). Every participant of a worker shares its one
+   * UDP socket: at the default, bursts of a few thousand packets per second
+   * overflow it (bench/src/sections/media: 5-10 % loss in rooms of 4 with 16
+   * publishers, none at 4 MiB). The kernel caps it at net.core.rmem_max /
+   * wmem_max: raise those too (infra/sysctl).
+   */
+  SFU_UDP_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
+  /**
    * Pipes to the other SFU hosts of a meeting (a meeting that spans hosts):
    * the address their UDP sockets listen on. Default: SFU_RTC_LISTEN_IP.
    */

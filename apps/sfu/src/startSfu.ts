@@ -38,6 +38,7 @@ export async function startSfu(
     listenIp: config.SFU_RTC_LISTEN_IP,
     announcedAddress: config.SFU_ANNOUNCED_ADDRESS,
     basePort: config.SFU_RTC_PORT,
+    udpBufferBytes: config.SFU_UDP_BUFFER_BYTES,
     logger,
     // Routers on a dead worker close by themselves; their rooms emit `closed`.
     onWorkerDied: (slot) =>

@@ -9,6 +9,8 @@ export interface WorkerPoolOptions {
   announcedAddress?: string | undefined;
   /** Worker i gets WebRtcServer port basePort + i (UDP and TCP). */
   basePort: number;
+  /** SO_RCVBUF / SO_SNDBUF of each worker's UDP socket (0 or absent: the kernel's default). */
+  udpBufferBytes?: number | undefined;
   logger: Logger;
   /** Called when a worker died and was replaced; rooms on it are gone. */
   onWorkerDied: (slot: number) => void;
@@ -90,7 +92,13 @@ export class WorkerPool {
     };
     const webRtcServer = await worker.createWebRtcServer({
       listenInfos: [
-        { ...listen, protocol: 'udp' },
+        {
+          ...listen,
+          protocol: 'udp',
+          ...(this.#options.udpBufferBytes
+            ? { recvBufferSize: this.#options.udpBufferBytes, sendBufferSize: this.#options.udpBufferBytes }
+            : {}),
+        },
         { ...listen, protocol: 'tcp' },
       ],
     });
