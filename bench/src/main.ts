@@ -14,12 +14,16 @@ import { parseArgs } from 'node:util';
 import type { BenchContext } from './core/context.ts';
 import type { SectionResult } from './core/figure.ts';
 import { machineInfo } from './core/machine.ts';
+import { readmeBlock, updateReadme } from './core/readme.ts';
 import { choosePinning, pinProcess } from './core/pinning.ts';
 import { writeReport, type BenchReport } from './core/report.ts';
 import { loadSection, SECTIONS } from './sections/registry.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const MIN_REPORT_RUNS = 5;
+const DEFAULT_OUT = join(ROOT, 'bench/results');
+/** The plot the README shows. */
+const README_PLOT = 'media.cpuPerPacketVsLoad';
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -41,7 +45,7 @@ async function main(): Promise<number> {
       skip: { type: 'string' },
       runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
-      out: { type: 'string', default: join(ROOT, 'bench/results') },
+      out: { type: 'string', default: DEFAULT_OUT },
       keep: { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
     },
@@ -126,6 +130,17 @@ async function main(): Promise<number> {
   const { markdown } = await writeReport(report, outDir);
   process.stdout.write(`${markdown}\n`);
   log(`wrote ${join(outDir, 'latest.md')}, ${latest} and ${join(outDir, 'plots')}`);
+  // The README quotes the reference results only (not a scratch --out, not a quick run).
+  if (values.out === DEFAULT_OUT && !values.quick) {
+    const plot = report.sections.flatMap((s) => s.series).find((s) => s.id === README_PLOT);
+    const block = readmeBlock(
+      report,
+      plot ? { title: plot.title, path: `bench/results/plots/${plot.id}.svg` } : null,
+    );
+    if (await updateReadme(join(ROOT, 'README.md'), block)) {
+      log('updated the benchmark block of README.md');
+    }
+  }
   return failures === 0 ? 0 : 1;
 }
 
