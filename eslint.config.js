@@ -9,6 +9,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       '**/dist-test/**',
+      '**/dist-bench/**',
       '.tools/**',
       'data/**',
       'test-results/**',

@@ -8,6 +8,7 @@ import { MeetingClient } from '../media/MeetingClient.ts';
 import { createSocketIoFactory } from '../media/RoomConnection.ts';
 import { loadCommitteeSecret, saveCommitteeSecret } from '../organiser/committeeSecretStore.ts';
 import type { MeetingAccess } from '../pages/meetingAccess.ts';
+import { benchE2eeOffOptions } from './benchE2eeOff.ts';
 import { MeetingSessionFlow } from './MeetingSessionFlow.ts';
 import { installMeetingHooks, SwitchableRepairPolicy } from './testHooks.ts';
 
@@ -16,6 +17,14 @@ import { installMeetingHooks, SwitchableRepairPolicy } from './testHooks.ts';
  * VITE_TEST_HOOKS=true (the production build leaves the hooks out).
  */
 const TEST_HOOKS_ENABLED = import.meta.env.VITE_TEST_HOOKS === 'true';
+
+/**
+ * The benchmark's control build only (VITE_BENCH_E2EE_OFF=true, apps/web/dist-bench, made by
+ * bench/src/sections/join): no E2EE worker, no key exchange, no transforms (benchE2eeOff.ts), to
+ * measure what E2EE adds to a join. Compared as a literal, so the production build folds it to
+ * false and drops the branch.
+ */
+const BENCH_E2EE_OFF = import.meta.env.VITE_BENCH_E2EE_OFF === 'true';
 
 /** A room token for this way in: an open meeting's, an invite's (passcode checked), or a host's. */
 async function obtainToken(
@@ -61,17 +70,24 @@ export function createBrowserMeetingFlow(
     access,
     linkSecret,
     createSession: (secret) =>
-      E2eeSession.create({ linkSecret: secret, logger: createConsoleLogger('e2ee') }),
+      E2eeSession.create({
+        linkSecret: secret,
+        logger: createConsoleLogger('e2ee'),
+        ...(BENCH_E2EE_OFF ? benchE2eeOffOptions() : {}),
+      }),
     obtainToken,
     loadPreview: getInvitePreview,
     createClient: (token, session) => {
+      if (BENCH_E2EE_OFF) {
+        createConsoleLogger('bench').warn('BENCH CONTROL BUILD: media without end-to-end encryption');
+      }
       const repairPolicy = TEST_HOOKS_ENABLED ? new SwitchableRepairPolicy() : null;
       const client = new MeetingClient({
         token,
         identity: session.publicKeys,
         socketFactory: createSocketIoFactory(),
         logger: createConsoleLogger('meeting'),
-        transform: session.hooks,
+        ...(BENCH_E2EE_OFF ? {} : { transform: session.hooks }),
         ...(repairPolicy ? { repairPolicy } : {}),
       });
       if (repairPolicy) {
