@@ -46,8 +46,26 @@ export function gapNotes(
   e2ee: readonly JoinSample[],
   off: readonly JoinSample[],
   shippedDist: string,
+  loadCores: number,
 ): string[] {
   const notes: string[] = [];
+  const cpuOn = medianOf(e2ee, (s) => s.cpuMs);
+  const cpuOff = medianOf(off, (s) => s.cpuMs);
+  const busyOn = medianOf(e2ee, (s) => s.cpuMs / s.wallMs);
+  const busyOff = medianOf(off, (s) => s.cpuMs / s.wallMs);
+  const busy = Math.max(busyOn, busyOff) >= 0.8 * loadCores;
+  notes.push(
+    `CPU: from the click to both decoding, the browser (every page, worker, GPU and network process, and this ` +
+      `bench process) used ${ms(cpuOn)} of CPU with E2EE and ${ms(cpuOff)} without (medians), that is ` +
+      `${busyOn.toFixed(2)} and ${busyOff.toFixed(2)} CPU-seconds per second of the join, on ${loadCores} load ` +
+      `core(s). ` +
+      (busy
+        ? "The browser kept its core(s) busy: it was CPU-bound, so E2EE's own work (the worker's start, the key " +
+          'exchange, every frame through the transform workers of both pages) lengthens the other phases too.'
+        : 'The browser used well under its core(s): it waited on the network and the service, or other processes ' +
+          "held the CPU (on a shared machine the E2EE/off ratio then moves with their load; see the runs' min " +
+          "and max). The member's page encodes all along, so CPU grows with the join's length."),
+  );
   const session = step(e2ee, 'tokenStart');
   const sessionOff = step(off, 'tokenStart');
   const identity = step(e2ee, 'workerCreated');

@@ -5,6 +5,7 @@
  * decoding. Real Chromium (fake camera and microphone), the real service
  * (SFU + signaling), on loopback.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from '@playwright/test';
@@ -28,6 +29,17 @@ interface Plan {
   admissions: number;
   /** Unmeasured joins before a variant's (or the lobby's) first block: the first join is cold. */
   warmups: number;
+}
+
+/** How many cores a `taskset -c` list names ('1', '1-3', '0,2'); all of them when not pinned. */
+function loadCores(list: string | null): number {
+  if (list === null) {
+    return availableParallelism();
+  }
+  return list.split(',').reduce((sum, part) => {
+    const [from, to] = part.split('-').map(Number);
+    return sum + (to === undefined ? 1 : to - (from ?? to) + 1);
+  }, 0);
 }
 
 function errorText(error: unknown): string {
@@ -221,7 +233,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
         e2ee.map((s) => s.timeline),
         off.map((s) => s.timeline),
       ),
-      ...gapNotes(e2ee, off, builds.shipped),
+      ...gapNotes(e2ee, off, builds.shipped, loadCores(context.pinning.load)),
       ...stepNotes(runs),
     ],
     pinning: context.pinning.text,

@@ -9,6 +9,7 @@
  */
 import type { Browser } from '@playwright/test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CpuMeter } from '../../core/cpu.ts';
 import {
   clickJoin,
   leaveAndClose,
@@ -44,6 +45,14 @@ export interface JoinSample {
   resolutionMs: number;
   /** The joiner's first decoded frame by the getStats poll alone, ms since the click. */
   pollFrame: number;
+  /**
+   * CPU ms of this process and its children (Chromium: every page, the workers, the GPU and
+   * network processes) from just before the click until both first frames: what the join cost
+   * the load core(s), member's page included.
+   */
+  cpuMs: number;
+  /** Wall ms of that same interval. */
+  wallMs: number;
 }
 
 /** The meeting a block of joins goes to, and the member already in it. */
@@ -63,8 +72,14 @@ interface Measured {
   error: string | null;
 }
 
-function sample(t: Timeline, resolutionMs: number, pollFrame: number): JoinSample {
+function sample(
+  t: Timeline,
+  resolutionMs: number,
+  pollFrame: number,
+  cpu: { cpuMs: number; wallMs: number },
+): JoinSample {
   return {
+    ...cpu,
     pollFrame,
     joinerDecodes: t.frame,
     memberDecodes: t.peerFrame,
@@ -88,6 +103,8 @@ async function prepare(browser: Browser, side: MeetingSide, name: string, log: (
 /** Clicks (join, or admit after the guest waits), waits for both first frames, reads the probes. */
 async function measure(side: MeetingSide, visitor: ProbedPage, result: Measured): Promise<JoinSample> {
   const { member } = side;
+  const meter = new CpuMeter([process.pid]);
+  let started: number;
   let clickName = 'click:join';
   if (side.lobby) {
     await clickJoin(visitor);
@@ -96,10 +113,14 @@ async function measure(side: MeetingSide, visitor: ProbedPage, result: Measured)
     await entry.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
     result.visitorId = await entry.getAttribute('data-member-id', { timeout: UI_TIMEOUT_MS });
     await Promise.all([startPoll(member.page, POLL_MS), startPoll(visitor.page, POLL_MS)]);
+    meter.start();
+    started = performance.now();
     await entry.getByTestId('lobby-admit').click({ timeout: UI_TIMEOUT_MS });
     clickName = 'click:admit';
   } else {
     await Promise.all([startPoll(member.page, POLL_MS), startPoll(visitor.page, POLL_MS)]);
+    meter.start();
+    started = performance.now();
     await clickJoin(visitor);
     result.visitorId = await selfId(visitor.page);
   }
@@ -111,6 +132,7 @@ async function measure(side: MeetingSide, visitor: ProbedPage, result: Measured)
     waitFirstFrame(visitor.page, side.memberId, FRAME_TIMEOUT_MS),
     waitFirstFrame(member.page, visitorId, FRAME_TIMEOUT_MS),
   ]);
+  const cpu = { cpuMs: meter.stop(), wallMs: performance.now() - started };
   await Promise.all([stopPoll(member.page), stopPoll(visitor.page)]);
   const [joiner, peer] = await Promise.all([readProbe(visitor.page), readProbe(member.page)]);
   const clicks = (side.lobby ? peer : joiner).marks.filter((m) => m.name === clickName);
@@ -126,7 +148,7 @@ async function measure(side: MeetingSide, visitor: ProbedPage, result: Measured)
     memberId: side.memberId,
     admitted: side.lobby,
   });
-  return sample(t, pollResolution(joiner), (joiner.first[side.memberId]?.frame ?? Number.NaN) - click.t);
+  return sample(t, pollResolution(joiner), (joiner.first[side.memberId]?.frame ?? Number.NaN) - click.t, cpu);
 }
 
 async function finish(side: MeetingSide, visitor: ProbedPage, visitorId: string | null): Promise<void> {

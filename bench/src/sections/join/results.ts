@@ -88,6 +88,13 @@ export function joinFigures(runs: RunSamples): Figure[] {
     ),
     pair('join.bothMedian', 'Click « Rejoindre » → both decode each other (median)', runs, both, 50),
     pair(
+      'join.browserCpu',
+      'CPU of the browser (all pages, workers, GPU and network processes) from the click to both decoding (median)',
+      runs,
+      (s) => s.cpuMs,
+      50,
+    ),
+    pair(
       'join.beforeToken',
       'Click → room token asked (E2EE session: identity keys, worker start) (median)',
       runs,
