@@ -20,11 +20,11 @@ export const CONTROL_URL = `http://127.0.0.1:${PORT + 1}`;
  * The web app as the browser tests need it: built with its test hooks
  * (`window.__meeting`, VITE_TEST_HOOKS=true) into a directory of its own, so
  * the production build (apps/web/dist) never carries them. scripts/test.sh
- * builds it before the browser tests.
+ * builds it before the browser tests (E2E_WEB_DIST names another build).
  */
-export const TEST_WEB_DIST = join(ROOT, 'apps/web/dist-test');
+export const TEST_WEB_DIST = process.env.E2E_WEB_DIST ?? join(ROOT, 'apps/web/dist-test');
 /** Where the servers' logs go, so tests can search them. */
-export const SERVER_LOG = join(ROOT, '.tools/reports/e2e-servers.log');
+export const SERVER_LOG = join(ROOT, `.tools/reports/e2e-servers-${PORT}.log`);
 
 /** The service's data directory for this run (recordings, journals, the journal key). */
 export const DATA_DIR = join(ROOT, `.tools/reports/e2e-data-${PORT}`);
