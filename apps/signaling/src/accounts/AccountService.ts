@@ -85,7 +85,8 @@ export interface AccountSummary extends AccountInfo {
   disabled: boolean;
 }
 
-const newAccountSchema = z.strictObject({
+/** An account's fields as created (the admin CLI checks them before asking a password). */
+export const newAccountSchema = z.strictObject({
   email: emailSchema,
   displayName: displayNameSchema,
   role: accountRoleSchema,

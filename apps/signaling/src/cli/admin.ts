@@ -9,13 +9,13 @@
  * the operation is refused (e.g. the email is taken), 0 otherwise.
  */
 import { existsSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { accountInvitationRequestSchema, accountRoleSchema, describeIssue } from '@confidentiel/protocol';
+import { accountInvitationRequestSchema, accountRoleSchema } from '@confidentiel/protocol';
 import { AccountError } from '../accounts/AccountError.ts';
 import { enrolPath } from '../accounts/accountRoutes.ts';
-import { AccountService } from '../accounts/AccountService.ts';
+import { AccountService, newAccountSchema } from '../accounts/AccountService.ts';
 import type { AccountStore } from '../accounts/AccountStore.ts';
 import { SqliteAccountStore } from '../accounts/SqliteAccountStore.ts';
 import { createStores } from '../storage/createStores.ts';
@@ -23,16 +23,18 @@ import { Database } from '../storage/Database.ts';
 import { MigrationError, migrateToPostgres } from '../storage/migrateToPostgres.ts';
 import { PostgresDatabase } from '../storage/PostgresDatabase.ts';
 import { isPostgresUrl, redactedUrl } from '../storage/postgresUrl.ts';
+import { accountInputSentence } from './inputSentences.ts';
+import { readPassword, type PasswordInput } from './passwordPrompt.ts';
+import { UsageError } from './UsageError.ts';
 
 export const DEFAULT_DATABASE_PATH = 'data/confidentiel.sqlite';
-/** A password line longer than this is not a password. */
-const MAX_PASSWORD_LINE_BYTES = 1024;
 
 const USAGE = `usage: node apps/signaling/src/cli/admin.ts <command> [options]
 
 commands:
   create-account --email E --name N [--role admin|organiser]
-      creates an account; reads its password from stdin (one line), e.g.
+      creates an account; asks its password at the terminal (not shown, twice),
+      or reads one line from a pipe, e.g.
         read -rs PW && printf '%s\\n' "$PW" | node apps/signaling/src/cli/admin.ts create-account ...
       prints {accountId, email, totpSecret, otpauthUri, recoveryCodes}
   invite-account --email E --name N [--role admin|organiser]
@@ -67,13 +69,9 @@ const OPTIONS: readonly Option[] = ['email', 'name', 'role', 'database-url'];
 
 export interface AdminIo {
   env: NodeJS.ProcessEnv;
-  stdin: Readable & { isTTY?: boolean };
+  stdin: PasswordInput;
   stdout: Writable;
   stderr: Writable;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** Runs one command; resolves to the exit code. */
@@ -233,13 +231,18 @@ async function execute(accounts: AccountService, command: Command, io: AdminIo):
   const role = accountRoleSchema.parse(command.role ?? 'organiser');
   switch (command.name) {
     case 'create-account': {
-      const password = await readPasswordLine(io.stdin);
-      const created = await accounts.createAccount({
-        email: command.email,
-        displayName: command.displayName,
-        role,
-        password,
-      });
+      const fields = { email: command.email, displayName: command.displayName, role };
+      // The address and the name first: nobody types a password for an account that cannot be made.
+      const given = newAccountSchema.omit({ password: true }).safeParse(fields);
+      if (!given.success) {
+        throw new UsageError(accountInputSentence(given.error));
+      }
+      const password = await readPassword(io.stdin, io.stderr);
+      const complete = newAccountSchema.safeParse({ ...fields, password });
+      if (!complete.success) {
+        throw new UsageError(accountInputSentence(complete.error));
+      }
+      const created = await accounts.createAccount(complete.data);
       return {
         accountId: created.account.accountId,
         email: created.account.email,
@@ -255,7 +258,7 @@ async function execute(accounts: AccountService, command: Command, io: AdminIo):
         role,
       });
       if (!invitation.success) {
-        throw new UsageError(describeIssue(invitation.error));
+        throw new UsageError(accountInputSentence(invitation.error));
       }
       const { token, expiresAt } = await accounts.invite(invitation.data, undefined);
       return { enrolPath: enrolPath(token), expiresAt };
@@ -281,36 +284,6 @@ async function execute(accounts: AccountService, command: Command, io: AdminIo):
     default:
       throw new UsageError(`unknown command "${command.name}"`);
   }
-}
-
-/** The first line of stdin, without its line ending. Never from a terminal: it would echo. */
-async function readPasswordLine(stdin: AdminIo['stdin']): Promise<string> {
-  if (stdin.isTTY) {
-    throw new UsageError(
-      'the password is read from stdin, which is a terminal (it would be shown): pipe it in, e.g. ' +
-        `read -rs PW && printf '%s\\n' "$PW" | node apps/signaling/src/cli/admin.ts create-account ...`,
-    );
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    chunks.push(buffer);
-    size += buffer.length;
-    if (buffer.includes(0x0a) || size > MAX_PASSWORD_LINE_BYTES) {
-      break;
-    }
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  const newline = text.indexOf('\n');
-  if (newline < 0 && size > MAX_PASSWORD_LINE_BYTES) {
-    throw new UsageError('the password line is too long');
-  }
-  const line = (newline < 0 ? text : text.slice(0, newline)).replace(/\r$/, '');
-  if (line.length === 0) {
-    throw new UsageError('no password on stdin (one line expected)');
-  }
-  return line;
 }
 
 if (import.meta.main) {

@@ -36,6 +36,43 @@ function runCli(args: string[], env: { DATABASE_PATH: string }, stdin = ''): Pro
   });
 }
 
+const PROMPTS = ['Password of the new account', 'The same password again'];
+
+/**
+ * Runs the admin CLI at a real terminal (util-linux `script` gives it a pseudo-terminal), typing
+ * each answer once its question is on the screen, as a person would. Bounded to 30 s.
+ */
+function runInTerminal(
+  args: string[],
+  env: { DATABASE_PATH: string },
+  answers: string[],
+): Promise<CliResult> {
+  const command = [process.execPath, SCRIPT, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    let answered = 0;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      screen += chunk;
+      const question = PROMPTS[answered];
+      if (question !== undefined && answered < answers.length && screen.includes(question)) {
+        child.stdin.write(`${answers[answered]}\r`);
+        answered += 1;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolvePromise({ code, stdout: screen, stderr: '' });
+    });
+  });
+}
+
 /** runAdmin in this process, with stdin and outputs in memory. */
 async function runInProcess(args: string[], env: { DATABASE_PATH: string }, stdin = ''): Promise<CliResult> {
   let stdout = '';
@@ -131,10 +168,22 @@ describe('admin CLI (node apps/signaling/src/cli/admin.ts)', () => {
       ],
       [['list-accounts', '--email', 'a@example.org'], /list-accounts takes no --email/],
       [['disable-account', '--email', 'a@example.org', '--force'], /Unknown option '--force'/],
-      [['create-account', '--email', 'a@example.org', '--name', 'A'], /password: Too small/, 'short\n'],
+      [
+        ['create-account', '--email', 'a@example.org', '--name', 'A'],
+        /^the password is too short: use at least 12 characters/,
+        'short\n',
+      ],
       [['create-account', '--email', 'a@example.org', '--name', 'A'], /no password on stdin/, ''],
-      [['create-account', '--email', 'not-an-email', '--name', 'A'], /email: /, `${PASSWORD}\n`],
-      [['invite-account', '--email', 'a@example.org', '--name', ''], /displayName: /],
+      [
+        ['create-account', '--email', 'not-an-email', '--name', 'A'],
+        /^the email address \(--email\) is not valid: give the organiser's address/,
+        `${PASSWORD}\n`,
+      ],
+      [
+        ['invite-account', '--email', 'a@example.org', '--name', ''],
+        /^the name \(--name\) must contain a visible character/,
+      ],
+      [['invite-account', '--email', 'nobody', '--name', 'A'], /^the email address \(--email\)/],
     ];
     // In process (the same runAdmin the script runs), to spare a process start per case…
     for (const [args, message, stdin] of cases) {
@@ -150,6 +199,34 @@ describe('admin CLI (node apps/signaling/src/cli/admin.ts)', () => {
     const list = await runCli(['list-accounts'], env);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it('asks the password at a terminal twice without showing it; two different answers create nothing', async () => {
+    const typed = 'un mot de passe tapé au clavier';
+    const differing = await runInTerminal(
+      ['create-account', '--email', 'a@example.org', '--name', 'Me Durand'],
+      env,
+      [typed, `${typed}!`],
+    );
+    expect(differing.stdout).toContain(PROMPTS[1]);
+    expect(differing.stdout).toContain('the two passwords differ');
+    expect(differing.code).toBe(2);
+    expect(differing.stdout).not.toContain(typed);
+
+    const created = await runInTerminal(
+      ['create-account', '--email', 'a@example.org', '--name', 'Me Durand'],
+      env,
+      [typed, typed],
+    );
+    expect(created.code, created.stdout).toBe(0);
+    expect(created.stdout).toContain(PROMPTS[0]);
+    expect(created.stdout).not.toContain(typed);
+    const printed = createdSchema.parse(JSON.parse(created.stdout.slice(created.stdout.indexOf('{'))));
+    expect(printed.email).toBe('a@example.org');
+    // The password typed at the terminal (accents and spaces included) is the account's: it signs in.
+    const service = await serve();
+    const signedIn = await service.signIn({ email: 'a@example.org', totpSecret: printed.totpSecret }, typed);
+    expect(signedIn.session.account.email).toBe('a@example.org');
   });
 
   it('invite-account prints an enrolment link that works', async () => {

@@ -404,7 +404,7 @@ describe('names and titles with invisible or spoofing characters', () => {
       expect(result, what).toEqual({
         code: 2,
         stdout: '',
-        stderr: `displayName: must not contain invisible or control characters (found ${found})\n`,
+        stderr: `the name (--name) must not contain invisible or control characters (found ${found}), e.g. --name "Me Durand"\n`,
       });
     }
     expect(JSON.parse((await run(['list-accounts'])).stdout)).toEqual([]);

@@ -393,11 +393,9 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     return { room: this.#roomCode, members };
   }
 
-  /** Negative control: a random receive key for that member (made in the worker; reveals nothing). */
-  async installWrongKeyForTest(memberId: string): Promise<void> {
-    if (!(await this.#worker.installWrongKeyForTest(memberId))) {
-      throw new Error(`no key of ${memberId} to replace`);
-    }
+  /** A request only the test build's worker answers (meeting/testHooks.ts: the wrong-key control). */
+  requestWorkerForTest(make: (requestId: number) => { type: string; requestId: number }): Promise<boolean> {
+    return this.#worker.requestForTest(make);
   }
 
   /** The worker's oracle: would this frame (base64) authenticate under our keys for that member? */

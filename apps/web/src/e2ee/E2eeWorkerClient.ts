@@ -177,12 +177,12 @@ export class E2eeWorkerClient extends TypedEmitter<E2eeWorkerEvents> {
     return result.result;
   }
 
-  async installWrongKeyForTest(memberId: string): Promise<boolean> {
-    const result = await this.#request((requestId) => ({
-      type: 'installWrongKeyForTest',
-      requestId,
-      memberId,
-    }));
+  /**
+   * A request the product's worker does not know (the test build's negative control,
+   * worker/wrongKeyForTest.ts); the production worker never answers it.
+   */
+  async requestForTest(make: (requestId: number) => { type: string; requestId: number }): Promise<boolean> {
+    const result = await this.#request(make as (requestId: number) => ToWorker);
     return result.type === 'done' && result.ok;
   }
 

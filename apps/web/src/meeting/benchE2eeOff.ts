@@ -1,6 +1,7 @@
 import type { E2eeSessionOptions, KeyManagerLike } from '../e2ee/E2eeSession.ts';
 import type { WorkerLike } from '../e2ee/E2eeWorkerClient.ts';
 import type { FromWorker, ToWorker } from '../e2ee/worker/protocol.ts';
+import { isWrongKeyRequest, type WrongKeyRequest } from '../e2ee/worker/wrongKeyForTest.ts';
 
 /**
  * The benchmark's control build only (VITE_BENCH_E2EE_OFF=true, see browserMeetingFlow.ts): the
@@ -19,11 +20,11 @@ class IdleWorker implements WorkerLike {
     setTimeout(() => this.#send({ type: 'ready' }), 0);
   }
 
-  postMessage(message: ToWorker): void {
+  postMessage(message: ToWorker | WrongKeyRequest): void {
     if (message.type === 'getStats') {
       const stats = { senderEpoch: null, receivers: [], transforms: [] };
       this.#send({ type: 'response', requestId: message.requestId, result: { type: 'stats', stats } });
-    } else if (message.type === 'installWrongKeyForTest') {
+    } else if (isWrongKeyRequest(message)) {
       this.#send({ type: 'response', requestId: message.requestId, result: { type: 'done', ok: false } });
     }
   }

@@ -55,9 +55,12 @@ describe('the production bundle', () => {
     const production = await bundle({});
     expect(production).toContain('Rejoindre');
     expect(production).not.toContain('__meeting');
+    // The wrong-key negative control (worker and page side) is not in it either.
+    expect(production).not.toContain('installWrongKeyForTest');
     expect(production).not.toContain('BENCH CONTROL BUILD');
     const flagged = await bundle({ VITE_TEST_HOOKS: 'true', VITE_BENCH_E2EE_OFF: 'true' });
     expect(flagged).toContain('__meeting');
     expect(flagged).toContain('BENCH CONTROL BUILD');
+    expect(flagged).toContain('installWrongKeyForTest');
   }, 120_000);
 });

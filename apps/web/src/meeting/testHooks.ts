@@ -1,5 +1,6 @@
 import type { E2eeSession, E2eeStatsReport, SafetyCodesReport } from '../e2ee/E2eeSession.ts';
 import type { TryDecryptResult } from '../e2ee/worker/protocol.ts';
+import { WRONG_KEY_REQUEST } from '../e2ee/worker/wrongKeyForTest.ts';
 import type {
   ConsumerStats,
   MeetingClient,
@@ -96,7 +97,16 @@ export function installMeetingHooks(
     disableIceRestartForTest: () => repairPolicy.switchOff('ice-restart'),
     getE2eeStats: () => session.getE2eeStats(),
     getSafetyCodes: () => session.getSafetyCodes(),
-    installWrongKeyForTest: (memberId) => session.installWrongKeyForTest(memberId),
+    installWrongKeyForTest: async (memberId) => {
+      const ok = await session.requestWorkerForTest((requestId) => ({
+        type: WRONG_KEY_REQUEST,
+        requestId,
+        memberId,
+      }));
+      if (!ok) {
+        throw new Error(`no key of ${memberId} to replace`);
+      }
+    },
     tryDecrypt: (memberId, codec, frameBase64) => session.tryDecrypt(memberId, codec, frameBase64),
     getState: () => {
       const state = client.state;

@@ -3,6 +3,8 @@ import { KeyId, parseHeader } from '@confidentiel/e2ee';
 import { E2eeWorkerHost, KEY_REQUEST_INTERVAL_MS } from './E2eeWorkerHost.ts';
 import type { EncodedFrameLike } from './FramePipeline.ts';
 import type { FromWorker, TransformOptions, TransformStats } from './protocol.ts';
+import { ReceiverKeys } from './ReceiverKeys.ts';
+import { answerWrongKeyRequest } from './wrongKeyForTest.ts';
 
 /** A VP8 key frame: bit 0 of the first byte clear, 10 bytes of clear prefix, then payload. */
 function vp8KeyFrame(seed: number, length = 64): EncodedFrameLike {
@@ -46,10 +48,15 @@ async function settle(): Promise<void> {
   }
 }
 
-function makeHost(now: () => number = () => 0): { host: E2eeWorkerHost; posted: FromWorker[] } {
+function makeHost(now: () => number = () => 0): {
+  host: E2eeWorkerHost;
+  posted: FromWorker[];
+  keys: ReceiverKeys;
+} {
   const posted: FromWorker[] = [];
-  const host = new E2eeWorkerHost({ post: (m) => posted.push(m), now });
-  return { host, posted };
+  const keys = new ReceiverKeys(now);
+  const host = new E2eeWorkerHost({ post: (m) => posted.push(m), now, receiverKeys: keys });
+  return { host, posted, keys };
 }
 
 const KEY_A = new Uint8Array(16).fill(0xa1);
@@ -223,7 +230,11 @@ describe('E2eeWorkerHost', () => {
     sender.host.handle({ type: 'setSenderKey', epoch: 0, key: KEY_A });
     receiver.host.handle({ type: 'setReceiverKey', memberId: 'alice', senderIndex: 3, epoch: 0, key: KEY_A });
     await settle();
-    receiver.host.handle({ type: 'installWrongKeyForTest', memberId: 'alice', requestId: 7 });
+    await answerWrongKeyRequest(
+      receiver.keys,
+      { type: 'installWrongKeyForTest', memberId: 'alice', requestId: 7 },
+      (message) => receiver.posted.push(message),
+    );
     await settle();
     expect(receiver.posted).toContainEqual({
       type: 'response',

@@ -28,8 +28,8 @@ export interface WorkerHostOptions {
   post: (message: FromWorker) => void;
   /** Monotonic milliseconds. Default: performance.now(). */
   now?: () => number;
-  /** Fills bytes with random values. Default: crypto.getRandomValues. */
-  random?: (bytes: Uint8Array<ArrayBuffer>) => void;
+  /** The receiving keys (test builds hand the same object to their negative control). */
+  receiverKeys?: ReceiverKeys;
 }
 
 interface Attached {
@@ -77,7 +77,6 @@ export function parseTransformOptions(value: unknown): TransformOptions | null {
 export class E2eeWorkerHost {
   readonly #post: (message: FromWorker) => void;
   readonly #now: () => number;
-  readonly #random: (bytes: Uint8Array<ArrayBuffer>) => void;
   readonly #senderKeys = new SenderKeys();
   readonly #receiverKeys: ReceiverKeys;
   readonly #transforms = new Map<string, Attached>();
@@ -86,8 +85,7 @@ export class E2eeWorkerHost {
   constructor(options: WorkerHostOptions) {
     this.#post = options.post;
     this.#now = options.now ?? (() => performance.now());
-    this.#random = options.random ?? ((bytes) => crypto.getRandomValues(bytes));
-    this.#receiverKeys = new ReceiverKeys(this.#now);
+    this.#receiverKeys = options.receiverKeys ?? new ReceiverKeys(this.#now);
   }
 
   /** Starts pumping one sender's or receiver's encoded frames through the matching transform. */
@@ -142,12 +140,6 @@ export class E2eeWorkerHost {
         this.#receiverKeys.remove(message.memberId);
         this.#lastKeyRequest.delete(message.memberId);
         this.#refreshHasKey();
-        return;
-      case 'installWrongKeyForTest':
-        void this.#receiverKeys.replaceWithRandomKey(message.memberId, this.#random).then(
-          (ok) => this.#respond(message.requestId, { type: 'done', ok }),
-          () => this.#respond(message.requestId, { type: 'done', ok: false }),
-        );
         return;
       case 'getStats':
         this.#respond(message.requestId, { type: 'stats', stats: this.stats() });

@@ -76,29 +76,6 @@ export class ReceiverKeys {
     return this.#members.delete(memberId);
   }
 
-  /**
-   * Negative control for tests: replaces the member's keys by a random key for its newest epoch.
-   * The key is made here and never leaves; afterwards that member's frames fail with `bad-tag`.
-   */
-  async replaceWithRandomKey(
-    memberId: string,
-    random: (bytes: Uint8Array<ArrayBuffer>) => void,
-  ): Promise<boolean> {
-    const keys = this.#members.get(memberId);
-    const epoch = keys?.newestEpoch ?? null;
-    if (keys === undefined || epoch === null) {
-      return false;
-    }
-    keys.close();
-    const fresh = new MemberKeys(memberId, keys.senderIndex, this.#now);
-    this.#members.set(memberId, fresh);
-    const wrong = new Uint8Array(16);
-    random(wrong);
-    await fresh.install(epoch, wrong);
-    wrong.fill(0);
-    return true;
-  }
-
   summary(): Array<{ memberId: string; epochs: number[] }> {
     return [...this.#members.values()].map((keys) => ({ memberId: keys.memberId, epochs: keys.epochs }));
   }

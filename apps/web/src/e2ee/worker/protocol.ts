@@ -77,8 +77,6 @@ export type ToWorker =
       readonly key: Uint8Array;
     }
   | { readonly type: 'removeReceiver'; readonly memberId: string }
-  /** Negative-control tests: a random key, made in the worker, replaces that member's keys. */
-  | { readonly type: 'installWrongKeyForTest'; readonly memberId: string; readonly requestId: number }
   | { readonly type: 'getStats'; readonly requestId: number }
   | {
       readonly type: 'tryDecrypt';
