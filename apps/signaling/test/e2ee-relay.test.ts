@@ -11,6 +11,11 @@ import {
   type Member,
 } from './support/harness.ts';
 
+/** Every keyEnvelope event the member's socket received so far. */
+function envelopesAt(member: Member): Array<{ from: string; envelope: string }> {
+  return (member.events.get('keyEnvelope') ?? []) as Array<{ from: string; envelope: string }>;
+}
+
 /** Signaling relays sealed E2EE envelopes and chat to admitted members only, and reads nothing. */
 describe('E2EE relay and chat', () => {
   let h: Harness;
@@ -59,6 +64,64 @@ describe('E2EE relay and chat', () => {
     }
     await sleep(100);
     expect(eve.events.get('keyEnvelope')).toBeUndefined();
+  });
+
+  it('delivers a batch of envelopes each to its addressee and names those it could not reach', async () => {
+    const before = { bob: envelopesAt(bob).length, cy: envelopesAt(cy).length, eve: envelopesAt(eve).length };
+    const to = (member: Member, mark: string) => ({
+      to: member.join.self.memberId,
+      envelope: mark.repeat(100),
+    });
+    const answer = okData(
+      await request(ada.socket, 'relayKeys', {
+        envelopes: [to(bob, 'B'), to(cy, 'C'), to(eve, 'X'), to(ada, 'S'), to(bob, 'b')],
+      }),
+    );
+    expect(answer.undelivered.sort()).toEqual([ada.join.self.memberId, eve.join.self.memberId].sort());
+    await expect
+      .poll(() => envelopesAt(bob).slice(before.bob), { timeout: 5_000 })
+      .toEqual([
+        { from: ada.join.self.memberId, envelope: 'B'.repeat(100) },
+        { from: ada.join.self.memberId, envelope: 'b'.repeat(100) },
+      ]);
+    expect(envelopesAt(cy).slice(before.cy)).toEqual([
+      { from: ada.join.self.memberId, envelope: 'C'.repeat(100) },
+    ]);
+    await sleep(100);
+    expect(envelopesAt(eve)).toHaveLength(before.eve);
+  });
+
+  it('a key change to many members is not refused by the request budget when batched', async () => {
+    // One envelope per request: a large room's key change runs past the socket's budget
+    // (REQUESTS_PER_SECOND) and the refused envelopes are lost: the negative control.
+    const single = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        request(cy.socket, 'relayKey', {
+          to: bob.join.self.memberId,
+          envelope: `S${String(i).padStart(3, '0')}`.repeat(5),
+        }),
+      ),
+    );
+    expect(single.filter((ack) => refusalOf(ack) === 'rate-limited').length).toBeGreaterThan(0);
+    await sleep(1_100);
+    // The same key change batched: 240 envelopes in 4 requests, every one delivered.
+    const before = envelopesAt(bob).length;
+    const envelopes = Array.from({ length: 240 }, (_, i) => ({
+      to: bob.join.self.memberId,
+      envelope: `K${String(i).padStart(3, '0')}`.repeat(5),
+    }));
+    const acks = await Promise.all(
+      [0, 64, 128, 192].map((start) =>
+        request(cy.socket, 'relayKeys', { envelopes: envelopes.slice(start, start + 64) }),
+      ),
+    );
+    expect(acks.map((ack) => okData(ack).undelivered)).toEqual([[], [], [], []]);
+    await expect.poll(() => envelopesAt(bob).length - before, { timeout: 5_000 }).toBe(240);
+    expect(
+      envelopesAt(bob)
+        .slice(before)
+        .map((e) => e.envelope),
+    ).toEqual(envelopes.map((e) => e.envelope));
   });
 
   it('relays chat ciphertext to the others in the room, not to the sender or another room', async () => {

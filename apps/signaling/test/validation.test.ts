@@ -41,6 +41,7 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     restartIce: { transportId: unknownMediaId() },
     reconnectMedia: {},
     relayKey: { to: 'someone-1', envelope: 'A'.repeat(64) },
+    relayKeys: { envelopes: [{ to: 'someone-1', envelope: 'A'.repeat(64) }] },
     sendChat: { ciphertext: 'A'.repeat(64) },
     leave: {},
     refreshToken: {},
@@ -190,6 +191,15 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { to: 'someone-1', envelope: 'not base64url!' },
       { to: 'someone-1', envelope: 'A'.repeat(5_000) },
       { to: 'someone-1', envelope: 'A'.repeat(64), extra: 1 },
+    ],
+    relayKeys: [
+      ...common,
+      { envelopes: [] },
+      { envelopes: Array.from({ length: 65 }, () => ({ to: 'someone-1', envelope: 'A'.repeat(64) })) },
+      { envelopes: [{ to: 'x', envelope: 'A'.repeat(64) }] },
+      { envelopes: [{ to: 'someone-1', envelope: 'not base64url!' }] },
+      { envelopes: [{ to: 'someone-1', envelope: 'A'.repeat(64), extra: 1 }] },
+      { envelopes: 'A'.repeat(64) },
     ],
     sendChat: [
       ...common,

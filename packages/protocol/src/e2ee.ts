@@ -33,4 +33,10 @@ export const MAX_ENVELOPE_CHARS = 4096;
 export const MAX_CHAT_CIPHERTEXT_CHARS = 12_000;
 
 export const keyEnvelopeSchema = base64url(16, MAX_ENVELOPE_CHARS);
+/**
+ * Envelopes in one `relayKeys` request: a key change reaches a room's members in a few requests
+ * instead of one each (the per-socket request budget would refuse most of them in a large room).
+ * The message size limit (LIMITS.maxMessageBytes) bounds the batch's bytes as well.
+ */
+export const MAX_ENVELOPES_PER_BATCH = 64;
 export const chatCiphertextSchema = base64url(16, MAX_CHAT_CIPHERTEXT_CHARS);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { committeeEvents, committeeRequests } from './committee.ts';
-import { chatCiphertextSchema, identityKeysSchema, keyEnvelopeSchema } from './e2ee.ts';
+import {
+  chatCiphertextSchema,
+  identityKeysSchema,
+  keyEnvelopeSchema,
+  MAX_ENVELOPES_PER_BATCH,
+} from './e2ee.ts';
 import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
@@ -185,6 +190,19 @@ export const roomRequests = {
   relayKey: {
     request: z.strictObject({ to: memberIdSchema, envelope: keyEnvelopeSchema }),
     response: empty,
+  },
+  /**
+   * Several sealed key envelopes at once, each for one member; answers the addressees it could
+   * not reach (not in the room, or oneself), delivering the others.
+   */
+  relayKeys: {
+    request: z.strictObject({
+      envelopes: z
+        .array(z.strictObject({ to: memberIdSchema, envelope: keyEnvelopeSchema }))
+        .min(1)
+        .max(MAX_ENVELOPES_PER_BATCH),
+    }),
+    response: z.strictObject({ undelivered: z.array(memberIdSchema) }),
   },
   /** A sealed chat message for the room's members. */
   sendChat: {

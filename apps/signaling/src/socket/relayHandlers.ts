@@ -9,7 +9,7 @@ import type { PeerSession, SessionDeps } from './SessionDeps.ts';
 export function relayHandlers(
   session: PeerSession,
   deps: Pick<SessionDeps, 'state' | 'chatLimiter' | 'now'>,
-): Pick<RequestHandlers<typeof roomRequests>, 'relayKey' | 'sendChat'> {
+): Pick<RequestHandlers<typeof roomRequests>, 'relayKey' | 'relayKeys' | 'sendChat'> {
   const { state } = deps;
   return {
     relayKey: async ({ to, envelope }) => {
@@ -20,6 +20,21 @@ export function relayHandlers(
       }
       session.socket.nsp.to(memberChannel(to)).emit('keyEnvelope', { from: scope.memberId, envelope });
       return {};
+    },
+    relayKeys: async ({ envelopes }) => {
+      const scope = session.scope();
+      const reachable = await Promise.all(
+        envelopes.map(async ({ to }) => to !== scope.memberId && (await state.hasMember(scope.roomId, to))),
+      );
+      const undelivered: string[] = [];
+      envelopes.forEach(({ to, envelope }, i) => {
+        if (reachable[i] === true) {
+          session.socket.nsp.to(memberChannel(to)).emit('keyEnvelope', { from: scope.memberId, envelope });
+        } else {
+          undelivered.push(to);
+        }
+      });
+      return { undelivered };
     },
     sendChat: async ({ ciphertext }) => {
       const scope = session.scope();

@@ -88,9 +88,18 @@ describe('E2eeSession', () => {
     const { session, room, manager } = await setup();
     expect(manager.calls).toEqual([`start ${ALICE.memberId}`]);
     expect(manager.options.self.memberId).toBe('self-member-1');
-    await manager.options.send(ALICE.memberId, 'E'.repeat(100));
-    expect(room.requestsNamed('relayKey').map((r) => r.payload)).toEqual([
-      { to: ALICE.memberId, envelope: 'E'.repeat(100) },
+    // The envelopes of one change go out together, in one relayKeys request.
+    await Promise.all([
+      manager.options.send(ALICE.memberId, 'E'.repeat(100)),
+      manager.options.send(ALICE.memberId, 'G'.repeat(100)),
+    ]);
+    expect(room.requestsNamed('relayKeys').map((r) => r.payload)).toEqual([
+      {
+        envelopes: [
+          { to: ALICE.memberId, envelope: 'E'.repeat(100) },
+          { to: ALICE.memberId, envelope: 'G'.repeat(100) },
+        ],
+      },
     ]);
     room.emit('keyEnvelope', { from: ALICE.memberId, envelope: 'F'.repeat(50) });
     expect(manager.calls).toContain(`receiveEnvelope ${ALICE.memberId} 50`);

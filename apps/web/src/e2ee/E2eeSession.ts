@@ -11,12 +11,14 @@ import {
   type OpenChatResult,
   type RejectReason,
   type TrackKind,
+  KeyRelayBatcher,
 } from '@confidentiel/e2ee';
 import { TypedEmitter } from '@confidentiel/events';
 import type { IdentityKeys, MediaSource, MemberInfo } from '@confidentiel/protocol';
 import { silentLogger, type Logger } from '../logger.ts';
 import { protectableCodecOf, SEND_CODEC_MIME_TYPES } from '../media/codecs.ts';
 import type { MediaTransformHooks, MeetingClient, RtpReceiverInfo } from '../media/MeetingClient.ts';
+import { MeetingError } from '../media/MeetingError.ts';
 import { appendChat, checkChatText, receivedText, type ChatEntry } from './chatLog.ts';
 import { deriveE2eeStatus, type E2eeStatus } from './e2eeStatus.ts';
 import { E2eeWorkerClient, type WorkerLike } from './E2eeWorkerClient.ts';
@@ -217,6 +219,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
   #client: MeetingClient | null = null;
   #self: MemberInfo | null = null;
   #keyManager: KeyManagerLike | null = null;
+  #keyRelay: KeyRelayBatcher | null = null;
   #roomCode: string | null = null;
   #codesGeneration = 0;
   #stats: WorkerStats | null = null;
@@ -418,6 +421,8 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     }
     this.#keyManager?.close();
     this.#keyManager = null;
+    this.#keyRelay?.close();
+    this.#keyRelay = null;
     this.#worker.close();
     this.#client = null;
     this.removeAllListeners();
@@ -434,16 +439,23 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       this.#members.set(member.memberId, member);
     }
     const client = this.#client;
+    // A key change's envelopes go out together (relayKeys), not one request each.
+    const keyRelay = new KeyRelayBatcher({
+      relay: (envelopes) => {
+        if (client === null || client.closed) {
+          return Promise.reject(new Error('not in a meeting'));
+        }
+        return client.relayKeys(envelopes);
+      },
+      isRetryable: (error) =>
+        error instanceof MeetingError && (error.reason === 'rate-limited' || error.reason === 'busy'),
+    });
+    this.#keyRelay = keyRelay;
     const keyManager = this.#createKeyManager({
       self,
       identity: this.#identity,
       ...(this.#linkSecret !== null ? { linkSecret: this.#linkSecret } : {}),
-      send: async (to, envelope) => {
-        if (client === null || client.closed) {
-          throw new Error('not in a meeting');
-        }
-        await client.relayKey(to, envelope);
-      },
+      send: (to, envelope) => keyRelay.send(to, envelope),
     });
     this.#keyManager = keyManager;
     // Keys in these events are ours: handed to the worker, then wiped here.

@@ -261,6 +261,15 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     await this.#joinedRequest('relayKey', { to, envelope });
   }
 
+  /** Relays several sealed key envelopes in one request; answers the addressees it could not reach. */
+  async relayKeys(
+    envelopes: ReadonlyArray<{ to: string; envelope: string }>,
+  ): Promise<{ undelivered: string[] }> {
+    return this.#joinedRequest('relayKeys', {
+      envelopes: envelopes.map(({ to, envelope }) => ({ to, envelope })),
+    });
+  }
+
   /** Sends a sealed chat message to the room; resolves with the server's time stamp. */
   async sendChat(ciphertext: string): Promise<number> {
     const { sentAt } = await this.#joinedRequest('sendChat', { ciphertext });

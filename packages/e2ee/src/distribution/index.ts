@@ -34,3 +34,10 @@ export {
   sealCommitteeText,
   type CommitteePurpose,
 } from './CommitteeKey.ts';
+export {
+  KeyRelayBatcher,
+  MAX_BATCH_CHARS,
+  RELAY_RETRY_DELAYS_MS,
+  type KeyRelayBatcherOptions,
+  type RelayEnvelope,
+} from './KeyRelayBatcher.ts';

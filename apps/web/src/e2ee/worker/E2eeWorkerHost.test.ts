@@ -42,9 +42,10 @@ function attach(host: E2eeWorkerHost, options: TransformOptions): Pipe {
   return { push: (frame) => controller.enqueue(frame), end: () => controller.close(), out };
 }
 
+/** Lets WebCrypto's work finish; generous, as a loaded machine delays it (seen failing at 25 ms). */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

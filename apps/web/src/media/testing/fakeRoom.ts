@@ -104,6 +104,7 @@ export class FakeRoom {
       };
     });
     this.#handlers.set('produce', () => ({ producerId: crypto.randomUUID() }));
+    this.#handlers.set('relayKeys', () => ({ undelivered: [] }));
   }
 
   /** Replaces the answer to one request (return `{ok:false,...}` to refuse; a promise holds the answer). */
