@@ -101,13 +101,16 @@ test('an organiser signs in, invites a client with a passcode, admits them from 
   const row = lawyer.locator(`[data-testid="participants-list"] li[data-member-id="${clientId}"]`);
   await row.getByTestId('moderation-menu').locator('summary').click();
   await row.getByTestId('moderate-remove').click();
+  // The app's own confirmation (not window.confirm) names the person and the consequence.
+  await lawyer.getByRole('dialog').getByTestId('confirm-dialog-confirm').click();
   await expect(client.getByTestId('meeting-ended')).toHaveAttribute('data-end-reason', 'removed');
   await expect(lawyer.locator(`[data-testid="tile"][data-member-id="${clientId}"]`)).toHaveCount(0);
   // Negative control of the decoding measure: nothing of the client arrives any more.
   expect((await progress(lawyer, clientId, 'camera', 'video', 2_000)).delta).toBe(0);
 
-  // Rejoining reuses the client's still-valid token: refused as removed.
-  await client.getByTestId('rejoin-button').click();
+  // No way back is offered (it could only be refused); reloading the link ends on its dead end.
+  await expect(client.getByTestId('rejoin-button')).toHaveCount(0);
+  await client.reload();
   await expect(client.getByTestId('join-error')).toBeVisible();
   await expect(client.getByTestId('lobby-waiting')).toHaveCount(0);
 

@@ -68,6 +68,19 @@ describe('HTTP API, probes and logs', () => {
     expect(expiresAt - Date.now() / 1000).toBeLessThanOrEqual(3600);
   });
 
+  it('tells whether an open meeting exists, answering an unknown one like a token request would', async () => {
+    const res = await post('/api/meetings', JSON.stringify({}));
+    const { meetingId } = (await res.json()) as { meetingId: string };
+    const found = await fetch(`${h.baseUrl}/api/meetings/${meetingId}`);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({ meetingId });
+    for (const id of ['AbCdEfGhIjKlMnOpQrStUv', 'court']) {
+      const missing = await fetch(`${h.baseUrl}/api/meetings/${id}`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ reason: 'room-not-found', message: 'room not found' });
+    }
+  });
+
   it('refuses malformed JSON with 400 invalid-payload', async () => {
     for (const body of ['{', '{"title":', '"just a string"', 'null', '{"title": "x",}']) {
       const res = await post('/api/meetings', body);

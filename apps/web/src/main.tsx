@@ -1,3 +1,5 @@
+// First: later imports build zod schemas, which must not probe for eval under the page's CSP.
+import '@confidentiel/protocol/validate-without-codegen';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

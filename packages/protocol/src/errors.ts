@@ -38,7 +38,13 @@ export type RefusalReason = z.infer<typeof refusalReasonSchema>;
 
 export const errorBodySchema = z.strictObject({
   reason: refusalReasonSchema,
+  /** For logs and developers: a client shows its own words for `reason` (and `field`), never this. */
   message: z.string().max(500),
+  /**
+   * The request field an `invalid-payload` refusal is about (its top-level
+   * name: `displayName`, `passcode`...), so the page can say which one.
+   */
+  field: z.string().max(64).optional(),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 

@@ -12,6 +12,11 @@ export const createMeetingResponseSchema = z.strictObject({
   joinPath: z.string(),
 });
 
+/** `GET /api/meetings/:meetingId`: the open meeting exists (404 room-not-found otherwise). */
+export const openMeetingResponseSchema = z.strictObject({
+  meetingId: meetingIdSchema,
+});
+
 export const joinTokenRequestSchema = z.strictObject({
   displayName: displayNameSchema,
 });

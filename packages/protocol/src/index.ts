@@ -11,5 +11,6 @@ export * from './sfuControl.ts';
 export * from './http.ts';
 export * from './serve.ts';
 export * from './accounts.ts';
+export * from './passcode.ts';
 export * from './organiser.ts';
 export * from './committee.ts';

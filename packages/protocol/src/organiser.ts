@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayNameSchema, meetingIdSchema } from './ids.ts';
+import { passcodeSchema } from './passcode.ts';
 import { visibleText } from './text.ts';
 
 /**
@@ -15,12 +16,6 @@ export const meetingStatusSchema = z.enum(['scheduled', 'cancelled']);
 
 /** Invite ids are the link's secret part: 128 random bits, base64url. */
 export const inviteIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'bad invite id');
-
-/** A passcode handed over another way (phone, SMS): digits, 6 to 12. */
-export const passcodeSchema = z
-  .string()
-  .trim()
-  .regex(/^\d{6,12}$/, 'a passcode is 6 to 12 digits');
 
 /** Shown to every invitee: the same rule as names (see visibleText). */
 const title = visibleText(120);

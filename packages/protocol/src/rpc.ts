@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorBodySchema, ProtocolError } from './errors.ts';
+import { errorBodySchema, ProtocolError, type ErrorBody } from './errors.ts';
 
 /** A request definition: the payload schema and the acknowledged result schema. */
 export interface RequestDef {
@@ -90,4 +90,16 @@ export function describeIssue(error: z.ZodError): string {
   }
   const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   return `${path}: ${issue.message}`.slice(0, 300);
+}
+
+/** The top-level field the first issue is about, when it is a named one. */
+export function issueField(error: z.ZodError): string | undefined {
+  const head = error.issues[0]?.path[0];
+  return typeof head === 'string' && head.length <= 64 ? head : undefined;
+}
+
+/** The body of a 400 `invalid-payload` refusal: what failed, and which field, so a page can say so. */
+export function invalidPayloadBody(error: z.ZodError): ErrorBody {
+  const field = issueField(error);
+  return { reason: 'invalid-payload', message: describeIssue(error), ...(field ? { field } : {}) };
 }

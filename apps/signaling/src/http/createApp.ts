@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import {
   createMeetingRequestSchema,
-  describeIssue,
+  invalidPayloadBody,
   joinTokenRequestSchema,
   meetingIdSchema,
   type ErrorBody,
@@ -26,6 +24,7 @@ import type { RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { refuseUnreadableBody } from './bodyRefusal.ts';
 import type { Metrics } from './metrics.ts';
 import { securityHeaders } from './securityHeaders.ts';
+import { hasWebApp, webPages } from './webPages.ts';
 import { refuse } from './refuse.ts';
 
 export interface AppDeps {
@@ -94,12 +93,24 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const body = createMeetingRequestSchema.safeParse(req.body ?? {});
     if (!body.success) {
-      refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
+      refuse(res, 400, invalidPayloadBody(body.error));
       return;
     }
     const meeting = await deps.meetings.create(body.data.title);
     deps.metrics.meetingsCreated.inc();
     res.status(201).json({ meetingId: meeting.id, joinPath: `/m/${meeting.id}` });
+  });
+
+  // The join page of an open meeting asks first, so that a link to no meeting shows a dead end
+  // rather than a form that can only fail. Says no more than a join token would.
+  api.get('/meetings/:meetingId', async (req, res) => {
+    const id = meetingIdSchema.safeParse(req.params.meetingId);
+    const meeting = id.success ? await deps.meetings.get(id.data) : undefined;
+    if (!meeting || meeting.ownerId !== null) {
+      refuse(res, 404, notFound);
+      return;
+    }
+    res.json({ meetingId: meeting.id });
   });
 
   api.post('/meetings/:meetingId/join-tokens', async (req, res) => {
@@ -112,7 +123,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     const body = joinTokenRequestSchema.safeParse(req.body);
     if (!body.success) {
-      refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(body.error) });
+      refuse(res, 400, invalidPayloadBody(body.error));
       return;
     }
     // An open meeting: everyone a participant, no lobby.
@@ -171,23 +182,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // No /metrics here: metrics have a listener of their own (METRICS_PORT), off the public port.
 
-  if (deps.webDist && existsSync(join(deps.webDist, 'index.html'))) {
-    const index = join(deps.webDist, 'index.html');
-    app.use(express.static(deps.webDist, { index: false, maxAge: '1h' }));
-    // Every page of the single-page app gets its index.
-    const pages = [
-      '/',
-      '/m/:meetingId',
-      '/i/:inviteId',
-      '/h/:meetingId',
-      '/connexion',
-      '/inscription',
-      '/organisateur',
-      '/organisateur/reunions/:meetingId',
-    ];
-    app.get(pages, (_req, res) => {
-      res.sendFile(index);
-    });
+  if (hasWebApp(deps.webDist)) {
+    app.use(webPages(deps.webDist));
   }
 
   app.use((_req, res) => refuse(res, 404, { reason: 'not-found', message: 'not found' }));

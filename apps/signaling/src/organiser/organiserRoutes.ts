@@ -8,8 +8,8 @@ import {
   accountInfoSchema,
   createInviteRequestSchema,
   createOrganiserMeetingRequestSchema,
-  describeIssue,
   inviteIdSchema,
+  invalidPayloadBody,
   redeemInviteRequestSchema,
   updateOrganiserMeetingRequestSchema,
   type AccountInfo,
@@ -77,7 +77,7 @@ const meetingCancelled: ErrorBody = { reason: 'conflict', message: 'the meeting 
 const emptyBodySchema = z.strictObject({}).optional();
 
 function invalid(res: Response, error: z.ZodError): void {
-  refuse(res, 400, { reason: 'invalid-payload', message: describeIssue(error) });
+  refuse(res, 400, invalidPayloadBody(error));
 }
 
 function meetingSummary(meeting: Meeting): MeetingSummary {
@@ -256,7 +256,11 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
     }
     const { label, role, requirePasscode, requireAdmission, singleUse, expiresAt } = body.data;
     if (expiresAt !== null && expiresAt <= now()) {
-      refuse(res, 400, { reason: 'invalid-payload', message: 'expiresAt: already past' });
+      refuse(res, 400, {
+        reason: 'invalid-payload',
+        message: 'expiresAt: already past',
+        field: 'expiresAt',
+      });
       return;
     }
     const passcode = requirePasscode ? newPasscode() : null;

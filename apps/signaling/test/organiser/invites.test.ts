@@ -65,6 +65,23 @@ describe('invites', () => {
     expect(claims).toMatchObject({ role: 'observer', lobby: false, invite: created.invite.inviteId });
   });
 
+  it('takes the passcode as people type it, and says a malformed one is about the passcode', async () => {
+    const meeting = await h.createMeeting();
+    const created = await h.createInvite(meeting.meetingId, {
+      requirePasscode: true,
+      requireAdmission: false,
+    });
+    const passcode = created.passcode!;
+    const inviteId = created.invite.inviteId;
+    const malformed = await h.redeem(inviteId, { displayName: 'Client', passcode: '12ab' });
+    expect(await errorOf(malformed, 400)).toMatchObject({ reason: 'invalid-payload', field: 'passcode' });
+    const badName = await h.redeem(inviteId, { displayName: ' ', passcode });
+    expect(await errorOf(badName, 400)).toMatchObject({ reason: 'invalid-payload', field: 'displayName' });
+    const dictated = `${passcode.slice(0, 2)} ${passcode.slice(2, 4)}-${passcode.slice(4, 6)}.${passcode.slice(6)}`;
+    const claims = await h.claimsOf(await h.redeem(inviteId, { displayName: 'Client', passcode: dictated }));
+    expect(claims).toMatchObject({ invite: inviteId });
+  });
+
   it('level 3 (lobby): the token says a host must admit; co-host role carried', async () => {
     const meeting = await h.createMeeting();
     const created = await h.createInvite(meeting.meetingId, {
@@ -185,7 +202,7 @@ describe('invites', () => {
     const res = await h.call('POST', `/organiser/meetings/${meeting.meetingId}/invites`, {
       body: { requirePasscode: false, requireAdmission: false, expiresAt: h.clock.now() },
     });
-    expect((await errorOf(res, 400)).reason).toBe('invalid-payload');
+    expect(await errorOf(res, 400)).toMatchObject({ reason: 'invalid-payload', field: 'expiresAt' });
     expect((await h.detail(meeting.meetingId)).invites).toEqual([]);
   });
 

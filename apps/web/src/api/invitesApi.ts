@@ -7,7 +7,7 @@ import {
   sessionResponseSchema,
 } from '@confidentiel/protocol';
 import type { z } from 'zod';
-import { ApiError, getJson, postJson, type FetchLike } from './meetingsApi.ts';
+import { ApiError, getJson, joinFieldRefusal, postJson, type FetchLike } from './meetingsApi.ts';
 
 const defaultFetch: FetchLike = (input, init) => fetch(input, init);
 
@@ -31,7 +31,10 @@ export async function getInvitePreview(
   return parsed.data;
 }
 
-/** `POST /api/invites/:id/join-tokens`: a room token for a guest (the passcode checked by the server). */
+/**
+ * `POST /api/invites/:id/join-tokens`: a room token for a guest (the passcode checked by the server,
+ * which reads it as people type it, like the page: see normalisePasscode).
+ */
 export async function redeemInvite(
   inviteId: string,
   displayName: string,
@@ -44,6 +47,8 @@ export async function redeemInvite(
   const body = await postJson(fetchFn, `/api/invites/${encodeURIComponent(inviteId)}/join-tokens`, {
     displayName,
     ...(passcode !== undefined && passcode !== '' ? { passcode } : {}),
+  }).catch((error: unknown) => {
+    throw joinFieldRefusal(error);
   });
   const parsed = roomTokenResponseSchema.safeParse(body);
   if (!parsed.success) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, createMeeting, requestJoinToken, type FetchLike } from './meetingsApi.ts';
+import { ApiError, createMeeting, getOpenMeeting, requestJoinToken, type FetchLike } from './meetingsApi.ts';
 
 const MEETING_ID = 'AbCdEfGhIjKlMnOpQrStUv';
 
@@ -70,5 +70,35 @@ describe('meetings API', () => {
     await expect(createMeeting(gateway)).rejects.toMatchObject({ reason: 'network', status: 502 });
     const offline: FetchLike = () => Promise.reject(new TypeError('Failed to fetch'));
     await expect(createMeeting(offline)).rejects.toMatchObject({ reason: 'network' });
+  });
+
+  it('says a refused name is about the name', async () => {
+    const failure = await requestJoinToken(
+      MEETING_ID,
+      'A',
+      fakeFetch(400, { reason: 'invalid-payload', message: 'displayName: too long', field: 'displayName' }),
+    ).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ reason: 'invalid-name', field: 'displayName', status: 400 });
+  });
+
+  it('keeps the server message out of the reason, and reads a refusal without a field', async () => {
+    const failure = await createMeeting(
+      fakeFetch(400, { reason: 'invalid-payload', message: 'title: Too big: expected string to have <=120' }),
+    ).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ reason: 'invalid-payload', field: null });
+  });
+
+  it('asks whether an open meeting exists before showing its join form', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    await getOpenMeeting(MEETING_ID, fakeFetch(200, { meetingId: MEETING_ID }, calls));
+    expect(calls[0]?.url).toBe(`/api/meetings/${MEETING_ID}`);
+    await expect(
+      getOpenMeeting(MEETING_ID, fakeFetch(404, { reason: 'room-not-found', message: 'room not found' })),
+    ).rejects.toMatchObject({ reason: 'room-not-found' });
+    const none: Array<{ url: string; init: RequestInit }> = [];
+    await expect(getOpenMeeting('court', fakeFetch(200, {}, none))).rejects.toMatchObject({
+      reason: 'room-not-found',
+    });
+    expect(none).toHaveLength(0);
   });
 });

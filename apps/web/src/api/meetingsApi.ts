@@ -3,24 +3,56 @@ import {
   errorBodySchema,
   joinTokenResponseSchema,
   meetingIdSchema,
+  openMeetingResponseSchema,
   type RefusalReason,
 } from '@confidentiel/protocol';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-export type ApiErrorReason = RefusalReason | 'network' | 'bad-response';
+/**
+ * Why a call failed: the server's refusal reason, or one of the client's own.
+ * `invalid-name` and `invalid-passcode` are an `invalid-payload` refusal of a
+ * join request about that field (see joinFieldRefusal), so the join page names it.
+ */
+export type ApiErrorReason = RefusalReason | 'network' | 'bad-response' | 'invalid-name' | 'invalid-passcode';
 
 /** A failed HTTP API call, with a reason the UI can translate. */
 export class ApiError extends Error {
   readonly reason: ApiErrorReason;
   readonly status: number | null;
+  /** The request field an `invalid-payload` refusal is about, when the server named one. */
+  readonly field: string | null;
 
-  constructor(reason: ApiErrorReason, message: string, options?: { status?: number; cause?: unknown }) {
+  constructor(
+    reason: ApiErrorReason,
+    message: string,
+    options?: { status?: number; cause?: unknown; field?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
     this.reason = reason;
     this.status = options?.status ?? null;
+    this.field = options?.field ?? null;
   }
+}
+
+/**
+ * A join request's refusal, with the field it is about in its reason: the
+ * page must say "this passcode" or "this name", never one for the other.
+ */
+export function joinFieldRefusal(error: unknown): unknown {
+  if (!(error instanceof ApiError) || error.reason !== 'invalid-payload') {
+    return error;
+  }
+  const reason =
+    error.field === 'passcode' ? 'invalid-passcode' : error.field === 'displayName' ? 'invalid-name' : null;
+  return reason === null
+    ? error
+    : new ApiError(reason, error.message, {
+        ...(error.status === null ? {} : { status: error.status }),
+        field: error.field ?? undefined,
+        cause: error,
+      });
 }
 
 const defaultFetch: FetchLike = (input, init) => fetch(input, init);
@@ -48,6 +80,22 @@ export interface JoinToken {
   expiresAt: number;
 }
 
+/**
+ * `GET /api/meetings/:id`: whether an open meeting exists, asked before the
+ * join form is shown. A malformed id is refused locally, like an unknown one.
+ */
+export async function getOpenMeeting(meetingId: string, fetchFn: FetchLike = defaultFetch): Promise<void> {
+  if (!meetingIdSchema.safeParse(meetingId).success) {
+    throw new ApiError('room-not-found', 'malformed meeting id');
+  }
+  const parsed = openMeetingResponseSchema.safeParse(
+    await getJson(fetchFn, `/api/meetings/${encodeURIComponent(meetingId)}`),
+  );
+  if (!parsed.success || parsed.data.meetingId !== meetingId) {
+    throw new ApiError('bad-response', 'unexpected answer to open meeting');
+  }
+}
+
 /** `POST /api/meetings/:id/join-tokens`. A malformed id is refused locally, like an unknown one. */
 export async function requestJoinToken(
   meetingId: string,
@@ -59,6 +107,8 @@ export async function requestJoinToken(
   }
   const body = await postJson(fetchFn, `/api/meetings/${encodeURIComponent(meetingId)}/join-tokens`, {
     displayName,
+  }).catch((error: unknown) => {
+    throw joinFieldRefusal(error);
   });
   const parsed = joinTokenResponseSchema.safeParse(body);
   if (!parsed.success) {
@@ -140,7 +190,8 @@ export function statusReason(status: number, notFound: ApiErrorReason = 'room-no
 export function refusalOf(status: number, body: unknown, notFound?: ApiErrorReason): ApiError {
   const refusal = errorBodySchema.safeParse(body);
   if (refusal.success) {
-    return new ApiError(refusal.data.reason, refusal.data.message, { status });
+    const { reason, message, field } = refusal.data;
+    return new ApiError(reason, message, { status, ...(field === undefined ? {} : { field }) });
   }
   return new ApiError(statusReason(status, notFound), `HTTP ${status}`, { status });
 }

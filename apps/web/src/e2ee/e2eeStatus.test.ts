@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveE2eeStatus, type E2eeStatusInput } from './e2eeStatus.ts';
+import { deriveE2eeStatus, withLocalMedia, type E2eeStatusInput } from './e2eeStatus.ts';
 
 const steady: E2eeStatusInput = {
   failure: false,
@@ -31,14 +31,35 @@ describe('deriveE2eeStatus', () => {
     expect(status).toEqual({ state: 'waiting', reason: 'no-sender-key' });
   });
 
-  it('never says on when nothing is sent (no send transform at all)', () => {
+  it('never says on when nothing is sent: a receive-only participant is told they receive encrypted media', () => {
     expect(deriveE2eeStatus({ ...steady, sendTransforms: [] })).toEqual({
-      state: 'waiting',
-      reason: 'not-sending',
+      state: 'receiving',
+      reason: 'receive-only',
     });
-    expect(deriveE2eeStatus({ ...steady, sendTransforms: [{ active: false, hasKey: true }] }).state).toBe(
-      'waiting',
-    );
+    // Camera and microphone both switched off: their transforms are no longer active.
+    expect(
+      deriveE2eeStatus({
+        ...steady,
+        sendTransforms: [
+          { active: false, hasKey: true },
+          { active: false, hasKey: true },
+        ],
+        pendingAcks: 1,
+      }),
+    ).toEqual({ state: 'receiving', reason: 'receive-only' });
+  });
+
+  it('a receive-only participant still waits for the keys of those who send', () => {
+    expect(deriveE2eeStatus({ ...steady, sendTransforms: [], membersWithKeys: new Set(['alice']) })).toEqual({
+      state: 'waiting',
+      reason: 'missing-keys',
+      count: 1,
+    });
+  });
+
+  it('a problem outranks receive-only', () => {
+    expect(deriveE2eeStatus({ ...steady, sendTransforms: [], badTagDelta: 2 }).state).toBe('problem');
+    expect(deriveE2eeStatus({ ...steady, sendTransforms: [], started: false }).state).toBe('waiting');
   });
 
   it('waits for the keys of members who have not sent theirs', () => {
@@ -67,5 +88,26 @@ describe('deriveE2eeStatus', () => {
 
   it('is waiting before the session started', () => {
     expect(deriveE2eeStatus({ ...steady, started: false })).toEqual({ state: 'waiting', reason: 'starting' });
+  });
+});
+
+describe('withLocalMedia', () => {
+  it('tells someone with every device off what they receive, once every key is here', () => {
+    expect(withLocalMedia({ state: 'on', reason: 'in-sync' }, false)).toEqual({
+      state: 'receiving',
+      reason: 'receive-only',
+    });
+    expect(withLocalMedia({ state: 'syncing', reason: 'rotating' }, false).state).toBe('receiving');
+  });
+
+  it('changes nothing for someone who sends, nor a wait or a problem', () => {
+    expect(withLocalMedia({ state: 'on', reason: 'in-sync' }, true)).toEqual({
+      state: 'on',
+      reason: 'in-sync',
+    });
+    const missing = { state: 'waiting', reason: 'missing-keys', count: 1 } as const;
+    expect(withLocalMedia(missing, false)).toBe(missing);
+    const problem = { state: 'problem', reason: 'auth-failures', count: 3 } as const;
+    expect(withLocalMedia(problem, false)).toBe(problem);
   });
 });

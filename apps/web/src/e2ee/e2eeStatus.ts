@@ -1,8 +1,11 @@
 /**
  * What the E2EE indicator says. It never says "encrypted" (`on`) unless a
  * send transform is running with a key; a problem outranks everything.
+ * Someone who sends nothing (no camera or microphone, or both off) is
+ * `receiving`: what reaches them is end-to-end encrypted, and that is what
+ * the indicator says, rather than "nothing is encrypted".
  */
-export type E2eeState = 'on' | 'syncing' | 'waiting' | 'problem';
+export type E2eeState = 'on' | 'receiving' | 'syncing' | 'waiting' | 'problem';
 
 export type E2eeStatusReason =
   /** on: every send transform has its key, every member's key is here. */
@@ -11,8 +14,8 @@ export type E2eeStatusReason =
   | 'rotating'
   /** waiting: the session is not started yet (before the join answer). */
   | 'starting'
-  /** waiting: nothing is sent (no microphone, no camera), so nothing is encrypted yet. */
-  | 'not-sending'
+  /** receiving: nothing is sent (no microphone, no camera, or both off); every member's key is here. */
+  | 'receive-only'
   /** waiting: a send transform runs without a key; it drops every frame. */
   | 'no-sender-key'
   /** waiting: some members' keys have not arrived. */
@@ -60,9 +63,6 @@ export function deriveE2eeStatus(input: E2eeStatusInput): E2eeStatus {
     return { state: 'waiting', reason: 'starting' };
   }
   const sending = input.sendTransforms.filter((t) => t.active);
-  if (sending.length === 0) {
-    return { state: 'waiting', reason: 'not-sending' };
-  }
   if (sending.some((t) => !t.hasKey)) {
     return { state: 'waiting', reason: 'no-sender-key' };
   }
@@ -70,8 +70,25 @@ export function deriveE2eeStatus(input: E2eeStatusInput): E2eeStatus {
   if (missing > 0) {
     return { state: 'waiting', reason: 'missing-keys', count: missing };
   }
+  if (sending.length === 0) {
+    // Our own key's acknowledgements do not matter to someone who sends nothing.
+    return { state: 'receiving', reason: 'receive-only' };
+  }
   if (input.pendingAcks > 0) {
     return { state: 'syncing', reason: 'rotating' };
   }
   return { state: 'on', reason: 'in-sync' };
+}
+
+/**
+ * The status as the person sees it. Someone whose microphone, camera and screen
+ * are all off may still have send transforms running (a muted microphone keeps
+ * its sender), yet sends nothing anyone hears or sees: once every member's key
+ * is here, they are told what they receive is end-to-end encrypted.
+ */
+export function withLocalMedia(status: E2eeStatus, sending: boolean): E2eeStatus {
+  if (!sending && (status.state === 'on' || status.state === 'syncing')) {
+    return { state: 'receiving', reason: 'receive-only' };
+  }
+  return status;
 }

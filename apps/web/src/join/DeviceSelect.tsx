@@ -30,3 +30,14 @@ export function DeviceSelect(props: {
     </div>
   );
 }
+
+/**
+ * The devices of one kind worth listing: Chromium also lists « default » and
+ * « communications » aliases, which DeviceSelect's empty value already means.
+ */
+export function usableDevices(devices: readonly MediaDeviceInfo[], kind: MediaDeviceKind): MediaDeviceInfo[] {
+  return devices.filter(
+    (d) =>
+      d.kind === kind && d.deviceId !== '' && d.deviceId !== 'default' && d.deviceId !== 'communications',
+  );
+}

@@ -1,8 +1,9 @@
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
-import { LIMITS } from '@confidentiel/protocol';
+import { isWellFormedPasscode, LIMITS, normalisePasscode, PASSCODE_INPUT_MAX } from '@confidentiel/protocol';
 import type { LinkFragment } from '../e2ee/linkSecret.ts';
+import type { JoinField } from '../meeting/joinFailureMessage.ts';
 import { meetingLink } from '../router/routes.ts';
 import { CopyLink } from '../ui/CopyLink.tsx';
 import { canChooseSpeakers, TrackVideo } from '../ui/MediaElements.tsx';
@@ -55,6 +56,8 @@ export function JoinPage(props: {
   link: LinkFragment;
   busy: boolean;
   error: ParseKeys | null;
+  /** The field the error is about: shown there, the field marked invalid. */
+  errorField?: JoinField | null;
   initial: JoinChoices | null;
   /** `takeTracks` hands the preview's tracks over; call it only once joining goes ahead. */
   onJoin: (choices: JoinChoices, takeTracks: () => TakenTracks) => void;
@@ -67,9 +70,13 @@ export function JoinPage(props: {
     heading: useId(),
     passcode: useId(),
     passcodeHint: useId(),
+    passcodeError: useId(),
   };
   const [passcode, setPasscode] = useState('');
   const nameInput = useRef<HTMLInputElement>(null);
+  const passcodeInput = useRef<HTMLInputElement>(null);
+  /** What this page found wrong with the passcode before sending it (the server's words come as `error`). */
+  const [passcodeProblem, setPasscodeProblem] = useState<ParseKeys | null>(null);
   const [displayName, setDisplayName] = useState(
     props.initial?.displayName ?? (props.suggestedName || storedName()),
   );
@@ -98,6 +105,20 @@ export function JoinPage(props: {
       nameInput.current?.focus();
       return;
     }
+    // The passcode as it was dictated ("12 34 56 78"): the same rule as the server's.
+    if (props.needsPasscode) {
+      const problem =
+        passcode.trim() === ''
+          ? 'errors.passcodeRequired'
+          : isWellFormedPasscode(passcode)
+            ? null
+            : 'errors.malformedPasscode';
+      setPasscodeProblem(problem);
+      if (problem !== null) {
+        passcodeInput.current?.focus();
+        return;
+      }
+    }
     rememberName(name);
     props.onJoin(
       {
@@ -108,11 +129,24 @@ export function JoinPage(props: {
         startMuted,
         startCameraOff,
         mediaDenied: preview.error === 'denied',
-        ...(props.needsPasscode ? { passcode: passcode.trim() } : {}),
+        ...(props.needsPasscode ? { passcode: normalisePasscode(passcode) } : {}),
       },
       preview.takeTracks,
     );
   };
+
+  // A failure about one field is shown under it (an own check first, then the server's answer).
+  // A passcode refusal on a form without the field (the invite changed meanwhile) goes on top.
+  const errorField =
+    props.errorField === 'passcode' && !props.needsPasscode ? null : (props.errorField ?? null);
+  const fieldError = (field: JoinField): ParseKeys | null => {
+    if (field === 'passcode' && passcodeProblem !== null) {
+      return passcodeProblem;
+    }
+    return props.error && errorField === field ? props.error : null;
+  };
+  const nameError = fieldError('displayName');
+  const passcodeError = fieldError('passcode');
 
   const mediaMessage =
     preview.error === 'denied'
@@ -166,7 +200,7 @@ export function JoinPage(props: {
         </div>
 
         <form className="join-form" onSubmit={submit} noValidate>
-          {props.error ? (
+          {props.error && errorField === null ? (
             <p className="notice notice-error" role="alert" data-testid="join-error">
               {t(props.error)}
             </p>
@@ -183,8 +217,10 @@ export function JoinPage(props: {
               maxLength={LIMITS.displayNameLength}
               value={displayName}
               data-testid="display-name-input"
-              aria-invalid={nameMissing ? true : undefined}
-              aria-describedby={nameMissing ? `${ids.nameError} ${ids.nameHint}` : ids.nameHint}
+              aria-invalid={nameMissing || nameError !== null ? true : undefined}
+              aria-describedby={
+                nameMissing || nameError !== null ? `${ids.nameError} ${ids.nameHint}` : ids.nameHint
+              }
               onChange={(event) => {
                 setDisplayName(event.target.value);
                 if (event.target.value.trim() !== '') {
@@ -199,6 +235,10 @@ export function JoinPage(props: {
               <p className="field-error" id={ids.nameError}>
                 {t('join.displayNameRequired')}
               </p>
+            ) : nameError !== null ? (
+              <p className="field-error" id={ids.nameError} role="alert" data-testid="join-error">
+                {t(nameError)}
+              </p>
             ) : null}
           </div>
 
@@ -206,20 +246,33 @@ export function JoinPage(props: {
             <div className="field">
               <label htmlFor={ids.passcode}>{t('join.passcode')}</label>
               <input
+                ref={passcodeInput}
                 id={ids.passcode}
                 type="text"
                 inputMode="numeric"
                 autoComplete="one-time-code"
                 name="passcode"
-                maxLength={12}
+                // Room for the separators people type ("12 34 56 78", "12-34-56-78").
+                maxLength={PASSCODE_INPUT_MAX}
                 value={passcode}
                 data-testid="passcode-input"
-                aria-describedby={ids.passcodeHint}
-                onChange={(event) => setPasscode(event.target.value)}
+                aria-invalid={passcodeError !== null ? true : undefined}
+                aria-describedby={
+                  passcodeError !== null ? `${ids.passcodeError} ${ids.passcodeHint}` : ids.passcodeHint
+                }
+                onChange={(event) => {
+                  setPasscode(event.target.value);
+                  setPasscodeProblem(null);
+                }}
               />
               <p className="hint" id={ids.passcodeHint}>
                 {t('join.passcodeHint')}
               </p>
+              {passcodeError !== null ? (
+                <p className="field-error" id={ids.passcodeError} role="alert" data-testid="join-error">
+                  {t(passcodeError)}
+                </p>
+              ) : null}
             </div>
           ) : null}
 

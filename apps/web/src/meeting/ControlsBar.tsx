@@ -2,6 +2,17 @@ import type { ReactNode, Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MeetingState } from '../media/meetingState.ts';
 import { Icon } from '../ui/Icon.tsx';
+import { useMediaQuery } from '../ui/useMediaQuery.ts';
+import type { HostControlItems } from './HostControls.tsx';
+import { MoreMenu } from './MoreMenu.tsx';
+import { StageIcon } from './StageIcon.tsx';
+import './stage.css';
+
+/**
+ * Below this width the secondary actions (screen share, layout, moderation)
+ * go into a « Plus » menu, so the bar stays one row of large touch targets.
+ */
+export const COMPACT_CONTROLS_QUERY = '(max-width: 640px)';
 
 export interface ControlActions {
   toggleMicrophone: () => void;
@@ -25,74 +36,116 @@ export interface ChatToggle {
   buttonRef?: Ref<HTMLButtonElement>;
 }
 
-/** The meeting's buttons; toggles say their state with aria-pressed (pressed = on). */
+/** The stage's layout: a grid of equal tiles, or one large tile and a strip. */
+export interface LayoutToggle {
+  speaker: boolean;
+  toggle: () => void;
+}
+
+/**
+ * The meeting's one controls bar: one's own devices, the chat, the layout,
+ * the moderation of hosts and co-hosts, and leaving. Toggles say their state
+ * with aria-pressed (pressed = on). On a narrow screen the secondary actions
+ * go into « Plus ».
+ */
 export function ControlsBar(props: {
   local: MeetingState['local'];
   actions: ControlActions;
   chat: ChatToggle;
+  layout: LayoutToggle;
+  /** The moderation buttons (useHostControls), for hosts and co-hosts. */
+  host: HostControlItems | null;
 }): ReactNode {
   const { t } = useTranslation();
+  const compact = useMediaQuery(COMPACT_CONTROLS_QUERY);
   const { microphone, camera, screen } = props.local;
+  const share = canShareScreen() ? (
+    <button
+      type="button"
+      className={`button control ${screen.active ? 'control-sharing' : ''}`}
+      data-testid="toggle-screen"
+      aria-pressed={screen.active}
+      onClick={props.actions.toggleScreen}
+    >
+      <Icon name="screen" />
+      {screen.active ? t('controls.stopShare') : t('controls.shareScreen')}
+    </button>
+  ) : null;
+  const layout = (
+    <button
+      type="button"
+      className={`button control ${props.layout.speaker ? 'control-sharing' : ''}`}
+      data-testid="toggle-layout"
+      aria-pressed={props.layout.speaker}
+      onClick={props.layout.toggle}
+    >
+      <StageIcon name="speaker" />
+      {t('stage.speakerView')}
+    </button>
+  );
+  const secondary = (
+    <>
+      {share}
+      {layout}
+      {props.host?.buttons}
+    </>
+  );
   return (
-    <div className="controls" role="group" aria-label={t('controls.toolbar')}>
-      <button
-        type="button"
-        className={`button control ${microphone.active ? 'control-on' : 'control-off'}`}
-        data-testid="toggle-mic"
-        aria-pressed={microphone.active}
-        onClick={props.actions.toggleMicrophone}
+    <>
+      <div
+        className={`controls ${compact ? 'controls-compact' : ''}`}
+        role="group"
+        aria-label={t('controls.toolbar')}
       >
-        <Icon name={microphone.active ? 'mic' : 'micOff'} />
-        {t('controls.microphone')}
-      </button>
-      <button
-        type="button"
-        className={`button control ${camera.active ? 'control-on' : 'control-off'}`}
-        data-testid="toggle-camera"
-        aria-pressed={camera.active}
-        onClick={props.actions.toggleCamera}
-      >
-        <Icon name={camera.active ? 'camera' : 'cameraOff'} />
-        {t('controls.camera')}
-      </button>
-      {canShareScreen() ? (
         <button
           type="button"
-          className={`button control ${screen.active ? 'control-sharing' : ''}`}
-          data-testid="toggle-screen"
-          aria-pressed={screen.active}
-          onClick={props.actions.toggleScreen}
+          className={`button control ${microphone.active ? 'control-on' : 'control-off'}`}
+          data-testid="toggle-mic"
+          aria-pressed={microphone.active}
+          onClick={props.actions.toggleMicrophone}
         >
-          <Icon name="screen" />
-          {screen.active ? t('controls.stopShare') : t('controls.shareScreen')}
+          <Icon name={microphone.active ? 'mic' : 'micOff'} />
+          {t('controls.microphone')}
         </button>
-      ) : null}
-      <button
-        type="button"
-        className={`button control ${props.chat.open ? 'control-sharing' : ''}`}
-        ref={props.chat.buttonRef}
-        data-testid="toggle-chat"
-        aria-expanded={props.chat.open}
-        aria-controls={props.chat.controls}
-        onClick={props.chat.toggle}
-      >
-        <Icon name="chat" />
-        {t('chat.toggle')}
-        {props.chat.unread > 0 ? (
-          <span className="badge badge-unread" data-testid="chat-unread">
-            {t('chat.unread', { count: props.chat.unread })}
-          </span>
-        ) : null}
-      </button>
-      <button
-        type="button"
-        className="button control control-leave"
-        data-testid="leave-button"
-        onClick={props.actions.leave}
-      >
-        <Icon name="leave" />
-        {t('controls.leave')}
-      </button>
-    </div>
+        <button
+          type="button"
+          className={`button control ${camera.active ? 'control-on' : 'control-off'}`}
+          data-testid="toggle-camera"
+          aria-pressed={camera.active}
+          onClick={props.actions.toggleCamera}
+        >
+          <Icon name={camera.active ? 'camera' : 'cameraOff'} />
+          {t('controls.camera')}
+        </button>
+        <button
+          type="button"
+          className={`button control ${props.chat.open ? 'control-sharing' : ''}`}
+          ref={props.chat.buttonRef}
+          data-testid="toggle-chat"
+          aria-expanded={props.chat.open}
+          aria-controls={props.chat.controls}
+          onClick={props.chat.toggle}
+        >
+          <Icon name="chat" />
+          {t('chat.toggle')}
+          {props.chat.unread > 0 ? (
+            <span className="badge badge-unread" data-testid="chat-unread">
+              {t('chat.unread', { count: props.chat.unread })}
+            </span>
+          ) : null}
+        </button>
+        {compact ? <MoreMenu label={t('stage.more')}>{secondary}</MoreMenu> : secondary}
+        <button
+          type="button"
+          className="button control control-leave"
+          data-testid="leave-button"
+          onClick={props.actions.leave}
+        >
+          <Icon name="leave" />
+          {t('controls.leave')}
+        </button>
+      </div>
+      {props.host?.dialog}
+    </>
   );
 }

@@ -2,13 +2,15 @@ import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { E2eeSnapshot } from '../e2ee/E2eeSession.ts';
-import type { E2eeStatus } from '../e2ee/e2eeStatus.ts';
+import { withLocalMedia, type E2eeStatus } from '../e2ee/e2eeStatus.ts';
 import { Icon } from '../ui/Icon.tsx';
 
 function stateLabel(t: TFunction, status: E2eeStatus): string {
   switch (status.state) {
     case 'on':
       return t('e2ee.state.on');
+    case 'receiving':
+      return t('e2ee.state.receiving');
     case 'syncing':
       return t('e2ee.state.syncing');
     case 'waiting':
@@ -31,8 +33,8 @@ function reasonText(t: TFunction, status: E2eeStatus): string {
       return t('e2ee.reason.rotating');
     case 'starting':
       return t('e2ee.reason.starting');
-    case 'not-sending':
-      return t('e2ee.reason.notSending');
+    case 'receive-only':
+      return t('e2ee.reason.receiveOnly');
     case 'no-sender-key':
       return t('e2ee.reason.noSenderKey');
     case 'missing-keys':
@@ -55,10 +57,15 @@ function reasonText(t: TFunction, status: E2eeStatus): string {
  * counters (deriveE2eeStatus): it says "encrypted" only when a send transform
  * runs with a key. The state line is a polite live region; counters are not.
  */
-export function E2eeIndicator(props: { snapshot: E2eeSnapshot }): ReactNode {
+export function E2eeIndicator(props: {
+  snapshot: E2eeSnapshot;
+  /** Microphone, camera or screen on (false: the person only receives). */
+  sending?: boolean;
+}): ReactNode {
   const { t } = useTranslation();
   const heading = useId();
-  const { status, counters } = props.snapshot;
+  const { counters } = props.snapshot;
+  const status = withLocalMedia(props.snapshot.status, props.sending ?? true);
   const formatter = new Intl.NumberFormat(undefined);
   return (
     <section
@@ -72,7 +79,13 @@ export function E2eeIndicator(props: { snapshot: E2eeSnapshot }): ReactNode {
         {t('e2ee.title')}
       </h2>
       <p className="e2ee-state" role="status">
-        <Icon name={status.state === 'on' || status.state === 'syncing' ? 'lock' : 'lockWarning'} />
+        <Icon
+          name={
+            status.state === 'on' || status.state === 'receiving' || status.state === 'syncing'
+              ? 'lock'
+              : 'lockWarning'
+          }
+        />
         <span>{stateLabel(t, status)}</span>
       </p>
       <p className="e2ee-reason">{reasonText(t, status)}</p>

@@ -1,8 +1,10 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ParseKeys } from 'i18next';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import { MeetingError } from '../media/MeetingError.ts';
 import type { MeetingState } from '../media/meetingState.ts';
+import { errorMessageKey } from '../ui/errorMessages.ts';
 import { isModeratorRole } from './roles.ts';
 import { playArrivalChime } from './arrivalChime.ts';
 
@@ -14,7 +16,7 @@ export function LobbyPanel(props: { client: MeetingClient; state: MeetingState }
   const { t } = useTranslation();
   const headingId = useId();
   const { state, client } = props;
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ParseKeys | null>(null);
   const [fresh, setFresh] = useState(false);
   const known = useRef(new Set<string>());
   const waiting = state.lobby;
@@ -36,7 +38,7 @@ export function LobbyPanel(props: { client: MeetingClient; state: MeetingState }
   }
   const run = (action: () => Promise<void>): void => {
     setError(null);
-    action().catch((failure: unknown) => setError(MeetingError.from(failure).message));
+    action().catch((failure: unknown) => setError(errorMessageKey(MeetingError.from(failure).reason)));
   };
   return (
     <section
@@ -92,7 +94,7 @@ export function LobbyPanel(props: { client: MeetingClient; state: MeetingState }
       ) : null}
       {error !== null ? (
         <p className="notice notice-error" role="alert">
-          {t('moderation.failed', { reason: error })}
+          {t('moderation.failedAction')} {t(error)}
         </p>
       ) : null}
     </section>

@@ -1,6 +1,8 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { WaitingReason } from '@confidentiel/protocol';
+import type { WaitingRoomHost } from './waitingRoom.ts';
+import { WaitingRoomDevices } from './WaitingRoomDevices.tsx';
 
 function messageKey(reason: WaitingReason) {
   switch (reason) {
@@ -17,14 +19,20 @@ function messageKey(reason: WaitingReason) {
   }
 }
 
-/** What a guest sees while a host has not let them in: no media, no keys, no one else's name. */
+/**
+ * What a guest sees while a host has not let them in: the meeting's title and
+ * a test of their own camera and microphone; no one else's media, keys or name.
+ */
 export function LobbyWaiting(props: {
   reason: WaitingReason;
   onLeave: () => void;
+  /** The page's flow: the title, and the devices to test (without it, the message alone). */
+  waitingRoom?: WaitingRoomHost | undefined;
   children?: ReactNode;
 }): ReactNode {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
+  const title = props.waitingRoom?.meetingTitle ?? null;
   useEffect(() => {
     heading.current?.focus();
   }, []);
@@ -33,10 +41,16 @@ export function LobbyWaiting(props: {
       <h1 ref={heading} tabIndex={-1}>
         {t('lobby.waitingTitle')}
       </h1>
+      {title ? (
+        <p className="waiting-meeting" data-testid="waiting-meeting-title">
+          {t('lobby.meetingTitle')} <strong>{title}</strong>
+        </p>
+      ) : null}
       <p role="status" aria-live="polite">
         {t(messageKey(props.reason))}
       </p>
       <div className="waiting-indicator" aria-hidden="true" />
+      {props.waitingRoom ? <WaitingRoomDevices host={props.waitingRoom} /> : null}
       <div className="actions">
         <button type="button" className="button" data-testid="lobby-leave" onClick={props.onLeave}>
           {t('lobby.leave')}

@@ -8,11 +8,14 @@ import type { JoinChoices } from '../join/JoinPage.tsx';
 import { MeetingClient } from '../media/MeetingClient.ts';
 import type { MeetingErrorReason } from '../media/MeetingError.ts';
 import { deferred } from '../media/testing/harness.ts';
+import { testFakeParameters } from 'mediasoup-client';
 import {
+  ALICE,
   createFakeDevice,
   FakeMediaDevices,
   FakeRoom,
   FakeTrack,
+  SELF,
   settle,
 } from '../media/testing/fakeRoom.ts';
 import type { MeetingAccess } from '../pages/meetingAccess.ts';
@@ -274,6 +277,65 @@ describe('MeetingSessionFlow', () => {
     t.flow.toggleCamera();
     await settle();
     expect(t.failures).toEqual(['device-error']);
+    t.flow.close();
+  });
+
+  it('lets the waiting room test other devices: the join page tracks are released, the chosen devices open on admission', async () => {
+    const t = setup({
+      configure: (room) => room.handle('join', () => ({ status: 'waiting', reason: 'admission' })),
+    });
+    const asked: MediaStreamConstraints[] = [];
+    const getUserMedia = t.devices.getUserMedia.bind(t.devices);
+    t.devices.getUserMedia = (constraints) => {
+      asked.push(constraints);
+      return getUserMedia(constraints);
+    };
+    const tracks = taken();
+    const joining = t.flow.join(CHOICES, tracks.take);
+    await settle();
+    expect(t.clients[0]?.state.phase).toEqual({ name: 'waiting', reason: 'admission' });
+    expect(t.flow.joinDevices).toEqual({ cameraId: null, microphoneId: null, cameraEnabled: true });
+
+    // The waiting room starts its own preview and the guest picks another camera.
+    t.flow.chooseWaitingRoomDevices({ cameraId: null, microphoneId: null });
+    expect([tracks.audio.readyState, tracks.video.readyState]).toEqual(['ended', 'ended']);
+    t.flow.chooseWaitingRoomDevices({ cameraId: 'camera-2', microphoneId: 'microphone-2' });
+    expect(t.flow.snapshot.choices).toMatchObject({ cameraId: 'camera-2', microphoneId: 'microphone-2' });
+    expect(asked).toEqual([]);
+
+    t.room.emit('admitted', {
+      status: 'joined',
+      room: { locked: false },
+      self: SELF,
+      members: [ALICE],
+      producers: [],
+      routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+    });
+    await joining;
+    expect(t.clients[0]?.state.phase).toEqual({ name: 'joined', media: 'connected' });
+    expect(t.room.requestsNamed('produce').map((r) => r.payload['source'])).toEqual(['microphone', 'camera']);
+    // Opened again, with the devices chosen while waiting (not the join page's tracks).
+    expect(JSON.stringify(asked)).toContain('microphone-2');
+    expect(JSON.stringify(asked)).toContain('camera-2');
+    expect(t.clients[0]?.state.local.camera.track).not.toBe(tracks.video);
+    t.flow.close();
+  });
+
+  it('knows the meeting title from the invitation for the waiting room', async () => {
+    const preview = {
+      meetingTitle: 'Consultation dossier 42',
+      startsAt: 1_700_000_000_000,
+      requirePasscode: false,
+      label: null,
+    } as unknown as InvitePreview;
+    const t = setup({
+      access: { kind: 'invite', inviteId: 'AbCdEfGhIjKlMnOpQrStUv' },
+      deps: { loadPreview: () => Promise.resolve(preview) },
+    });
+    expect(t.flow.meetingTitle).toBeNull();
+    t.flow.loadPreview();
+    await settle();
+    expect(t.flow.meetingTitle).toBe('Consultation dossier 42');
     t.flow.close();
   });
 

@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../logger.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import { isAccessRefusal, MeetingError, type MeetingErrorReason } from '../media/MeetingError.ts';
 import type { MeetingAccess } from '../pages/meetingAccess.ts';
+import type { WaitingRoomDevices, WaitingRoomHost } from './waitingRoom.ts';
 
 /** A rejoin reuses the last token if it has at least this long to live. */
 export const TOKEN_REUSE_MARGIN_MS = 30_000;
@@ -85,7 +86,7 @@ interface Participation {
  * The page renders `snapshot` and calls the methods. One participation at a
  * time: a newer join supersedes one in flight. `close()` is idempotent.
  */
-export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
+export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> implements WaitingRoomHost {
   readonly #deps: MeetingFlowDeps;
   readonly #logger: Logger;
   #snapshot: MeetingFlowSnapshot;
@@ -95,6 +96,8 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
   #attempt = 0;
   #previewAsked = false;
   #closed = false;
+  /** The join page's tracks, kept while the room answers (and the lobby lets in); null once handed on. */
+  #heldTracks: TakenTracks | null = null;
 
   constructor(deps: MeetingFlowDeps) {
     const logger = deps.logger ?? silentLogger;
@@ -120,6 +123,35 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
   /** For React's useSyncExternalStore. */
   readonly subscribe = (onChange: () => void): (() => void) => this.on('change', onChange);
   readonly getSnapshot = (): MeetingFlowSnapshot => this.#snapshot;
+
+  get meetingTitle(): string | null {
+    return this.#snapshot.preview?.meetingTitle ?? null;
+  }
+
+  get joinDevices(): WaitingRoomDevices & { cameraEnabled: boolean } {
+    const choices = this.#snapshot.choices;
+    return {
+      cameraId: choices?.cameraId ?? null,
+      microphoneId: choices?.microphoneId ?? null,
+      cameraEnabled: !(choices?.startCameraOff ?? false),
+    };
+  }
+
+  /**
+   * The waiting room tests devices with its own preview: the join page's tracks
+   * are let go now (one capture of each device at a time), and the meeting opens
+   * the devices chosen here once the guest is let in.
+   */
+  chooseWaitingRoomDevices(devices: WaitingRoomDevices): void {
+    const choices = this.#snapshot.choices;
+    if (this.#heldTracks) {
+      stopTracks(this.#heldTracks);
+      this.#heldTracks = { audio: null, video: null };
+    }
+    if (choices && (choices.cameraId !== devices.cameraId || choices.microphoneId !== devices.microphoneId)) {
+      this.#update({ choices: { ...choices, ...devices } });
+    }
+  }
 
   /** Reads the invite's preview (its label, whether it needs a passcode); once. */
   loadPreview(): void {
@@ -239,7 +271,7 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
       session.close();
       return;
     }
-    const tracks = takeTracks();
+    this.#heldTracks = takeTracks();
     const client = this.#deps.createClient(token, session);
     session.attach(client);
     const committeeKey = this.#deps.createCommitteeKey(client, session);
@@ -253,24 +285,33 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
     try {
       await client.join();
     } catch (error) {
-      stopTracks(tracks);
+      if (current()) {
+        stopTracks(this.#releaseHeldTracks());
+      }
       uninstallHooks();
       this.#joinFailed(MeetingError.from(error), current());
       return;
     }
+    if (!current()) {
+      // A newer join took over (and #endParticipation stopped what this one held).
+      return;
+    }
+    const tracks = this.#releaseHeldTracks();
+    // The waiting room may have changed the devices while the guest waited.
+    const chosen = this.#snapshot.choices ?? choices;
     // Media start after the join: a missing camera must not keep anyone out.
     const wantsDevices = !choices.mediaDenied || tracks.audio !== null || tracks.video !== null;
     if (!wantsDevices) {
       return;
     }
     await client
-      .startMicrophone({ track: tracks.audio, deviceId: choices.microphoneId, muted: choices.startMuted })
+      .startMicrophone({ track: tracks.audio, deviceId: chosen.microphoneId, muted: chosen.startMuted })
       .catch((e: unknown) => this.#failed(e));
-    if (choices.startCameraOff) {
+    if (chosen.startCameraOff) {
       tracks.video?.stop();
     } else {
       await client
-        .startCamera({ track: tracks.video, deviceId: choices.cameraId })
+        .startCamera({ track: tracks.video, deviceId: chosen.cameraId })
         .catch((e: unknown) => this.#failed(e));
     }
   }
@@ -286,6 +327,13 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
     this.#lastToken = { token: issued.token, expiresAt: issued.expiresAt };
     this.#update({ meetingId: issued.meetingId });
     return issued.token;
+  }
+
+  /** Hands the held tracks on (to the meeting, or to be stopped); none are held afterwards. */
+  #releaseHeldTracks(): TakenTracks {
+    const tracks = this.#heldTracks ?? { audio: null, video: null };
+    this.#heldTracks = null;
+    return tracks;
   }
 
   #joinFailed(failure: MeetingError, current: boolean): void {
@@ -312,6 +360,9 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> {
   #endParticipation(): void {
     const participation = this.#participation;
     this.#participation = null;
+    if (this.#heldTracks) {
+      stopTracks(this.#releaseHeldTracks());
+    }
     if (!participation) {
       return;
     }

@@ -21,15 +21,32 @@ import { ControlsBar, type ControlActions } from './ControlsBar.tsx';
 import { ChatPanel } from './ChatPanel.tsx';
 import { E2eeIndicator } from './E2eeIndicator.tsx';
 import { ParticipantsPanel } from './ParticipantsPanel.tsx';
-import { Tile } from './Tile.tsx';
+import { Stage } from './Stage.tsx';
+import type { StageLayoutKind } from './stageLayout.ts';
+import type { WaitingRoomHost } from './waitingRoom.ts';
 import { selectTiles } from './tiles.ts';
 import { useAnnouncements } from './useAnnouncements.ts';
 import { useChatAnnouncements } from './useChatAnnouncements.ts';
-import { HostControls } from './HostControls.tsx';
+import { useHostControls } from './HostControls.tsx';
 import { LobbyPanel } from './LobbyPanel.tsx';
 import { LobbyWaiting } from './LobbyWaiting.tsx';
 import { RecordingControls } from '../recording/RecordingControls.tsx';
 import { RecordingsLibrary } from '../recording/RecordingsLibrary.tsx';
+
+/**
+ * Ends after which joining again can only be refused (the member's access was revoked, the
+ * meeting is over for everyone): the screen says what to do instead and offers no button for it.
+ */
+function finalEndNextKey(reason: EndReason): ParseKeys | null {
+  switch (reason) {
+    case 'removed':
+      return 'ended.removedNext';
+    case 'ended':
+      return 'ended.endedNext';
+    default:
+      return null;
+  }
+}
 
 function endMessageKey(reason: EndReason): ParseKeys {
   switch (reason) {
@@ -96,6 +113,8 @@ export function MeetingView(props: {
   endMessage: ParseKeys | null;
   actions: ControlActions;
   onRejoin: () => void;
+  /** The page's flow, for the waiting room (the meeting's title, the devices to test). */
+  waitingRoom?: WaitingRoomHost;
 }): ReactNode {
   const { t } = useTranslation();
   const state = useSyncExternalStore(props.client.subscribe, props.client.getSnapshot);
@@ -114,6 +133,12 @@ export function MeetingView(props: {
   const sendChat = useCallback((text: string) => session.sendChat(text), [session]);
   const tiles = useMemo(() => selectTiles(state), [state]);
   const heading = useRef<HTMLHeadingElement>(null);
+  // Until the person chooses, a shared screen is shown large and everyone else in a grid.
+  const [layoutChoice, setLayoutChoice] = useState<StageLayoutKind | null>(null);
+  const layout: StageLayoutKind =
+    layoutChoice ?? (tiles.some((tile) => tile.source === 'screen') ? 'speaker' : 'grid');
+  const [hostError, setHostError] = useState<ParseKeys | null>(null);
+  const host = useHostControls({ client: props.client, state, onError: setHostError });
   const phase = state.phase.name;
   useDocumentTitle(t('meeting.title'));
   // The join button the focus was on is gone: start from the meeting's heading.
@@ -132,7 +157,11 @@ export function MeetingView(props: {
   switch (state.phase.name) {
     case 'waiting':
       return (
-        <LobbyWaiting reason={state.phase.reason} onLeave={props.actions.leave}>
+        <LobbyWaiting
+          reason={state.phase.reason}
+          onLeave={props.actions.leave}
+          waitingRoom={props.waitingRoom}
+        >
           {liveRegion}
         </LobbyWaiting>
       );
@@ -145,33 +174,38 @@ export function MeetingView(props: {
           </p>
         </section>
       );
-    case 'ended':
+    case 'ended': {
+      const finalNext = finalEndNextKey(state.phase.reason);
       return (
         <section className="meeting-status" data-testid="meeting-ended" data-end-reason={state.phase.reason}>
           <h1 ref={heading} tabIndex={-1}>
             {t(endMessageKey(state.phase.reason))}
           </h1>
+          {finalNext ? <p data-testid="ended-next">{t(finalNext)}</p> : null}
           {props.endMessage ? (
             <p className="notice notice-error" role="alert">
               {t(props.endMessage)}
             </p>
           ) : null}
           <div className="actions">
-            <button
-              type="button"
-              className="button button-primary"
-              data-testid="rejoin-button"
-              onClick={props.onRejoin}
-            >
-              {t('ended.rejoin')}
-            </button>
-            <Link to="/" className="button">
+            {finalNext ? null : (
+              <button
+                type="button"
+                className="button button-primary"
+                data-testid="rejoin-button"
+                onClick={props.onRejoin}
+              >
+                {t('ended.rejoin')}
+              </button>
+            )}
+            <Link to="/" className={finalNext ? 'button button-primary' : 'button'}>
               {t('ended.home')}
             </Link>
           </div>
           {liveRegion}
         </section>
       );
+    }
     case 'joined':
       return (
         <div className="meeting" data-testid="meeting">
@@ -179,11 +213,7 @@ export function MeetingView(props: {
             {t('meeting.title')}
           </h1>
           <section className="stage" aria-label={t('meeting.stage')}>
-            <ul className="grid" data-count={Math.min(tiles.length, 9)}>
-              {tiles.map((tile) => (
-                <Tile key={tile.key} tile={tile} speakerId={props.speakerId} />
-              ))}
-            </ul>
+            <Stage tiles={tiles} layout={layout} speakerId={props.speakerId} />
           </section>
           <div className="controls-area">
             <MediaStatusNotice reconnecting={state.phase.media === 'reconnecting'} />
@@ -192,10 +222,25 @@ export function MeetingView(props: {
                 {t(props.alert)}
               </p>
             ) : null}
-            <HostControls client={props.client} state={state} />
+            {host && state.room.locked ? (
+              <p className="room-locked-notice" data-testid="room-locked">
+                <span className="badge badge-alert">{t('moderation.lockedShort')}</span>{' '}
+                {t('moderation.locked')}
+              </p>
+            ) : null}
+            {hostError ? (
+              <p className="notice notice-error" role="alert" data-testid="moderation-error">
+                {t('moderation.failedAction')} {t(hostError)}
+              </p>
+            ) : null}
             <ControlsBar
               local={state.local}
               actions={props.actions}
+              host={host}
+              layout={{
+                speaker: layout === 'speaker',
+                toggle: () => setLayoutChoice(layout === 'speaker' ? 'grid' : 'speaker'),
+              }}
               chat={{
                 open: chatOpen,
                 unread: chat.unread,
@@ -207,7 +252,12 @@ export function MeetingView(props: {
           </div>
           {/* After the controls in the tab order; placed on the side by the grid. */}
           <aside className="sidebar" aria-label={t('meeting.sidebar')}>
-            <E2eeIndicator snapshot={e2ee} />
+            <E2eeIndicator
+              snapshot={e2ee}
+              sending={
+                state.local.microphone.active || state.local.camera.active || state.local.screen.active
+              }
+            />
             <LobbyPanel client={props.client} state={state} />
             <CommitteePanel
               client={props.client}

@@ -2,7 +2,10 @@ import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MemberInfo } from '@confidentiel/protocol';
 import type { MeetingClient } from '../media/MeetingClient.ts';
+import type { ParseKeys } from 'i18next';
 import { MeetingError } from '../media/MeetingError.ts';
+import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
+import { errorMessageKey } from '../ui/errorMessages.ts';
 import { outranks } from './roles.ts';
 
 /**
@@ -18,14 +21,15 @@ export function ModerationMenu(props: {
 }): ReactNode {
   const { t } = useTranslation();
   const { client, member } = props;
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ParseKeys | null>(null);
+  const [confirmingRemove, setConfirmingRemove] = useState(false);
   const errorId = useId();
   if (!outranks(props.self.role, member.role)) {
     return null;
   }
   const run = (action: () => Promise<void>): void => {
     setError(null);
-    action().catch((failure: unknown) => setError(MeetingError.from(failure).message));
+    action().catch((failure: unknown) => setError(errorMessageKey(MeetingError.from(failure).reason)));
   };
   const id = member.memberId;
   const isHost = props.self.role === 'host';
@@ -95,18 +99,28 @@ export function ModerationMenu(props: {
           type="button"
           className="button button-danger"
           data-testid="moderate-remove"
-          onClick={() => {
-            if (window.confirm(t('moderation.confirmRemove', { name: member.displayName }))) {
-              run(() => client.removeMember(id));
-            }
-          }}
+          aria-haspopup="dialog"
+          onClick={() => setConfirmingRemove(true)}
         >
           {t('moderation.remove')}
         </button>
       </div>
+      <ConfirmDialog
+        open={confirmingRemove}
+        title={t('confirm.removeTitle', { name: member.displayName })}
+        message={t('confirm.removeMessage', { name: member.displayName })}
+        confirmLabel={t('moderation.remove')}
+        danger
+        testId="confirm-remove"
+        onCancel={() => setConfirmingRemove(false)}
+        onConfirm={() => {
+          setConfirmingRemove(false);
+          run(() => client.removeMember(id));
+        }}
+      />
       {error !== null ? (
         <p className="notice notice-error" role="alert" id={errorId}>
-          {t('moderation.failed', { reason: error })}
+          {t('moderation.failedAction')} {t(error)}
         </p>
       ) : null}
     </details>

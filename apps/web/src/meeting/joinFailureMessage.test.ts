@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinFailureMessage } from './joinFailureMessage.ts';
+import { joinFailureField, joinFailureMessage } from './joinFailureMessage.ts';
 
 describe('joinFailureMessage', () => {
   it('says what went wrong with the token, depending on the way in', () => {
@@ -11,6 +11,33 @@ describe('joinFailureMessage', () => {
       'errors.tooManyAttempts',
     );
     expect(joinFailureMessage({ kind: 'token', reason: 'rate-limited' }, 'open')).toBe('errors.rateLimited');
+  });
+
+  it('says a malformed passcode is about the passcode, not the name', () => {
+    const malformed = { kind: 'token', reason: 'invalid-passcode' } as const;
+    expect(joinFailureMessage(malformed, 'invite')).toBe('errors.malformedPasscode');
+    expect(joinFailureField(malformed, 'invite')).toBe('passcode');
+    const name = { kind: 'token', reason: 'invalid-name' } as const;
+    expect(joinFailureMessage(name, 'invite')).toBe('errors.invalidName');
+    expect(joinFailureField(name, 'invite')).toBe('displayName');
+  });
+
+  it('puts passcode refusals on the passcode field', () => {
+    for (const reason of ['wrong-passcode', 'passcode-required'] as const) {
+      expect(joinFailureField({ kind: 'token', reason }, 'invite')).toBe('passcode');
+    }
+    expect(joinFailureMessage({ kind: 'token', reason: 'wrong-passcode' }, 'invite')).toBe(
+      'errors.wrongPasscode',
+    );
+  });
+
+  it('does not blame a field it cannot name', () => {
+    // An invite's request has two fields: a refusal that names neither is the request's.
+    const unnamed = { kind: 'token', reason: 'invalid-payload' } as const;
+    expect(joinFailureField(unnamed, 'invite')).toBeNull();
+    expect(joinFailureMessage(unnamed, 'invite')).toBe('errors.invalidRequest');
+    expect(joinFailureField({ kind: 'token', reason: 'network' }, 'invite')).toBeNull();
+    expect(joinFailureField({ kind: 'refused', reason: 'removed' }, 'invite')).toBeNull();
   });
 
   it('makes an unknown meeting and a forbidden one look the same', () => {

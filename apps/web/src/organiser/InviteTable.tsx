@@ -4,8 +4,10 @@ import type { ParseKeys } from 'i18next';
 import type { InviteSummary } from '@confidentiel/protocol';
 import type { OrganiserApi } from '../api/organiserApi.ts';
 import { inviteLink } from '../router/routes.ts';
+import { useMediaQuery } from '../ui/useMediaQuery.ts';
 import { formatDate } from './dateTime.ts';
 import { inviteState, levelNumber, levelOf } from './inviteLevels.ts';
+import { NARROW_SCREEN } from './narrowScreen.ts';
 import { organiserFailure } from './sessionFailure.ts';
 
 /** The meeting's invites: who, role, level, uses, expiry, state; copy an active link again, or revoke it. */
@@ -24,6 +26,7 @@ export function InviteTable(props: {
   const [error, setError] = useState<ParseKeys | null>(null);
   const [now] = useState(() => Date.now());
   const canCopy = typeof navigator !== 'undefined' && navigator.clipboard !== undefined;
+  const narrow = useMediaQuery(NARROW_SCREEN);
 
   const who = (invite: InviteSummary): string => invite.label ?? t('organiser.invites.shared');
 
@@ -57,6 +60,132 @@ export function InviteTable(props: {
   // Newest first: the one just made is on top.
   const invites = [...props.invites].sort((a, b) => b.createdAt - a.createdAt);
 
+  /** One invite's facts, in the order of the table's columns; the list shows the same, labelled. */
+  const facts = (invite: InviteSummary): { key: string; label: string; value: ReactNode }[] => {
+    const state = inviteState(invite, now);
+    const level = levelOf(invite);
+    return [
+      { key: 'role', label: t('organiser.invites.colRole'), value: t(`organiser.role.${invite.role}`) },
+      {
+        key: 'level',
+        label: t('organiser.invites.colLevel'),
+        value: `${t('organiser.level.number', { number: levelNumber(level) })} – ${t(`organiser.level.${level}.name`)}${
+          level === 'lobby' && invite.requirePasscode ? ` + ${t('organiser.newInvite.passcodeLabel')}` : ''
+        }`,
+      },
+      {
+        key: 'uses',
+        label: t('organiser.invites.colUses'),
+        value: `${invite.uses}${invite.singleUse ? ` (${t('organiser.invites.singleUse')})` : ''}`,
+      },
+      {
+        key: 'expires',
+        label: t('organiser.invites.colExpires'),
+        value:
+          invite.expiresAt === null
+            ? t('organiser.invites.noExpiry')
+            : formatDate(invite.expiresAt, i18n.language),
+      },
+      {
+        key: 'state',
+        label: t('organiser.invites.colState'),
+        value: (
+          <span className={`status status-${state}`} data-testid="invite-state">
+            {t(`organiser.invites.state.${state}`)}
+          </span>
+        ),
+      },
+    ];
+  };
+
+  const actions = (invite: InviteSummary): ReactNode =>
+    inviteState(invite, now) === 'active' ? (
+      <div className="organiser-row-actions">
+        {canCopy ? (
+          <button
+            type="button"
+            className="button button-small"
+            data-testid="copy-invite-row-link"
+            onClick={() => void copy(invite)}
+          >
+            {t('organiser.invites.copyLink')}
+            <span className="visually-hidden"> ({who(invite)})</span>
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="button button-small button-danger"
+          data-testid="revoke-invite"
+          data-invite-id={invite.inviteId}
+          disabled={revoking !== null}
+          onClick={() => void revoke(invite)}
+        >
+          {revoking === invite.inviteId ? t('organiser.invites.revoking') : t('organiser.invites.revoke')}
+          <span className="visually-hidden"> ({who(invite)})</span>
+        </button>
+      </div>
+    ) : null;
+
+  // Seven columns do not fit a phone: there, each invite is a card listing the same facts.
+  const rows = (): ReactNode =>
+    narrow ? (
+      <ul className="organiser-cards" aria-labelledby={ids.heading} data-testid="invites-table">
+        {invites.map((invite) => (
+          <li
+            key={invite.inviteId}
+            className="organiser-card-item"
+            data-testid="invite-row"
+            data-invite-id={invite.inviteId}
+            data-state={inviteState(invite, now)}
+          >
+            <p className="organiser-card-title">{who(invite)}</p>
+            <dl className="organiser-card-facts">
+              {facts(invite).map((fact) => (
+                <div key={fact.key}>
+                  <dt>{fact.label}</dt>
+                  <dd>{fact.value}</dd>
+                </div>
+              ))}
+            </dl>
+            {actions(invite)}
+          </li>
+        ))}
+      </ul>
+    ) : (
+      <div className="organiser-table-wrap">
+        <table className="organiser-table" data-testid="invites-table">
+          <caption className="visually-hidden">{t('organiser.invites.caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('organiser.invites.colWho')}</th>
+              {facts(invites[0]!).map((fact) => (
+                <th scope="col" key={fact.key}>
+                  {fact.label}
+                </th>
+              ))}
+              <th scope="col">{t('organiser.invites.colActions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {invites.map((invite) => (
+              <tr
+                key={invite.inviteId}
+                data-testid="invite-row"
+                data-invite-id={invite.inviteId}
+                data-state={inviteState(invite, now)}
+              >
+                <th scope="row">{who(invite)}</th>
+                {facts(invite).map((fact) => (
+                  <td key={fact.key}>{fact.value}</td>
+                ))}
+                <td>{actions(invite)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+
   return (
     <section aria-labelledby={ids.heading} data-testid="invites">
       <h2 id={ids.heading} ref={heading} tabIndex={-1}>
@@ -67,95 +196,7 @@ export function InviteTable(props: {
           {t(error)}
         </p>
       ) : null}
-      {invites.length === 0 ? (
-        <p data-testid="no-invites">{t('organiser.invites.none')}</p>
-      ) : (
-        <div className="organiser-table-wrap">
-          <table className="organiser-table" data-testid="invites-table">
-            <caption className="visually-hidden">{t('organiser.invites.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('organiser.invites.colWho')}</th>
-                <th scope="col">{t('organiser.invites.colRole')}</th>
-                <th scope="col">{t('organiser.invites.colLevel')}</th>
-                <th scope="col">{t('organiser.invites.colUses')}</th>
-                <th scope="col">{t('organiser.invites.colExpires')}</th>
-                <th scope="col">{t('organiser.invites.colState')}</th>
-                <th scope="col">{t('organiser.invites.colActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invites.map((invite) => {
-                const state = inviteState(invite, now);
-                const level = levelOf(invite);
-                return (
-                  <tr
-                    key={invite.inviteId}
-                    data-testid="invite-row"
-                    data-invite-id={invite.inviteId}
-                    data-state={state}
-                  >
-                    <th scope="row">{who(invite)}</th>
-                    <td>{t(`organiser.role.${invite.role}`)}</td>
-                    <td>
-                      {t('organiser.level.number', { number: levelNumber(level) })}
-                      {' – '}
-                      {t(`organiser.level.${level}.name`)}
-                      {level === 'lobby' && invite.requirePasscode
-                        ? ` + ${t('organiser.newInvite.passcodeLabel')}`
-                        : ''}
-                    </td>
-                    <td>
-                      {invite.uses}
-                      {invite.singleUse ? ` (${t('organiser.invites.singleUse')})` : ''}
-                    </td>
-                    <td>
-                      {invite.expiresAt === null
-                        ? t('organiser.invites.noExpiry')
-                        : formatDate(invite.expiresAt, i18n.language)}
-                    </td>
-                    <td>
-                      <span className={`status status-${state}`} data-testid="invite-state">
-                        {t(`organiser.invites.state.${state}`)}
-                      </span>
-                    </td>
-                    <td>
-                      {state === 'active' ? (
-                        <div className="organiser-row-actions">
-                          {canCopy ? (
-                            <button
-                              type="button"
-                              className="button button-small"
-                              data-testid="copy-invite-row-link"
-                              onClick={() => void copy(invite)}
-                            >
-                              {t('organiser.invites.copyLink')}
-                              <span className="visually-hidden"> ({who(invite)})</span>
-                            </button>
-                          ) : null}
-                          <button
-                            type="button"
-                            className="button button-small button-danger"
-                            data-testid="revoke-invite"
-                            data-invite-id={invite.inviteId}
-                            disabled={revoking !== null}
-                            onClick={() => void revoke(invite)}
-                          >
-                            {revoking === invite.inviteId
-                              ? t('organiser.invites.revoking')
-                              : t('organiser.invites.revoke')}
-                            <span className="visually-hidden"> ({who(invite)})</span>
-                          </button>
-                        </div>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {invites.length === 0 ? <p data-testid="no-invites">{t('organiser.invites.none')}</p> : rows()}
     </section>
   );
 }

@@ -203,32 +203,35 @@ function MeetingDetailView(props: { meetingId: string; api: OrganiserApi }): Rea
         />
       )}
 
-      <div className="organiser-columns">
+      {/* The invitations have seven columns: the page's whole width, above the forms. */}
+      <InviteTable
+        meetingId={meeting.meetingId}
+        invites={invites}
+        linkSecret={linkSecret}
+        api={api}
+        announce={announce}
+        onChanged={reload}
+      />
+      <div className="organiser-columns organiser-columns-even">
         <div className="organiser-main">
-          <InviteTable
-            meetingId={meeting.meetingId}
-            invites={invites}
-            linkSecret={linkSecret}
-            api={api}
-            announce={announce}
-            onChanged={reload}
-          />
+          {cancelled ? (
+            <p className="organiser-card">{t('organiser.newInvite.cancelledMeeting')}</p>
+          ) : (
+            <NewInviteForm
+              meetingId={meeting.meetingId}
+              linkSecret={linkSecret}
+              api={api}
+              onCreated={reload}
+            />
+          )}
+        </div>
+        <div className="organiser-side">
           {meeting.kind === 'committee' && !cancelled ? (
             <AgendaEditor meetingId={meeting.meetingId} api={api} />
           ) : null}
           {meeting.kind === 'committee' ? <JournalList meetingId={meeting.meetingId} api={api} /> : null}
-        </div>
-        <div className="organiser-side">
-          {cancelled ? (
-            <p className="organiser-card">{t('organiser.newInvite.cancelledMeeting')}</p>
-          ) : (
+          {cancelled ? null : (
             <>
-              <NewInviteForm
-                meetingId={meeting.meetingId}
-                linkSecret={linkSecret}
-                api={api}
-                onCreated={reload}
-              />
               <MeetingEditForm meeting={meeting} api={api} onChanged={reload} />
               <CancelMeeting meeting={meeting} api={api} announce={announce} onChanged={reload} />
             </>

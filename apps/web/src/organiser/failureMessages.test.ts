@@ -56,4 +56,21 @@ describe('failure messages', () => {
     );
     expect(failureMessageKey(new Error('boom'), 'organiser')).toBe('organiser.errors.generic');
   });
+
+  it('names the field the server refused, when it is one of the form', () => {
+    const field = (name: string): ApiError => new ApiError('invalid-payload', 'x', { field: name });
+    expect(failureMessageKey(field('title'), 'organiser')).toBe('organiser.errors.invalidField.title');
+    expect(failureMessageKey(field('label'), 'organiser')).toBe('organiser.errors.invalidField.label');
+    expect(failureMessageKey(field('expiresAt'), 'organiser')).toBe(
+      'organiser.errors.invalidField.expiresAt',
+    );
+    expect(failureMessageKey(field('displayName'), 'account-invite')).toBe(
+      'organiser.errors.invalidField.displayName',
+    );
+    // A field this page does not know, or none: the form as a whole.
+    expect(failureMessageKey(field('constructor'), 'organiser')).toBe('organiser.errors.invalidPayload');
+    expect(failureMessageKey(refusal('invalid-payload'), 'organiser')).toBe(
+      'organiser.errors.invalidPayload',
+    );
+  });
 });

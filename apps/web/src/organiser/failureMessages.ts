@@ -69,14 +69,31 @@ export function failureMessageKey(error: unknown, step: FailureStep): ParseKeys 
       if (reason === 'conflict') {
         return 'organiser.errors.accountExists';
       }
-      return organiserMessage(reason);
+      return invalidFieldMessage(error) ?? organiserMessage(reason);
     case 'organiser':
-      return organiserMessage(reason);
+      return invalidFieldMessage(error) ?? organiserMessage(reason);
     default: {
       const unreachable: never = step;
       return unreachable;
     }
   }
+}
+
+/** The form fields a refusal may name (the server's `field`), each with its own words. */
+const FIELD_MESSAGES: Readonly<Record<string, ParseKeys>> = {
+  title: 'organiser.errors.invalidField.title',
+  label: 'organiser.errors.invalidField.label',
+  startsAt: 'organiser.errors.invalidField.startsAt',
+  expiresAt: 'organiser.errors.invalidField.expiresAt',
+  displayName: 'organiser.errors.invalidField.displayName',
+};
+
+/** A refused form says which field, when the server named one this page knows. */
+function invalidFieldMessage(error: unknown): ParseKeys | null {
+  if (!(error instanceof ApiError) || error.reason !== 'invalid-payload' || error.field === null) {
+    return null;
+  }
+  return Object.hasOwn(FIELD_MESSAGES, error.field) ? (FIELD_MESSAGES[error.field] ?? null) : null;
 }
 
 function organiserMessage(reason: string): ParseKeys {

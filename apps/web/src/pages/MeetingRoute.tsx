@@ -1,11 +1,12 @@
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
 import { JoinPage } from '../join/JoinPage.tsx';
 import type { InvitePreview } from '../api/invitesApi.ts';
 import type { ControlActions } from '../meeting/ControlsBar.tsx';
 import { MeetingView } from '../meeting/MeetingView.tsx';
 import { createBrowserMeetingFlow } from '../meeting/browserMeetingFlow.ts';
-import { joinFailureMessage } from '../meeting/joinFailureMessage.ts';
+import { joinFailureField, joinFailureMessage } from '../meeting/joinFailureMessage.ts';
 import type { MeetingSessionFlow } from '../meeting/MeetingSessionFlow.ts';
 import { errorMessageKey } from '../ui/errorMessages.ts';
 import { LeftPage } from './LeftPage.tsx';
@@ -13,6 +14,9 @@ import { parseLinkFragment, type LinkFragment } from '../e2ee/linkSecret.ts';
 import { loadLinkSecret } from '../organiser/linkSecretStore.ts';
 import type { MeetingAccess } from './meetingAccess.ts';
 import { JoinContext } from './JoinContext.tsx';
+import { checkAccess } from './accessCheck.ts';
+import { DeadEndPage } from './DeadEndPage.tsx';
+import { deadEndOf, type DeadEnd } from './deadEnds.ts';
 
 /** How long a control error stays on screen. */
 const ALERT_MS = 6_000;
@@ -34,7 +38,8 @@ function joinContext(access: MeetingAccess, preview: InvitePreview | null): Reac
 }
 
 /**
- * `/m/:id`: the join page, then the meeting, then "you left". The protocol
+ * `/m/:id`: the join page (or, when the link leads nowhere, a dead end that
+ * says what to do next), then the meeting, then "you left". The protocol
  * steps (E2EE session, token, join, media, leave) are the flow's
  * (MeetingSessionFlow); this page makes one flow per visit, renders its
  * snapshot, and closes it when the page goes away.
@@ -61,15 +66,42 @@ export function MeetingRoute(props: { access: MeetingAccess }): ReactNode {
     };
   }, [access, link]);
 
-  return flow ? <MeetingFlowPage flow={flow} access={access} link={link} /> : null;
+  // Whether this way in can lead anywhere, asked before the join form is shown (accessCheck.ts).
+  const [check, setCheck] = useState<AccessCheck>('checking');
+  useEffect(() => {
+    let current = true;
+    void checkAccess(access).then((deadEnd) => current && setCheck(deadEnd));
+    return () => {
+      current = false;
+    };
+  }, [access]);
+
+  if (!flow) {
+    return null;
+  }
+  return <MeetingFlowPage flow={flow} access={access} link={link} check={check} />;
+}
+
+/** Still asking, a dead end, or null: the join form may be shown. */
+type AccessCheck = 'checking' | DeadEnd | null;
+
+/** While the link is checked: no form yet, so no button that may turn out to lead nowhere. */
+function Checking(): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <p className="notice" role="status" data-testid="join-checking">
+      {t('join.checking')}
+    </p>
+  );
 }
 
 function MeetingFlowPage(props: {
   flow: MeetingSessionFlow;
   access: MeetingAccess;
   link: LinkFragment;
+  check: AccessCheck;
 }): ReactNode {
-  const { flow, access, link } = props;
+  const { flow, access, link, check } = props;
   const snapshot = useSyncExternalStore(flow.subscribe, flow.getSnapshot);
   const [alert, setAlert] = useState<ParseKeys | null>(null);
 
@@ -92,7 +124,17 @@ function MeetingFlowPage(props: {
   const { view, preview, choices } = snapshot;
 
   switch (view.name) {
-    case 'join':
+    case 'join': {
+      const deadEnd =
+        check === 'checking' ? null : (check ?? (view.failure && deadEndOf(view.failure, access.kind)));
+      if (deadEnd) {
+        return <DeadEndPage deadEnd={deadEnd} access={access} />;
+      }
+      // An invite's form waits for its preview: whether it needs a passcode, and the name to prefill.
+      const waiting = check === 'checking' || (access.kind === 'invite' && preview === null && !view.failure);
+      if (waiting) {
+        return <Checking />;
+      }
       return (
         <JoinPage
           meetingId={access.kind === 'open' ? access.meetingId : null}
@@ -102,10 +144,12 @@ function MeetingFlowPage(props: {
           link={link}
           busy={view.busy}
           error={view.failure ? joinFailureMessage(view.failure, access.kind) : null}
+          errorField={view.failure ? joinFailureField(view.failure, access.kind) : null}
           initial={choices}
           onJoin={(chosen, takeTracks) => void flow.join(chosen, takeTracks)}
         />
       );
+    }
     case 'meeting':
       return (
         <MeetingView
@@ -120,6 +164,7 @@ function MeetingFlowPage(props: {
           endMessage={view.failure ? errorMessageKey(view.failure) : null}
           actions={actions}
           onRejoin={rejoin}
+          waitingRoom={flow}
         />
       );
     case 'left':

@@ -80,7 +80,7 @@ export function RecordingControlsView(props: RecordingControlsViewProps): ReactN
             {recording ? (
               <button
                 type="button"
-                className="button button-danger"
+                className="button recording-stop"
                 data-testid="recording-stop"
                 disabled={busy}
                 onClick={props.onStop}

@@ -59,6 +59,14 @@ describe('routes', () => {
     expect(parseRoute('/m/%E0%A4%A')).toEqual({ name: 'not-found' });
   });
 
+  it('sends an id the service cannot have made to not-found, like the server', () => {
+    expect(parseRoute('/m/court')).toEqual({ name: 'not-found' });
+    expect(parseRoute('/i/pas-un-lien')).toEqual({ name: 'not-found' });
+    expect(parseRoute(`/h/${MEETING_ID}!`)).toEqual({ name: 'not-found' });
+    expect(parseRoute('/organisateur/reunions/x')).toEqual({ name: 'not-found' });
+    expect(parseRoute(`/m/${'a'.repeat(65)}`)).toEqual({ name: 'not-found' });
+  });
+
   it('builds the paths each page links to, and they parse back', () => {
     expect(meetingPath('abc_DEF-123')).toBe('/m/abc_DEF-123');
     expect(invitePath(INVITE_ID)).toBe(`/i/${INVITE_ID}`);
@@ -77,9 +85,10 @@ describe('routes', () => {
     expect(link.pathname).toBe('/m/abc');
     expect(link.search).toBe('');
     expect(link.hash).toBe(`#k=${secret}`);
-    expect(parseRoute(link.pathname)).toEqual({
+    const open = new URL(meetingLink('https://visio.example.fr', MEETING_ID, secret));
+    expect(parseRoute(open.pathname)).toEqual({
       name: 'meeting',
-      access: { kind: 'open', meetingId: 'abc' },
+      access: { kind: 'open', meetingId: MEETING_ID },
     });
 
     const invite = new URL(inviteLink('https://visio.example.fr', INVITE_ID, secret));

@@ -30,6 +30,12 @@ const FIXED: Record<string, Route> = {
   [DASHBOARD_PATH]: { name: 'dashboard' },
 };
 
+/**
+ * Meeting and invite ids as the service makes them (128 random bits, base64url):
+ * the same rule as signaling's page paths (apps/signaling/src/http/webPages.ts).
+ */
+const PAGE_ID = /^[A-Za-z0-9_-]{22,64}$/;
+
 /** One path segment after a prefix, with an optional trailing slash. */
 const WITH_ID: ReadonlyArray<[RegExp, (id: string) => Route]> = [
   [/^\/m\/([^/]+)\/?$/, (meetingId) => ({ name: 'meeting', access: { kind: 'open', meetingId } })],
@@ -49,11 +55,14 @@ export function parseRoute(pathname: string): Route {
   for (const [pattern, route] of WITH_ID) {
     const match = pattern.exec(pathname);
     if (match?.[1]) {
+      let id: string;
       try {
-        return route(decodeURIComponent(match[1]));
+        id = decodeURIComponent(match[1]);
       } catch {
         return { name: 'not-found' };
       }
+      // Not an id the service makes: no such page (the server answers these paths with 404 too).
+      return PAGE_ID.test(id) ? route(id) : { name: 'not-found' };
     }
   }
   return { name: 'not-found' };

@@ -1,6 +1,10 @@
 import type { ParseKeys } from 'i18next';
 
-/** The translation key of the message shown for a failure reason (HTTP API or meeting). */
+/**
+ * The translation key of the message shown for a failure reason (HTTP API or
+ * meeting). Pages show these words, never the server's `message` (English,
+ * for developers): a person reads what happened and what to do, in their language.
+ */
 export function errorMessageKey(reason: string): ParseKeys {
   switch (reason) {
     case 'room-not-found':
@@ -36,6 +40,18 @@ export function errorMessageKey(reason: string): ParseKeys {
       return 'errors.passcodeRequired';
     case 'removed':
       return 'errors.removed';
+    case 'invalid-name':
+      return 'errors.invalidName';
+    case 'invalid-passcode':
+      return 'errors.malformedPasscode';
+    case 'invalid-payload':
+    case 'too-large':
+      // A request this page made and the server refused: reloading gets a page that matches it.
+      return 'errors.invalidRequest';
+    case 'room-locked':
+      return 'errors.roomLocked';
+    case 'connection-lost':
+      return 'errors.network';
     default:
       return 'errors.generic';
   }
