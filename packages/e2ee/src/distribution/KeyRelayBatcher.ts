@@ -17,8 +17,20 @@ export interface KeyRelayBatcherOptions {
   maxEnvelopes?: number;
   /** Envelope characters per request, under the server's message size limit. */
   maxChars?: number;
+  /**
+   * How long the first envelope waits for others to join its request. Default: RELAY_WINDOW_MS.
+   * 0: only the envelopes handed over in the same turn of the event loop.
+   */
+  windowMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * Envelopes do not all come from one call: a member acknowledges each key it receives, as it
+ * arrives. 20 ms gathers the acknowledgements of a room's key change into a few requests
+ * (one request each spent a room of 20's address budget and refused its next joins).
+ */
+export const RELAY_WINDOW_MS = 20;
 
 /** Doubling waits: a key change stays well within its acknowledgement timeout when it can. */
 export const RELAY_RETRY_DELAYS_MS: readonly number[] = [200, 400, 800, 1_600];
@@ -31,8 +43,8 @@ interface Pending extends RelayEnvelope {
 }
 
 /**
- * Sends the key envelopes of one change together: envelopes handed over in the same turn of
- * the event loop go out in as few `relayKeys` requests as fit, instead of one request each
+ * Sends the key envelopes of one change together: envelopes handed over within a short window
+ * (RELAY_WINDOW_MS) go out in as few `relayKeys` requests as fit, instead of one request each
  * (a key change in a room of n members is O(n) envelopes per member, which the per-socket
  * request budget refused past a few dozen members). A batch the server refuses as busy or
  * rate-limited is sent again after a wait, a bounded number of times.
@@ -43,6 +55,7 @@ export class KeyRelayBatcher {
   readonly #maxChars: number;
   readonly #delays: readonly number[];
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #windowMs: number;
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
@@ -53,6 +66,7 @@ export class KeyRelayBatcher {
     this.#maxChars = options.maxChars ?? MAX_BATCH_CHARS;
     this.#delays = options.retryDelaysMs ?? RELAY_RETRY_DELAYS_MS;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#windowMs = options.windowMs ?? RELAY_WINDOW_MS;
     if (!Number.isInteger(this.#maxEnvelopes) || this.#maxEnvelopes < 1) {
       throw new TypeError('maxEnvelopes must be a positive integer');
     }
@@ -67,7 +81,11 @@ export class KeyRelayBatcher {
       this.#queue.push({ to, envelope, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        queueMicrotask(() => this.#flush());
+        if (this.#windowMs > 0) {
+          setTimeout(() => this.#flush(), this.#windowMs);
+        } else {
+          queueMicrotask(() => this.#flush());
+        }
       }
     });
   }
@@ -87,6 +105,9 @@ export class KeyRelayBatcher {
 
   #flush(): void {
     this.#scheduled = false;
+    if (this.#closed) {
+      return;
+    }
     const queue = this.#queue;
     this.#queue = [];
     for (const batch of this.#split(queue)) {

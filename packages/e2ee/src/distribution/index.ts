@@ -38,6 +38,7 @@ export {
   KeyRelayBatcher,
   MAX_BATCH_CHARS,
   RELAY_RETRY_DELAYS_MS,
+  RELAY_WINDOW_MS,
   type KeyRelayBatcherOptions,
   type RelayEnvelope,
 } from './KeyRelayBatcher.ts';

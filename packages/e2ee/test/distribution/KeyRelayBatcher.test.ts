@@ -16,6 +16,7 @@ function harness(answers: Array<(envelopes: RelayEnvelope[]) => { undelivered: s
     retryDelaysMs: [10, 20],
     maxEnvelopes: 3,
     maxChars: 1_000,
+    windowMs: 0,
     sleep: (ms) => {
       waits.push(ms);
       return Promise.resolve();
@@ -66,6 +67,23 @@ describe('KeyRelayBatcher', () => {
     const fatal = harness([() => new Error('not joined')]);
     await expect(fatal.batcher.send('a', 'E')).rejects.toThrow('not joined');
     expect(fatal.requests).toHaveLength(1);
+  });
+
+  it('gathers envelopes handed over within its window into one request', async () => {
+    const requests: RelayEnvelope[][] = [];
+    const batcher = new KeyRelayBatcher({
+      relay: (envelopes) => {
+        requests.push(envelopes);
+        return Promise.resolve({ undelivered: [] });
+      },
+      isRetryable: () => false,
+      windowMs: 30,
+    });
+    const first = batcher.send('a', 'E');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = batcher.send('b', 'E');
+    await Promise.all([first, second]);
+    expect(requests.map((batch) => batch.map((e) => e.to))).toEqual([['a', 'b']]);
   });
 
   it('drops what was not sent yet on close, and refuses after it', async () => {
