@@ -5,7 +5,6 @@ import { Icon } from '../ui/Icon.tsx';
 import { useMediaQuery } from '../ui/useMediaQuery.ts';
 import type { HostControlItems } from './HostControls.tsx';
 import { MoreMenu } from './MoreMenu.tsx';
-import { StageIcon } from './StageIcon.tsx';
 import './stage.css';
 
 /**
@@ -79,7 +78,7 @@ export function ControlsBar(props: {
       aria-pressed={props.layout.speaker}
       onClick={props.layout.toggle}
     >
-      <StageIcon name="speaker" />
+      <Icon name="speaker" />
       {t('stage.speakerView')}
     </button>
   );

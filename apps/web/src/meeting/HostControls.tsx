@@ -7,7 +7,6 @@ import type { MeetingState } from '../media/meetingState.ts';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { errorMessageKey } from '../ui/errorMessages.ts';
 import { Icon } from '../ui/Icon.tsx';
-import { StageIcon } from './StageIcon.tsx';
 import { isModeratorRole } from './roles.ts';
 
 /** What the moderation controls need; `onError` shows why an action failed (null clears it). */
@@ -66,7 +65,7 @@ export function useHostControls(props: HostControlsProps): HostControlItems | nu
             aria-haspopup="dialog"
             onClick={() => setConfirmingEnd(true)}
           >
-            <StageIcon name="end" />
+            <Icon name="end" />
             {t('moderation.endForAll')}
           </button>
         ) : null}

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { StageIcon } from './StageIcon.tsx';
+import { Icon } from '../ui/Icon.tsx';
 
 /**
  * The controls bar's « Plus » button on a narrow screen: a disclosure (a
@@ -52,7 +52,7 @@ export function MoreMenu(props: { label: string; children: ReactNode }): ReactNo
         data-testid="controls-more"
         onClick={() => setOpen((was) => !was)}
       >
-        <StageIcon name="more" />
+        <Icon name="more" />
         {props.label}
       </button>
       <div id={panelId} className="more-menu-panel" role="group" aria-label={props.label} hidden={!open}>

@@ -12,6 +12,10 @@ const paths = {
   lock: 'M6 11h12v9H6z M8 11V8a4 4 0 0 1 8 0v3',
   lockWarning: 'M6 11h12v9H6z M8 11V8a4 4 0 0 1 8 0v3 M12 14v2 M12 18v.01',
   chat: 'M4 5h16v11H9l-5 4z',
+  grid: 'M4 4h7v7H4z M13 4h7v7h-7z M4 13h7v7H4z M13 13h7v7h-7z',
+  speaker: 'M3 4h18v11H3z M3 18h5v2H3z M10 18h4v2h-4z M16 18h5v2h-5z',
+  more: 'M5 12h.01 M12 12h.01 M19 12h.01',
+  end: 'M3 14c5-5 13-5 18 0l-3 3-3-2v-3a12 12 0 0 0-6 0v3l-3 2z',
 } as const;
 
 export type IconName = keyof typeof paths;
@@ -25,7 +29,8 @@ export function Icon(props: { name: IconName }): ReactNode {
       height="20"
       fill="none"
       stroke="currentColor"
-      strokeWidth="2"
+      // The « Plus » menu's three dots are round caps of zero-length lines: drawn thicker.
+      strokeWidth={props.name === 'more' ? 3.5 : 2}
       strokeLinecap="round"
       strokeLinejoin="round"
       aria-hidden="true"
