@@ -22,8 +22,9 @@ packages=(ca-certificates openssl iproute2 util-linux libuv1 libssl3 libsrtp2-1 
 # never run (Debian would start nginx on port 80 of every interface).
 daemon_packages=(nginx coturn redis-server postgresql janus)
 if [ -z "${SETUP_SKIP_BROWSER:-}" ]; then
-  # Chromium drives most browser tests; Firefox ESR (what French administrations deploy) the rest.
-  packages+=(chromium firefox-esr)
+  # Chromium drives most browser tests; Firefox ESR (what French administrations deploy) the
+  # rest, headed on a virtual display (Xvfb) where it shares its screen.
+  packages+=(chromium firefox-esr xvfb)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,7 @@ import { memberIdOf } from '../support/meeting.ts';
 import { PASSWORD, shownValue, signIn, type CreatedAccount } from '../support/organiser.ts';
 import { PORT, ROOT, serviceFiles, startService, stopService } from '../support/servers.ts';
 import { addVethWithDefaultRoute, type VethRoute } from '../support/veth.ts';
+import { startXvfb, type VirtualDisplay } from '../support/xvfb.ts';
 
 /**
  * Firefox ESR (the browser French administrations deploy) in the product's
@@ -45,6 +46,7 @@ test.describe.configure({ mode: 'serial' });
 let veth: VethRoute | undefined;
 let service: ChildProcess | undefined;
 let firefox: FirefoxBrowser | undefined;
+let display: VirtualDisplay | undefined;
 const contexts: BrowserContext[] = [];
 
 test.beforeAll(async () => {
@@ -64,6 +66,7 @@ test.afterAll(async () => {
     await stopService(service);
   }
   await veth?.remove();
+  await display?.stop();
 });
 
 /** A Chromium page of its own profile, on this file's service. */
@@ -77,8 +80,8 @@ async function chromiumPage(browser: Browser, label: string): Promise<Page> {
   return page;
 }
 
-async function firefoxPage(label: string): Promise<FirefoxPage> {
-  firefox = await launchFirefox();
+async function firefoxPage(label: string, options: { display?: string } = {}): Promise<FirefoxPage> {
+  firefox = await launchFirefox(options);
   const page = await openPage(firefox, label);
   await page.setViewport({ width: 1280, height: 800 });
   return page;
@@ -113,7 +116,7 @@ function createOrganiserHere(email: string, name: string): CreatedAccount {
   return JSON.parse(result.stdout) as CreatedAccount;
 }
 
-test('a Chromium and a Firefox participant meet end-to-end encrypted: video and audio both ways, a shared screen, a wrong key on either side decodes nothing', async ({
+test('a Chromium and a Firefox participant meet end-to-end encrypted: video and audio both ways, a screen shared each way, a wrong key on either side decodes nothing', async ({
   browser,
 }) => {
   const alice = await chromiumPage(browser, 'Alice');
@@ -123,7 +126,9 @@ test('a Chromium and a Firefox participant meet end-to-end encrypted: video and 
   const link = new URL(alice.url());
   await chromiumJoin(alice, link.pathname + link.hash, 'Alice');
 
-  const bob = await firefoxPage('Bob');
+  // Bob's Firefox has a (virtual) display, so that it can share its screen.
+  display = await startXvfb();
+  const bob = await firefoxPage('Bob', { display: display.display });
   const ua = await bob.evaluate(() => navigator.userAgent);
   expect(ua, 'the second participant really is Firefox').toContain('Firefox/');
   await joinInFirefox(bob, `${FF_BASE}${link.pathname}${link.hash}`, 'Bob');
@@ -142,12 +147,18 @@ test('a Chromium and a Firefox participant meet end-to-end encrypted: video and 
   await mkdir(SCREENSHOTS, { recursive: true });
   await bob.screenshot({ path: join(SCREENSHOTS, 'meeting-firefox-1280.png') });
 
-  // Alice shares her screen from Chromium; Bob decodes it in Firefox. (Firefox cannot share one
-  // here: headless, it has no display to capture, and ESR 153 has no fake screen source.)
+  // Alice shares her screen from Chromium; Bob decodes it in Firefox.
   await alice.getByTestId('toggle-screen').click();
   await waitVisible(bob, `[data-testid="tile"][data-member-id="${aliceId}"][data-source="screen"]`);
   await expectDecodingIn(inBob, aliceId, 'screen', 'video');
   await alice.getByTestId('toggle-screen').click();
+  // Bob shares his (virtual) screen from Firefox; Alice decodes it in Chromium.
+  await bob.click(byTestId('toggle-screen'));
+  await expect(
+    alice.locator(`[data-testid="tile"][data-member-id="${bobId}"][data-source="screen"]`),
+  ).toBeVisible();
+  await expectDecodingIn(inAlice, bobId, 'screen', 'video');
+  await bob.click(byTestId('toggle-screen'));
 
   // Negative controls: with a wrong key for the other side, its frames are refused and stop decoding.
   await bob.evaluate((id) => window.__meeting!.installWrongKeyForTest!(id), aliceId);

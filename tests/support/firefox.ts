@@ -44,12 +44,16 @@ const PREFS: Record<string, unknown> = {
   'intl.accept_languages': 'fr-FR, fr',
 };
 
-/** Launches Firefox ESR headless with a fresh profile. Close it with `browser.close()`. */
-export async function launchFirefox(): Promise<Browser> {
+/**
+ * Launches Firefox ESR with a fresh profile: headless, or headed on a virtual display
+ * (tests/support/xvfb.ts) when it must share its screen. Close it with `browser.close()`.
+ */
+export async function launchFirefox(options: { display?: string } = {}): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
-    headless: true,
+    headless: options.display === undefined,
+    ...(options.display === undefined ? {} : { env: { ...process.env, DISPLAY: options.display } }),
     extraPrefsFirefox: PREFS,
     timeout: 60_000,
   });
