@@ -9,7 +9,7 @@ import { CopyLink } from '../ui/CopyLink.tsx';
 import { canChooseSpeakers, TrackVideo } from '../ui/MediaElements.tsx';
 import { useDocumentTitle } from '../ui/useDocumentTitle.ts';
 import { DeviceSelect } from './DeviceSelect.tsx';
-import { usePreview, type TakenTracks } from './useMediaPreview.ts';
+import { previewProblemKey, usePreview, type TakenTracks } from './useMediaPreview.ts';
 
 /** What the person chose before joining. */
 export interface JoinChoices {
@@ -148,14 +148,8 @@ export function JoinPage(props: {
   const nameError = fieldError('displayName');
   const passcodeError = fieldError('passcode');
 
-  const mediaMessage =
-    preview.error === 'denied'
-      ? t('join.mediaDenied')
-      : preview.error === 'not-found'
-        ? t('join.mediaNotFound')
-        : preview.error === 'failed'
-          ? t('join.mediaError')
-          : null;
+  const problemKey = previewProblemKey(preview.error);
+  const mediaMessage = problemKey ? t(problemKey) : null;
 
   return (
     <section className="join-page" aria-labelledby={ids.heading}>

@@ -3,6 +3,22 @@ import { cameraConstraints, microphoneConstraints } from '../media/encodings.ts'
 
 export type PreviewError = 'denied' | 'not-found' | 'failed';
 
+/** What the person is told about a preview that could not start (join page and waiting room). */
+export function previewProblemKey(
+  error: PreviewError | null,
+): 'join.mediaDenied' | 'join.mediaNotFound' | 'join.mediaError' | null {
+  switch (error) {
+    case 'denied':
+      return 'join.mediaDenied';
+    case 'not-found':
+      return 'join.mediaNotFound';
+    case 'failed':
+      return 'join.mediaError';
+    default:
+      return null;
+  }
+}
+
 export interface PreviewState {
   status: 'loading' | 'ready' | 'error';
   stream: MediaStream | null;

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DeviceSelect, usableDevices } from '../join/DeviceSelect.tsx';
-import { usePreview } from '../join/useMediaPreview.ts';
+import { previewProblemKey, usePreview } from '../join/useMediaPreview.ts';
 import { MicLevel } from '../ui/MicLevel.tsx';
 import { TrackVideo } from '../ui/MediaElements.tsx';
 import type { WaitingRoomHost } from './waitingRoom.ts';
@@ -29,14 +29,8 @@ export function WaitingRoomDevices(props: { host: WaitingRoomHost }): ReactNode 
 
   const videoTrack = preview.stream?.getVideoTracks()[0] ?? null;
   const audioTrack = preview.stream?.getAudioTracks()[0] ?? null;
-  const problem =
-    preview.error === 'denied'
-      ? t('join.mediaDenied')
-      : preview.error === 'not-found'
-        ? t('join.mediaNotFound')
-        : preview.error === 'failed'
-          ? t('join.mediaError')
-          : null;
+  const problemKey = previewProblemKey(preview.error);
+  const problem = problemKey ? t(problemKey) : null;
 
   return (
     <section className="waiting-devices" aria-labelledby={headingId} data-testid="waiting-devices">
