@@ -14,9 +14,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 log() { echo "setup: $*" >&2; }
 
-# 1. Debian packages: runtime libraries of the worker and what tests drive.
+# 1. Debian packages: runtime libraries of the worker and what tests drive (poppler-utils:
+#    pdftotext reads the procès-verbal PDF back).
 packages=(ca-certificates openssl iproute2 util-linux libuv1 libssl3 libsrtp2-1 libflatbuffers2
-  nginx coturn redis-server postgresql curl gettext-base janus)
+  nginx coturn redis-server postgresql curl gettext-base janus poppler-utils)
 # Daemons installed only so that tests can start their own copies (in the
 # foreground, on loopback, in a private namespace): the packaged services must
 # never run (Debian would start nginx on port 80 of every interface).
