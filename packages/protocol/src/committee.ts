@@ -107,6 +107,20 @@ export const attendanceEntrySchema = z.strictObject({
   leftAt: z.number().int().nullable(),
 });
 
+/** Most floor turns kept for the procès-verbal of one session. */
+export const MAX_FLOOR_TURNS = 2000;
+
+/** One floor given by the chair: to whom, on which item, from when to when. */
+export const floorTurnSchema = z.strictObject({
+  memberId: memberIdSchema,
+  displayName: displayNameSchema,
+  itemId: agendaItemIdSchema.nullable(),
+  from: z.number().int(),
+  /** null: still speaking. */
+  to: z.number().int().nullable(),
+});
+export type FloorTurn = z.infer<typeof floorTurnSchema>;
+
 export const committeeStateSchema = z.strictObject({
   agenda: z.array(agendaItemSchema).max(100),
   currentItemId: agendaItemIdSchema.nullable(),
@@ -117,7 +131,14 @@ export const committeeStateSchema = z.strictObject({
     since: z.number().int().nullable(),
     /** Raised hands, first come first served. */
     queue: z.array(memberIdSchema).max(1000),
+    /** Every floor given this session, in order, for the procès-verbal (`to` null: still speaking). */
+    history: z.array(floorTurnSchema).max(MAX_FLOOR_TURNS).default([]),
   }),
+  /**
+   * Free discussion: every member may unmute without being given the floor. Off by default: in a
+   * committee session members join muted and speak when the chair gives them the floor.
+   */
+  freeDiscussion: z.boolean().default(false),
   vote: openVoteSchema.nullable(),
   results: z.array(voteResultSchema).max(200),
   recording: z.strictObject({
@@ -157,6 +178,10 @@ export const committeeRequests = {
   /** The chair gives the floor: the member is unmuted by their own browser, the previous speaker muted. */
   giveFloor: { request: z.strictObject({ memberId: memberIdSchema }), response: empty },
   withdrawFloor: { request: empty, response: empty },
+  /** The chair opens (true) or closes (false) free discussion; closing mutes everyone without the floor. */
+  setFreeDiscussion: { request: z.strictObject({ open: z.boolean() }), response: empty },
+  /** The chair mutes every microphone but their own; answers how many were muted. */
+  muteAll: { request: empty, response: z.strictObject({ muted: z.number().int().min(0) }) },
   openVote: {
     request: z.strictObject({
       motion: motionSchema,
