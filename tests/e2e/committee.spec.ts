@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { deriveCommitteeKey, isCommitteeSecret, newCommitteeSecret, openCommittee } from '@confidentiel/e2ee';
+import { openCockpitTab } from '../support/cockpit.ts';
 import { closeJoinedContexts, joinAs, memberIdOf } from '../support/meeting.ts';
 import { createOrganiser, shownValue, signIn } from '../support/organiser.ts';
 import { DATA_DIR, ROOT } from '../support/servers.ts';
@@ -106,13 +108,16 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
     .not.toBe(elapsedBefore);
 
   // The encrypted recording starts on item 1.
+  await openCockpitTab(chair, 'record');
   await chair.getByTestId('recording-start').click();
   for (const page of [memberA, memberB]) {
     await expect(page.getByTestId('recording-indicator')).toBeVisible();
   }
 
   // The floor: Arnaud raises his hand, the chair gives him the floor, then withdraws it.
+  await openCockpitTab(memberA, 'floor');
   await memberA.getByTestId('raise-hand').click();
+  await openCockpitTab(chair, 'floor');
   const queued = chair.locator(`[data-testid="floor-queue-entry"][data-member-id="${arnaudId}"]`);
   await expect(queued).toHaveCount(1);
   await queued.getByTestId('give-floor').click();
@@ -124,6 +129,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
 
   // The secretary (the chair) writes the minutes of item 1: sealed in the browser.
   const item1 = await chair.getByTestId('agenda-item').nth(0).getAttribute('data-item-id');
+  await openCockpitTab(chair, 'minutes');
   await chair.getByTestId('minutes-item').selectOption(item1);
   await chair.getByTestId('minutes-editor').fill(MINUTES_1);
   await chair.getByTestId('minutes-save').click();
@@ -131,8 +137,10 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
 
   // Item 2 (a new chapter of the recording) and the vote.
   await chair.waitForTimeout(3_000);
+  await openCockpitTab(chair, 'agenda');
   await chair.getByTestId('agenda-item').nth(1).getByTestId('agenda-open').click();
   await expect(memberA.getByTestId('current-item')).toContainText(ITEM_2);
+  await openCockpitTab(chair, 'vote');
   await chair.getByTestId('vote-motion-input').fill(MOTION);
   await chair.getByTestId('open-vote').click();
   for (const [page, choice] of [
@@ -140,6 +148,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
     [memberA, 'pour'],
     [memberB, 'contre'],
   ] as const) {
+    await openCockpitTab(page, 'vote');
     await page.locator(`[data-testid="vote-option"][data-option="${choice}"]`).click();
     await expect(page.locator(`[data-testid="vote-option"][data-option="${choice}"]`)).toBeDisabled();
   }
@@ -150,6 +159,7 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   await chair.waitForTimeout(3_000);
 
   // The recording stops; every sealed chunk reaches the server.
+  await openCockpitTab(chair, 'record');
   await chair.getByTestId('recording-stop').click();
   // Stopped means: the last chunk sealed, every chunk acknowledged, chapters sent, finished.
   const status = chair.getByTestId('recording-status');
@@ -180,6 +190,48 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   expect(exported).toContain('atteint');
   expect(exported).not.toContain('non atteint');
   expect(exported).not.toMatch(/<script|https?:\/\//i);
+
+  // The same record as an archival PDF, read by an independent reader (Debian's pdftotext): it names
+  // the meeting by its title, lists attendance with times, the floor given, the vote and the minutes,
+  // and prints the SHA-256 of the Markdown text downloaded with it; the page shows the PDF's own hash.
+  const pdfDownload = chair.waitForEvent('download', { timeout: 60_000 });
+  await chair.getByTestId('export-minutes-pdf').click();
+  const pdfFile = await (await pdfDownload).path();
+  const pdf = await readFile(pdfFile);
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  await expect(chair.getByTestId('export-pdf-sha256')).toHaveText(
+    createHash('sha256').update(pdf).digest('hex'),
+  );
+  const pdfText = spawnSync('pdftotext', ['-layout', '-enc', 'UTF-8', pdfFile, '-'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(pdfText.status, pdfText.stderr).toBe(0);
+  const pdfWords = pdfText.stdout.replace(/\s+/g, ' ');
+  for (const expected of [
+    'Procès-verbal de séance – Commission des finances',
+    ITEM_1,
+    ITEM_2,
+    MOTION,
+    MINUTES_1,
+    'Adoptée',
+    'Quorum',
+    `Référence de la réunion ${meetingId}`,
+  ]) {
+    expect(pdfWords, `the PDF says ${expected}`).toContain(expected);
+  }
+  // Attendance with arrival times, and the floor given to Arnaud (from – to).
+  for (const name of ['Présidente Martin', 'Membre Arnaud', 'Membre Bruno']) {
+    expect(pdfWords).toMatch(new RegExp(`${name} \\S+ \\d\\d:\\d\\d:\\d\\d – `));
+  }
+  expect(pdfWords).toMatch(/Membre Arnaud \d\d:\d\d:\d\d – \d\d:\d\d:\d\d /);
+  const textDownload = chair.waitForEvent('download');
+  await chair.getByTestId('export-minutes-pdf-text').click();
+  const canonical = await readFile(await (await textDownload).path());
+  const textHash = createHash('sha256').update(canonical).digest('hex');
+  await expect(chair.getByTestId('export-pdf-text-sha256')).toHaveText(textHash);
+  expect(pdfWords).toContain(`SHA-256 du procès-verbal au format Markdown : ${textHash}`);
+  expect(canonical.toString('utf8')).toContain(MINUTES_1);
 
   // What the server stores of the recording opens only with the committee key.
   const recordingsDir = join(DATA_DIR, 'recordings');
@@ -272,6 +324,38 @@ test('a chair runs a committee session: agenda, floor, vote, minutes, encrypted 
   await chair.goto(`/organisateur/reunions/${meetingId}`);
   await expect(chair.getByTestId('journal-download').first()).toBeVisible();
   await expect(chair.getByTestId('journal-key')).toBeVisible();
+
+  // The clerk's record there: the card says plainly the journal is not time-stamped (the test
+  // service has no TSA_URL), and the recording is listed, without rejoining the meeting.
+  await expect(chair.getByTestId('journal-timestamping')).toHaveAttribute('data-configured', 'false');
+  await expect(chair.getByTestId('journal-timestamping')).toContainText('TSA_URL');
+  await expect(chair.getByTestId('journal-stamp').first()).toHaveAttribute('data-tokens', '0');
+  const organiserRow = chair.getByTestId('organiser-recordings').getByTestId('recording-row');
+  await expect(organiserRow).toHaveCount(1);
+  // « Télécharger (déchiffré) »: opened in this browser with the committee secret it kept, the very
+  // WebM the chunks hold.
+  const decrypted = chair.waitForEvent('download', { timeout: 60_000 });
+  await organiserRow.getByTestId('recording-download-webm').click();
+  const webmFile = await readFile(await (await decrypted).path());
+  expect(webmFile.subarray(0, 4).toString('hex')).toBe(EBML_MAGIC);
+  expect(webmFile.equals(webm)).toBe(true);
+  await expect(chair.getByTestId('recording-saved')).toBeVisible();
+  // « Télécharger chiffré »: the sealed chunks as stored, in a tar, never the plaintext.
+  const sealedDownload = chair.waitForEvent('download', { timeout: 60_000 });
+  await organiserRow.getByTestId('recording-download-sealed').click();
+  const archive = await readFile(await (await sealedDownload).path());
+  expect(archive.subarray(257, 262).toString('latin1')).toBe('ustar');
+  expect(archive.includes(await readFile(join(recordingsDir, recordingId!, '0.bin')))).toBe(true);
+  expect(archive.includes(webm.subarray(0, 64))).toBe(false);
+  // Negative control: the same organiser in another browser has no committee secret: told so, and
+  // nothing to decrypt with.
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  await signIn(other, account);
+  await other.goto(`/organisateur/reunions/${meetingId}`);
+  await expect(other.getByTestId('recording-no-secret')).toHaveAttribute('data-status', 'not-here');
+  await expect(other.getByTestId('recording-download-webm')).toBeDisabled();
+  await elsewhere.close();
 
   await chairContext.close();
 });

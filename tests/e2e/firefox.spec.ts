@@ -20,6 +20,7 @@ import {
   type FirefoxBrowser,
   type FirefoxPage,
 } from '../support/firefox.ts';
+import { openCockpitTab } from '../support/cockpit.ts';
 import { chromiumStats, expectDecodingIn, expectStalled, firefoxStats } from '../support/firefoxDecoding.ts';
 import { memberIdOf } from '../support/meeting.ts';
 import { PASSWORD, shownValue, signIn, type CreatedAccount } from '../support/organiser.ts';
@@ -224,17 +225,22 @@ test('in Firefox, a committee member waits in the lobby, is admitted, chats, tak
   // The item opens; the member asks for the floor and gets it.
   await chair.getByTestId('agenda-item').nth(0).getByTestId('agenda-open').click();
   await expect.poll(() => text(member, byTestId('current-item'))).toContain('Attribution du lot 2');
+  await openCockpitTab(chair, 'record');
   await chair.getByTestId('recording-start').click();
   await waitVisible(member, byTestId('recording-indicator'));
+  await click(member, byTestId('cockpit-tab-floor'));
   await click(member, byTestId('raise-hand'));
+  await openCockpitTab(chair, 'floor');
   const queued = chair.locator(`[data-testid="floor-queue-entry"][data-member-id="${memberId}"]`);
   await queued.getByTestId('give-floor').click();
   await expectAttribute(member, byTestId('floor-speaker'), 'data-member-id', memberId);
   await expectAttribute(member, byTestId('toggle-mic'), 'aria-pressed', 'true');
 
   // A vote: the member's ballot from Firefox counts, and the member sees the result.
+  await openCockpitTab(chair, 'vote');
   await chair.getByTestId('vote-motion-input').fill('Attribuer le lot 2 à la société Durand');
   await chair.getByTestId('open-vote').click();
+  await click(member, byTestId('cockpit-tab-vote'));
   const pour = byTestId('vote-option', '[data-option="pour"]');
   await click(member, pour);
   await expect.poll(() => member.$eval(pour, (b) => (b as HTMLButtonElement).disabled)).toBe(true);
@@ -249,6 +255,7 @@ test('in Firefox, a committee member waits in the lobby, is admitted, chats, tak
       timeout: 30_000,
     })
     .toBeGreaterThanOrEqual(3);
+  await openCockpitTab(chair, 'record');
   await chair.getByTestId('recording-stop').click();
   await expect(chair.getByTestId('recording-status')).toHaveAttribute('data-phase', 'idle', {
     timeout: 30_000,

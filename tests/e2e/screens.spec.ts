@@ -18,6 +18,7 @@ import {
   makeInvite,
 } from '../support/screens/flows.ts';
 import { tabTo } from '../support/screens/keyboard.ts';
+import { openCockpitTab } from '../support/cockpit.ts';
 import { createOrganiser, currentCode, PASSWORD, type CreatedAccount } from '../support/organiser.ts';
 import { DATABASE_PATH, ROOT } from '../support/servers.ts';
 
@@ -357,9 +358,12 @@ test('the committee panel, with an item open, a vote open and the recording runn
     process.stdout.write(`  the chair had to open the first item ${clicks} times\n`);
   }
   await expect(member.getByTestId('current-item')).toContainText('Approbation du procès-verbal');
+  await openCockpitTab(chair, 'vote');
   await chair.getByTestId('vote-motion-input').fill('Approuver le procès-verbal de la séance du 12 mars');
   await chair.getByTestId('open-vote').click();
+  await openCockpitTab(member, 'vote');
   await expect(member.getByTestId('vote-option').first()).toBeVisible();
+  await openCockpitTab(chair, 'record');
   await chair.getByTestId('recording-start').click();
   await expect(chair.getByTestId('recording-stop')).toBeVisible();
   await expect(member.getByTestId('recording-indicator')).toBeVisible();

@@ -85,6 +85,14 @@ const schema = z.object({
   TSA_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** A journal is time-stamped every this many entries, and when its session ends. */
   TSA_EVERY: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * Days a committee recording is kept after it was finished, then deleted by the service
+   * (retention/RetentionSweep.ts); 0 keeps every recording (the default: how long a record must
+   * be kept is the operator's legal decision, never the software's).
+   */
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /** Days a session journal is kept after its session closed; 0 keeps every journal (the default). */
+  JOURNAL_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** Anyone may create a meeting without an account (off: organisers only). */
   ALLOW_OPEN_MEETINGS: bool.default(false),
   /**

@@ -14,6 +14,7 @@ import { createApp } from './http/createApp.ts';
 import { createMetrics } from './http/metrics.ts';
 import { MetricsListener } from './http/MetricsListener.ts';
 import type { MeetingStore } from './meetings/MeetingStore.ts';
+import { MeetingStatusHooks } from './meetings/MeetingStatusHooks.ts';
 import { createAccounts } from './accounts/createAccounts.ts';
 import { CommitteeService } from './committee/CommitteeService.ts';
 import { committeeRoutes } from './committee/committeeRoutes.ts';
@@ -24,6 +25,7 @@ import type { ScryptCost } from './crypto/secretHash.ts';
 import { createHashGates, type HashGates } from './crypto/hashGates.ts';
 import { createStores } from './storage/createStores.ts';
 import { RecordingStore } from './recordings/RecordingStore.ts';
+import { RetentionSweep } from './retention/RetentionSweep.ts';
 import { closeRedis, connectRedis } from './redis/connectRedis.ts';
 import { clientAddressResolver } from './http/clientAddress.ts';
 import { createSharedState } from './state/createSharedState.ts';
@@ -146,7 +148,15 @@ export async function startSignaling(
     logger,
     ...(cluster ? { fence: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
   });
-  const { roomState: state, revocations, admissions, roleOverrides, endedMeetings, rateLimiters } = shared;
+  const {
+    roomState: state,
+    revocations,
+    admissions,
+    roleOverrides,
+    endedMeetings,
+    rateLimiters,
+    heldOut,
+  } = shared;
   // One pair for the process: every hash shares libuv's one thread pool.
   const hashGates =
     deps.hashGates ??
@@ -178,6 +188,14 @@ export async function startSignaling(
     snapshots:
       redis === undefined ? new MemoryCommitteeSnapshotStore() : new RedisCommitteeSnapshotStore({ redis }),
     ...(cluster ? { fenceOf: (roomId: string) => cluster.leases.fenceOf(roomId) } : {}),
+  });
+  // Each meeting's status follows its room (scheduled, live, ended): the rooms report arrivals,
+  // departures and ends through the committee hooks, which these wrap.
+  const roomHooks = new MeetingStatusHooks({
+    inner: committees,
+    meetings,
+    memberCount: async (roomId) => (await state.members(roomId)).length,
+    logger,
   });
   // Redis came back empty: each owner writes its rooms and committee rooms back under its
   // re-established lease (the room gateway writes its members' sessions back).
@@ -225,6 +243,7 @@ export async function startSignaling(
       requireAccount: accounts.requireAccount,
       hasSession: (meetingId) => committees.sessionUnderWay(meetingId),
       roleOverride: (memberId) => roleOverrides.get(memberId),
+      recordings,
       logger,
     }),
   });
@@ -244,6 +263,7 @@ export async function startSignaling(
     admissions,
     roleOverrides,
     endedMeetings,
+    heldOut,
     rateLimiters,
     issueToken: (identity, role) =>
       issueRoomToken(
@@ -271,7 +291,7 @@ export async function startSignaling(
     },
     // Longer than any token lives (JOIN_TOKEN_TTL is at most 10 minutes, refreshed).
     revocationMs: 24 * 60 * 60 * 1000,
-    committee: committees,
+    committee: roomHooks,
     ...(cluster
       ? {
           cluster: {
@@ -309,6 +329,25 @@ export async function startSignaling(
     throw error;
   });
   const port = (http.address() as AddressInfo).port;
+  // The operator's retention of recordings and journals: at start, then every hour (off when 0).
+  const retention = new RetentionSweep({
+    recordings: {
+      days: config.RECORDING_RETENTION_DAYS,
+      deleteBefore: (before, limit) => recordings.deleteFinishedBefore(before, limit),
+    },
+    journals: {
+      days: config.JOURNAL_RETENTION_DAYS,
+      // A meeting under way keeps its journals: its session may be continued (a takeover).
+      deleteBefore: (before, limit) =>
+        journals.deleteClosedBefore(
+          before,
+          limit,
+          async (meetingId) => (await meetings.get(meetingId))?.status === 'live',
+        ),
+    },
+    logger,
+  });
+  retention.start();
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   logger.info(
     {
@@ -342,6 +381,7 @@ export async function startSignaling(
         return;
       }
       closed = true;
+      await retention.close();
       sfu.close();
       await gateway.close();
       await cluster?.close();
@@ -351,6 +391,8 @@ export async function startSignaling(
       await new Promise<void>((resolve) => http.close(() => resolve()));
       // After the sockets: their departures are journaled before the journals close.
       await committees.close();
+      // The departures' status steps, before the stores close.
+      await roomHooks.close();
       await journals.close();
       accounts.close();
       await stores.close();

@@ -266,13 +266,46 @@ export const MAX_RECORDING_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Most chunks in one recording. */
 export const MAX_RECORDING_CHUNKS = 10_000;
 
+/**
+ * What a journal's RFC 3161 checkpoints hold: a token anchors every entry up to the one it
+ * stamps (the chain links them), so `anchoredEntries` entries are proven to exist by then.
+ */
+export const journalTimeStampsSchema = z.object({
+  /** Checkpoints carrying an authority's time-stamp token. */
+  tokens: z.number().int().min(0),
+  /** Checkpoints recording that the authority could not be reached or refused. */
+  failures: z.number().int().min(0),
+  /** Entries up to and including the last one a token stamps (0: none). */
+  anchoredEntries: z.number().int().min(0),
+  /** The host of each authority named in the checkpoints (e.g. `tsa.example.fr`). */
+  authorities: z.array(z.string()),
+});
+export type JournalTimeStamps = z.infer<typeof journalTimeStampsSchema>;
+
 /** `GET /api/organiser/meetings/:meetingId/journals`: one signed journal per session. */
 export const journalSummarySchema = z.object({
   sessionId: z.string(),
   file: z.string(),
   startedAt: z.number(),
+  /** Lines of the file, checkpoints included. */
   entries: z.number().int().min(0),
   closed: z.boolean(),
+  /** Key ids (fingerprints: 16 hex digits) of the Ed25519 keys its entries are signed with. */
+  keyIds: z.array(z.string()),
+  timeStamps: journalTimeStampsSchema,
 });
 export type JournalSummary = z.infer<typeof journalSummarySchema>;
-export const journalListResponseSchema = z.object({ journals: z.array(journalSummarySchema) });
+
+/** How this service signs and time-stamps journals (`TSA_URL`, `TSA_EVERY`). */
+export const journalServiceFactsSchema = z.object({
+  /** The fingerprint of the key `GET /api/journal/public-key` gives. */
+  keyId: z.string(),
+  /** The configured authority's host and cadence, or null: no `TSA_URL`, nothing is time-stamped. */
+  timeStamping: z.object({ authority: z.string(), every: z.number().int().min(1) }).nullable(),
+});
+export type JournalServiceFacts = z.infer<typeof journalServiceFactsSchema>;
+export const journalListResponseSchema = z.object({
+  journals: z.array(journalSummarySchema),
+  service: journalServiceFactsSchema,
+});
+export type JournalListResponse = z.infer<typeof journalListResponseSchema>;

@@ -40,3 +40,10 @@ export const keyEnvelopeSchema = base64url(16, MAX_ENVELOPE_CHARS);
  */
 export const MAX_ENVELOPES_PER_BATCH = 64;
 export const chatCiphertextSchema = base64url(16, MAX_CHAT_CIPHERTEXT_CHARS);
+/**
+ * A lobby message sealed for one person (a host to someone waiting, or their reply): pairwise,
+ * so it has the chat's size bound. One `sendLobbyMessages` request carries at most this many
+ * (a host writing to everyone waiting); the message size limit bounds their bytes as well.
+ */
+export const MAX_LOBBY_MESSAGES_PER_BATCH = 64;
+export const lobbyCiphertextSchema = base64url(16, MAX_CHAT_CIPHERTEXT_CHARS);

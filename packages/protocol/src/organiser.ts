@@ -12,7 +12,14 @@ import { visibleText } from './text.ts';
 export const meetingKindSchema = z.enum(['meeting', 'consultation', 'committee']);
 export type MeetingKind = z.infer<typeof meetingKindSchema>;
 
-export const meetingStatusSchema = z.enum(['scheduled', 'cancelled']);
+/**
+ * Where a meeting stands, following what happened in its room: `scheduled` until
+ * someone enters, `live` while people are in it, `ended` once a host ended it
+ * or the last person left (`live` again if it reopens), `cancelled` (only a
+ * meeting never held; final).
+ */
+export const meetingStatusSchema = z.enum(['scheduled', 'live', 'ended', 'cancelled']);
+export type MeetingStatus = z.infer<typeof meetingStatusSchema>;
 
 /** Invite ids are the link's secret part: 128 random bits, base64url. */
 export const inviteIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'bad invite id');
@@ -28,6 +35,8 @@ export const meetingSummarySchema = z.strictObject({
   kind: meetingKindSchema,
   startsAt: instant,
   status: meetingStatusSchema,
+  /** The meeting's latest session (its room opened); null if it was never held. */
+  lastSession: z.strictObject({ startedAt: instant, endedAt: instant.nullable() }).nullable().default(null),
   /** Guests may enter before a host is present. */
   allowEarlyEntry: z.boolean(),
   createdAt: instant,

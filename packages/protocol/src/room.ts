@@ -4,7 +4,9 @@ import {
   chatCiphertextSchema,
   identityKeysSchema,
   keyEnvelopeSchema,
+  lobbyCiphertextSchema,
   MAX_ENVELOPES_PER_BATCH,
+  MAX_LOBBY_MESSAGES_PER_BATCH,
 } from './e2ee.ts';
 import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } from './ids.ts';
 import {
@@ -57,6 +59,13 @@ const empty = z.strictObject({});
 export const roomInfoSchema = z.strictObject({
   /** Nobody new gets in without a host's admission. */
   locked: z.boolean(),
+  /**
+   * The meeting's title as its organiser wrote it (null: untitled), so that the
+   * procès-verbal made in a browser names the meeting. Absent from an older server.
+   */
+  title: z.string().max(500).nullable().optional(),
+  /** The meeting's scheduled start (ms since the epoch; an open meeting's creation). */
+  startsAt: z.number().int().nullable().optional(),
 });
 export type RoomInfo = z.infer<typeof roomInfoSchema>;
 
@@ -67,11 +76,17 @@ export const lobbyEntrySchema = z.strictObject({
   waitingSince: z.number().int(),
   /** A host must admit them (level 3 invite, or the room is locked); else they enter when a host arrives. */
   needsAdmission: z.boolean(),
+  /** Their identity public keys (as sent in `join`): hosts seal lobby messages to them. */
+  identity: identityKeysSchema,
 });
 export type LobbyEntry = z.infer<typeof lobbyEntrySchema>;
 
-/** Why a member is waiting instead of in the room. */
-export const waitingReasonSchema = z.enum(['admission', 'no-host', 'locked']);
+/**
+ * Why a member is waiting instead of in the room. `deliberation`: a host sent
+ * them back to the waiting room (the room deliberates in camera); only a
+ * host's admission brings them back.
+ */
+export const waitingReasonSchema = z.enum(['admission', 'no-host', 'locked', 'deliberation']);
 export type WaitingReason = z.infer<typeof waitingReasonSchema>;
 
 /** The answer to `join` once admitted (also the payload of `admitted`). */
@@ -109,6 +124,12 @@ export const roomClosedReasonSchema = z.enum([
   'removed',
   'admission-refused',
   'token-expired',
+  /**
+   * Not an end: a host sent this member back to the waiting room. The client
+   * drops this participation (media, keys) and joins again, landing in the
+   * lobby with reason `deliberation`.
+   */
+  'sent-to-lobby',
 ]);
 export type RoomClosedReason = z.infer<typeof roomClosedReasonSchema>;
 
@@ -137,7 +158,14 @@ export const roomRequests = {
       rtpParameters: rtpParametersSchema,
       source: mediaSourceSchema,
     }),
-    response: z.strictObject({ producerId: mediaIdSchema }),
+    response: z.strictObject({
+      producerId: mediaIdSchema,
+      /**
+       * The server made the producer paused: a committee member's microphone without the floor
+       * (the browser shows it muted; unpausing is refused until the chair gives the floor).
+       */
+      paused: z.boolean().optional(),
+    }),
   },
   closeProducer: {
     request: z.strictObject({ producerId: mediaIdSchema }),
@@ -209,6 +237,24 @@ export const roomRequests = {
     request: z.strictObject({ ciphertext: chatCiphertextSchema }),
     response: z.strictObject({ sentAt: z.number().int() }),
   },
+  /**
+   * Lobby chat, each message sealed in the sender's browser for one addressee: a host or co-host
+   * in the room writes to people waiting in its lobby now; someone waiting answers hosts or
+   * co-hosts in the room now. Answers the addressees it could not reach (delivering the others);
+   * refused (`not-found`) when it could reach none.
+   */
+  sendLobbyMessages: {
+    request: z.strictObject({
+      messages: z
+        .array(z.strictObject({ to: memberIdSchema, ciphertext: lobbyCiphertextSchema }))
+        .min(1)
+        .max(MAX_LOBBY_MESSAGES_PER_BATCH)
+        .refine((messages) => new Set(messages.map((m) => m.to)).size === messages.length, {
+          message: 'each addressee at most once',
+        }),
+    }),
+    response: z.strictObject({ sentAt: z.number().int(), undelivered: z.array(memberIdSchema) }),
+  },
   leave: { request: empty, response: empty },
   /** A fresh room token before the current one expires (same member, current role). */
   refreshToken: {
@@ -232,6 +278,15 @@ export const roomRequests = {
   },
   /** Removes the member: their token and invite are revoked; E2EE keys rotate when they leave. */
   removeMember: { request: z.strictObject({ memberId: memberIdSchema }), response: empty },
+  /**
+   * Sends members back to the waiting room (deliberation in camera): their media goes, the
+   * others' E2EE keys rotate as on a leave, and every join of theirs waits for a host's
+   * admission until `admit` brings them back. All or nothing: one target refused, none sent.
+   */
+  sendToLobby: {
+    request: z.strictObject({ memberIds: z.array(memberIdSchema).min(1).max(100) }),
+    response: z.strictObject({ sent: z.array(memberIdSchema) }),
+  },
   setMemberRole: {
     request: z.strictObject({ memberId: memberIdSchema, role: assignableRoleSchema }),
     response: empty,
@@ -278,6 +333,20 @@ export const roomEvents = {
   chatMessage: z.strictObject({
     from: memberIdSchema,
     ciphertext: chatCiphertextSchema,
+    sentAt: z.number().int(),
+  }),
+  /**
+   * A lobby message sealed for this person (see `sendLobbyMessages`), with its sender's
+   * identity public keys as signaling knows them: the browser checks them (link MAC) and the
+   * signature before opening it.
+   */
+  lobbyMessage: z.strictObject({
+    from: memberIdSchema,
+    fromName: displayNameSchema,
+    /** The sender is a host or co-host (to someone waiting), or waits in the lobby (to a host). */
+    fromRole: z.enum(['host', 'co-host', 'waiting']),
+    identity: identityKeysSchema,
+    ciphertext: lobbyCiphertextSchema,
     sentAt: z.number().int(),
   }),
 } as const;

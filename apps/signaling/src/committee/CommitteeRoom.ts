@@ -16,7 +16,18 @@ import { mayTakeFloor } from './committeeRoles.ts';
 import { MINUTE_MS, newRoomState, type CommitteeRoomState, type Span } from './CommitteeRoomState.ts';
 import { entriesAfterSnapshot, parseCommitteeSnapshot, type CommitteeSnapshot } from './CommitteeSnapshot.ts';
 import { CommitteeSnapshotError } from './CommitteeSnapshotError.ts';
-import { clearFloor, planGiveFloor, planLowerHand, planRaiseHand, planWithdrawFloor } from './floor.ts';
+import {
+  clearFloor,
+  mayUseMicrophone,
+  planGiveFloor,
+  planLowerHand,
+  planMuteAll,
+  planRaiseHand,
+  planSetFreeDiscussion,
+  planWithdrawFloor,
+  type FloorChannel,
+  type PauseMicrophones,
+} from './floor.ts';
 import type { MinutesRevision, MinutesStore } from './MinutesStore.ts';
 import { planGetMinutes, planSaveMinutes } from './minutes.ts';
 import { planSetRecording } from './recording.ts';
@@ -56,6 +67,8 @@ export interface CommitteeRoomOptions {
   channel: CommitteeChannel;
   /** The room's admitted members now, with their current roles. */
   members: () => Promise<MemberInfo[]>;
+  /** Pauses microphones in the room (who loses the floor, mute all); absent: no media to act on. */
+  pauseMicrophones?: PauseMicrophones | undefined;
   logger: Logger;
   now: () => number;
   random?: (n: number) => Buffer;
@@ -212,13 +225,20 @@ export class CommitteeRoom {
           this.#options.channel.floor(member.memberId, false);
         }
       }
+      if (!mayUseMicrophone(this.#state, member.memberId, member.role)) {
+        // A secretary made a participant speaks no more without the floor.
+        this.#restrict(by.memberId);
+      }
       this.#broadcast();
     });
   }
 
-  /** A moderator's decision about someone (admitted, refused, removed): journaled, no other effect. */
+  /**
+   * A moderator's decision about someone (admitted, refused, removed, sent back to the waiting
+   * room): journaled, no other effect (their departure and return are journaled as for anyone).
+   */
   moderation(
-    type: 'member-admitted' | 'member-refused' | 'member-removed',
+    type: 'member-admitted' | 'member-refused' | 'member-removed' | 'member-sent-to-lobby',
     member: { memberId: string; displayName: string; role: MemberRole },
     by: CommitteeActor,
   ): Promise<void> {
@@ -284,14 +304,40 @@ export class CommitteeRoom {
 
   giveFloor(actor: CommitteeActor, request: Req<'giveFloor'>): Promise<Res<'giveFloor'>> {
     return this.#act(actor, 'giveFloor', (now) =>
-      planGiveFloor(this.#state, actor, request, now, () => this.#options.members(), this.#options.channel),
+      planGiveFloor(this.#state, actor, request, now, () => this.#options.members(), this.#floor),
     );
   }
 
   withdrawFloor(actor: CommitteeActor): Promise<Res<'withdrawFloor'>> {
     return this.#act(actor, 'withdrawFloor', (now) =>
-      planWithdrawFloor(this.#state, actor, now, this.#options.channel),
+      planWithdrawFloor(this.#state, actor, now, this.#floor),
     );
+  }
+
+  setFreeDiscussion(
+    actor: CommitteeActor,
+    request: Req<'setFreeDiscussion'>,
+  ): Promise<Res<'setFreeDiscussion'>> {
+    return this.#act(actor, 'setFreeDiscussion', () =>
+      planSetFreeDiscussion(this.#state, actor, request, this.#floor),
+    );
+  }
+
+  muteAll(actor: CommitteeActor): Promise<Res<'muteAll'>> {
+    return this.#act(actor, 'muteAll', () =>
+      planMuteAll(actor, (except, by) => {
+        const pause = this.#options.pauseMicrophones;
+        return pause ? pause((memberId) => memberId !== except, by) : Promise.resolve(0);
+      }),
+    );
+  }
+
+  /**
+   * Whether the member may send microphone audio now (see `mayUseMicrophone`): read at once, between
+   * two changes, by the media requests that make or unpause a microphone.
+   */
+  maySpeak(memberId: string, role: MemberRole): boolean {
+    return mayUseMicrophone(this.#state, memberId, role);
   }
 
   openVote(actor: CommitteeActor, request: Req<'openVote'>): Promise<Res<'openVote'>> {
@@ -338,7 +384,13 @@ export class CommitteeRoom {
       })),
       currentItemId: this.#state.current?.itemId ?? null,
       currentSince: this.#state.currentSince,
-      floor: { speaker: this.#state.speaker, since: this.#state.speakerSince, queue: [...this.#state.queue] },
+      floor: {
+        speaker: this.#state.speaker,
+        since: this.#state.speakerSince,
+        queue: [...this.#state.queue],
+        history: this.#state.history.map((turn) => ({ ...turn })),
+      },
+      freeDiscussion: this.#state.freeDiscussion,
       vote: vote === null ? null : openVoteOf(vote),
       results: this.#state.results.map((result) => structuredClone(result)),
       recording: {
@@ -371,6 +423,27 @@ export class CommitteeRoom {
   }
 
   // ---- internals ----
+
+  /** The floor's channel: the member's own browser told, and the server's pause behind it. */
+  readonly #floor: FloorChannel = {
+    floor: (memberId, speaking) => this.#options.channel.floor(memberId, speaking),
+    restrict: (by) => this.#restrict(by),
+  };
+
+  /** Pauses the microphones of everyone who may not speak now (not awaited: the room goes on). */
+  #restrict(by: string): void {
+    const pause = this.#options.pauseMicrophones;
+    if (!pause) {
+      return;
+    }
+    // Decided when the pause runs, on the state then: a floor given meanwhile is respected.
+    pause((memberId, role) => !mayUseMicrophone(this.#state, memberId, role), by).catch((error: unknown) => {
+      this.#options.logger.error(
+        { err: error, meeting: this.meetingId.slice(0, 6) },
+        'could not mute the members who lost the floor',
+      );
+    });
+  }
 
   #serial<T>(task: () => T | Promise<T>): Promise<T> {
     const run = this.#tasks.then(task);

@@ -1,4 +1,4 @@
-import type { AgendaItem, MemberRole, VoteResult } from '@confidentiel/protocol';
+import type { AgendaItem, FloorTurn, MemberRole, VoteResult } from '@confidentiel/protocol';
 import type { PreparedItem } from './AgendaStore.ts';
 import { notFound } from './committeePlan.ts';
 import type { MinutesRevision } from './MinutesStore.ts';
@@ -56,6 +56,10 @@ export interface CommitteeRoomState {
   /** Start of the speaker's time not yet counted on the current item. */
   speakingFrom: number | null;
   queue: string[];
+  /** Every floor given, oldest first (the last one open while its speaker has the floor). */
+  history: FloorTurn[];
+  /** The chair opened free discussion: participants may unmute without the floor. */
+  freeDiscussion: boolean;
   vote: VoteState | null;
   closedVotes: Set<string>;
   results: VoteResult[];
@@ -88,6 +92,8 @@ export function newRoomState(
     speakerSince: null,
     speakingFrom: null,
     queue: [],
+    history: [],
+    freeDiscussion: false,
     vote: null,
     closedVotes: new Set(),
     results: [],

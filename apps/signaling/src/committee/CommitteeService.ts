@@ -10,6 +10,7 @@ import type { CommitteeSnapshot } from './CommitteeSnapshot.ts';
 import { CommitteeSnapshotError } from './CommitteeSnapshotError.ts';
 import type { CommitteeSnapshotStore } from './CommitteeSnapshotStore.ts';
 import { continueSession, reconcilePresence } from './CommitteeTakeover.ts';
+import type { PauseMicrophones } from './floor.ts';
 import { HostedCommitteeRoom, type CommitteeRoomDeps } from './HostedCommitteeRoom.ts';
 import type { JournalService } from './JournalService.ts';
 import type { MinutesStore } from './MinutesStore.ts';
@@ -48,8 +49,18 @@ export interface CommitteeHooks {
   admitted(member: CommitteeMember, by: CommitteeMember): void;
   refused(member: CommitteeMember, by: CommitteeMember): void;
   removed(member: CommitteeMember, by: CommitteeMember): void;
+  /** A moderator sent the member back to the waiting room (deliberation in camera). */
+  sentToLobby(member: CommitteeMember, by: CommitteeMember): void;
   roleChanged(member: CommitteeMember, from: MemberRole, by: CommitteeMember): void;
   meetingEnded(roomId: string, by: CommitteeMember): void;
+  /**
+   * Whether the member may send microphone audio now (the server decides who speaks): in a
+   * committee meeting a participant needs the floor or free discussion, an observer never speaks;
+   * in any other meeting, yes. Rejects (the caller refuses) when a committee room cannot be reached.
+   */
+  microphoneAllowed(member: CommitteeMember): Promise<boolean>;
+  /** Where committee rooms pause microphones (the room gateway's media): given once, at start. */
+  useMicrophones?(pause: (roomId: string) => PauseMicrophones): void;
 }
 
 /** For rooms without the committee feature: no meeting is a committee. */
@@ -61,8 +72,10 @@ export const NO_COMMITTEES: CommitteeHooks = {
   admitted: () => undefined,
   refused: () => undefined,
   removed: () => undefined,
+  sentToLobby: () => undefined,
   roleChanged: () => undefined,
   meetingEnded: () => undefined,
+  microphoneAllowed: () => Promise.resolve(true),
 };
 
 export function actorOf(member: CommitteeMember): CommitteeActor {
@@ -115,6 +128,8 @@ export class CommitteeService implements CommitteeHooks {
   #nsp: Namespace | undefined;
   #handingOver: Promise<void> | undefined;
   #closed = false;
+  /** Pauses microphones in a room (see `useMicrophones`); none until the room gateway gives it. */
+  #microphones: ((roomId: string) => PauseMicrophones) | undefined;
 
   constructor(options: CommitteeServiceOptions) {
     this.#options = options;
@@ -215,6 +230,13 @@ export class CommitteeService implements CommitteeHooks {
     );
   }
 
+  sentToLobby(member: CommitteeMember, by: CommitteeMember): void {
+    this.#learn(member);
+    this.#with(member.roomId, 'member sent to the lobby', (room) =>
+      room.moderation('member-sent-to-lobby', actorOf(member), actorOf(by)),
+    );
+  }
+
   roleChanged(member: CommitteeMember, from: MemberRole, by: CommitteeMember): void {
     this.#learn(member);
     this.#with(member.roomId, 'role changed', (room) => room.roleChanged(actorOf(member), from, actorOf(by)));
@@ -223,6 +245,19 @@ export class CommitteeService implements CommitteeHooks {
   meetingEnded(roomId: string, by: CommitteeMember): void {
     this.#learn(by);
     this.#with(roomId, 'meeting ended', (room) => room.meetingEnded(actorOf(by)));
+  }
+
+  async microphoneAllowed(member: CommitteeMember): Promise<boolean> {
+    if (member.role === 'host' || member.role === 'co-host') {
+      return true;
+    }
+    // A committee room made or being made answers; otherwise the meeting says whether it is one.
+    const room = (await this.existing(member.roomId)) ?? (await this.roomOf(member));
+    return room === null ? true : room.maySpeak(member.memberId, member.role);
+  }
+
+  useMicrophones(pause: (roomId: string) => PauseMicrophones): void {
+    this.#microphones = pause;
   }
 
   /**
@@ -348,6 +383,7 @@ export class CommitteeService implements CommitteeHooks {
         deps: {
           minutesStore: minutes,
           members: () => state.members(roomId),
+          pauseMicrophones: (which, by) => this.#microphones?.(roomId)(which, by) ?? Promise.resolve(0),
           logger,
           now: this.#now,
           random: this.#options.random ?? randomBytes,

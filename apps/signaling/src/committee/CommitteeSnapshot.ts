@@ -4,6 +4,8 @@ import {
   agendaItemSchema,
   attendanceEntrySchema,
   displayNameSchema,
+  floorTurnSchema,
+  MAX_FLOOR_TURNS,
   meetingIdSchema,
   memberIdSchema,
   openVoteSchema,
@@ -62,7 +64,11 @@ export const committeeSnapshotSchema = z
       /** Start of the speaker's time not yet counted on the current item. */
       speakingFrom: time.nullable(),
       queue: z.array(memberIdSchema).max(1000),
+      /** Every floor given (a snapshot from before the history was kept has none). */
+      history: z.array(floorTurnSchema).max(MAX_FLOOR_TURNS).default([]),
     }),
+    /** Free discussion open (absent from a snapshot taken before it existed: closed). */
+    freeDiscussion: z.boolean().default(false),
     vote: voteSchema.nullable(),
     results: z.array(voteResultSchema).max(200),
     recording: z.strictObject({ since: time, recordingId: recordingIdSchema }).nullable(),
@@ -185,6 +191,15 @@ function consistencyProblem(snapshot: z.infer<typeof committeeSnapshotSchema>): 
   }
   if (speaker !== null && queue.includes(speaker)) {
     return 'the speaker is still in the queue';
+  }
+  // At most one turn open: the speaker's, the last one given.
+  const openTurns = snapshot.floor.history.filter((turn) => turn.to === null);
+  const lastTurn = snapshot.floor.history.at(-1);
+  if (
+    openTurns.length > 1 ||
+    (openTurns.length === 1 && (lastTurn?.to !== null || lastTurn.memberId !== speaker))
+  ) {
+    return 'the floor history has an open turn that is not the speaker’s last';
   }
   const vote = snapshot.vote;
   if (vote !== null) {

@@ -61,8 +61,11 @@ export class HostedCommitteeRoom {
       fenced: options.fenceOf !== undefined,
       logger: options.logger,
     });
+    const pause = options.deps.pauseMicrophones;
     this.room = make({
       ...options.deps,
+      // Let go of, the room acts on no one's media any more (the new owner's room does).
+      pauseMicrophones: pause && ((which, by) => (this.#attached ? pause(which, by) : Promise.resolve(0))),
       channel: this.#channel(),
       openJournal: () => {
         this.#journal = options.openJournal();

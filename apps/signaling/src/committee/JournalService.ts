@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { meetingIdSchema } from '@confidentiel/protocol';
-import { JournalSigner, TimeStamper, type TimeStampSource } from '@confidentiel/journal';
+import { JournalLock, JournalSigner, TimeStamper, type TimeStampSource } from '@confidentiel/journal';
 import { ensureJournalKey } from './journalKey.ts';
 import { SessionJournal, type SessionJournalOptions } from './SessionJournal.ts';
 
 /** A session's id: the ISO 8601 time it started (UTC, milliseconds), also its file name. */
 export const SESSION_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const JOURNAL_EXTENSION = '.jsonl';
+
+/** Bytes read from a journal's end to find its last entry (an entry is far shorter). */
+const TAIL_BYTES = 64 * 1024;
 
 /** What the organiser sees of a session journal. */
 export interface JournalSummary {
@@ -91,6 +94,12 @@ export class JournalService {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The time-stamping authority (`TSA_URL`) and cadence (`TSA_EVERY`); undefined when none is set. */
+  get timeStamping(): { url: string; every: number } | undefined {
+    const stamping = this.#timeStamping;
+    return stamping && { url: stamping.authority.url, every: stamping.every };
   }
 
   /**
@@ -195,6 +204,55 @@ export class JournalService {
     }
   }
 
+  /**
+   * Deletes session journals closed before `before`, at most `limit` per call; how many it deleted.
+   * A journal's age runs from its last entry (the closing checkpoint of a closed session), so one
+   * still within its retention is never deleted. Never deleted either: a journal this process
+   * writes, one a writer holds under a lock (another node, or a killed writer whose takeover is
+   * pending), any journal of a meeting `keepMeeting` says is under way (its session may be
+   * resumed), and a file whose last entry cannot be read. Idempotent across nodes sharing the
+   * directory: a file another node unlinked first is not counted here.
+   */
+  async deleteClosedBefore(
+    before: number,
+    limit: number,
+    keepMeeting: (meetingId: string) => Promise<boolean>,
+  ): Promise<number> {
+    let deleted = 0;
+    for (const meetingId of await this.#meetingFolders()) {
+      if (deleted >= limit) {
+        break;
+      }
+      const expired = [];
+      for (const file of await this.#sessions(meetingId)) {
+        const path = join(this.#meetingFolder(meetingId), file);
+        if (this.#live.has(path) || (await JournalLock.fences(path)).length > 0) {
+          continue;
+        }
+        const closedAt = await lastEntryTime(path);
+        if (closedAt !== undefined && closedAt < before) {
+          expired.push(path);
+        }
+      }
+      if (expired.length === 0 || (await keepMeeting(meetingId))) {
+        continue;
+      }
+      for (const path of expired.slice(0, limit - deleted)) {
+        try {
+          await unlink(path);
+          deleted++;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+            throw error;
+          }
+        }
+      }
+      // The meeting's folder goes with its last journal (a new session makes it again).
+      await rmdir(this.#meetingFolder(meetingId)).catch(() => undefined);
+    }
+    return deleted;
+  }
+
   /** Closes every journal still being written (each anchored with a last time-stamp). Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -226,6 +284,40 @@ export class JournalService {
     };
   }
 
+  /** The meeting folders under the directory (anything else there is left alone). */
+  async #meetingFolders(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.#directory, { withFileTypes: true });
+      return entries
+        .filter((entry) => entry.isDirectory() && meetingIdSchema.safeParse(entry.name).success)
+        .map((entry) => entry.name)
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    }
+  }
+
+  /** The meeting's journal file names, oldest first. */
+  async #sessions(meetingId: string): Promise<string[]> {
+    try {
+      return (await readdir(this.#meetingFolder(meetingId)))
+        .filter(
+          (name) =>
+            name.endsWith(JOURNAL_EXTENSION) &&
+            SESSION_ID_PATTERN.test(name.slice(0, -JOURNAL_EXTENSION.length)),
+        )
+        .sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    }
+  }
+
   #forget(path: string, journal: SessionJournal): void {
     if (this.#live.get(path) === journal) {
       this.#live.delete(path);
@@ -247,4 +339,38 @@ function countLines(text: string): number {
     n++;
   }
   return n;
+}
+
+/**
+ * When the journal's last complete entry was written (its `at`); the file's modification time for
+ * a journal without a complete entry; undefined when its last entry cannot be read (then it stays).
+ */
+async function lastEntryTime(path: string): Promise<number | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const text = buffer.toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) {
+      return size < TAIL_BYTES ? (await stat(path)).mtimeMs : undefined;
+    }
+    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+    const at = (JSON.parse(line) as { at?: unknown }).at;
+    return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }

@@ -50,6 +50,9 @@ export function committeeHandlers(
     lowerHand: async () => (await roomFor('lowerHand')).lowerHand(actor()),
     giveFloor: async (request) => (await roomFor('giveFloor')).giveFloor(actor(), request),
     withdrawFloor: async () => (await roomFor('withdrawFloor')).withdrawFloor(actor()),
+    setFreeDiscussion: async (request) =>
+      (await roomFor('setFreeDiscussion')).setFreeDiscussion(actor(), request),
+    muteAll: async () => (await roomFor('muteAll')).muteAll(actor()),
     openVote: async (request) => (await roomFor('openVote')).openVote(actor(), request),
     castVote: async (request) => (await roomFor('castVote')).castVote(actor(), request),
     closeVote: async (request) => (await roomFor('closeVote')).closeVote(actor(), request),

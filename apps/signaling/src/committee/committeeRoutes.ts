@@ -6,6 +6,7 @@ import {
   putAgendaRequestSchema,
   type AgendaItem,
   type ErrorBody,
+  type JournalListResponse,
   type MemberRole,
 } from '@confidentiel/protocol';
 import type { TokenService } from '@confidentiel/tokens';
@@ -14,6 +15,9 @@ import type { Meeting, MeetingStore } from '../meetings/MeetingStore.ts';
 import { verifyRoomToken } from '../rooms/verifyRoomToken.ts';
 import type { AgendaStore, PreparedItem } from './AgendaStore.ts';
 import type { JournalService } from './JournalService.ts';
+import { authorityHost, journalFacts } from './journalFacts.ts';
+import type { RecordingStore } from '../recordings/RecordingStore.ts';
+import { organiserRecordingRoutes } from '../recordings/organiserRecordingRoutes.ts';
 import { refuse } from '../http/refuse.ts';
 import { meetingNotFound, ownedMeeting as ownedMeetingOf } from '../organiser/ownedMeeting.ts';
 
@@ -35,6 +39,8 @@ export interface CommitteeRoutesDeps {
   hasSession: (meetingId: string) => boolean | Promise<boolean>;
   /** A moderator's role change, outranking the role in a token. */
   roleOverride?: (memberId: string) => Promise<MemberRole | undefined>;
+  /** The committee recordings: listed and read for the organiser on the meeting page when given. */
+  recordings?: RecordingStore;
   logger: Logger;
 }
 
@@ -103,6 +109,27 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
     deps.requireAccount(req, res, next);
   };
 
+  /**
+   * The meeting's journals, each with what its lines say was signed and time-stamped (each file
+   * is read once more for it: journals are small, and the organiser's page asks rarely), and how
+   * this service signs and time-stamps.
+   */
+  async function journalList(meetingId: string): Promise<JournalListResponse> {
+    const summaries = [];
+    for (const summary of await journals.list(meetingId)) {
+      const text = (await journals.read(meetingId, summary.sessionId)) ?? '';
+      summaries.push({ ...summary, ...journalFacts(text) });
+    }
+    const stamping = journals.timeStamping;
+    return {
+      journals: summaries,
+      service: {
+        keyId: journals.keyId,
+        timeStamping: stamping ? { authority: authorityHost(stamping.url), every: stamping.every } : null,
+      },
+    };
+  }
+
   async function journalMeeting(req: Request, res: Response): Promise<Meeting | undefined> {
     const token = bearerOf(req);
     return token === undefined ? ownedMeeting(req, res) : hostMeeting(req, res, token);
@@ -152,7 +179,7 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
       return;
     }
     res.set('Cache-Control', 'no-store');
-    res.json({ journals: await journals.list(meeting.id) });
+    res.json(await journalList(meeting.id));
   });
 
   router.get('/organiser/meetings/:meetingId/journals/:sessionId', organiserOrHost, async (req, res) => {
@@ -171,6 +198,17 @@ export function committeeRoutes(deps: CommitteeRoutesDeps): express.Router {
     res.set('Content-Disposition', `attachment; filename="${file}"`);
     res.type(JSONL_TYPE).send(text);
   });
+
+  if (deps.recordings) {
+    router.use(
+      organiserRecordingRoutes({
+        store: deps.recordings,
+        meetings,
+        requireAccount: deps.requireAccount,
+        logger,
+      }),
+    );
+  }
 
   router.get('/journal/public-key', (_req, res) => {
     res.set(JOURNAL_KEY_ID_HEADER, journals.keyId);

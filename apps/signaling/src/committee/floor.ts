@@ -1,4 +1,4 @@
-import type { MemberInfo } from '@confidentiel/protocol';
+import { MAX_FLOOR_TURNS, type MemberInfo, type MemberRole } from '@confidentiel/protocol';
 import {
   conflict,
   forbidden,
@@ -13,7 +13,8 @@ import {
 import { mayTakeFloor } from './committeeRoles.ts';
 import type { CommitteeRoomState } from './CommitteeRoomState.ts';
 
-// The floor: raised hands in order, the speaker the chair gave the floor to, speaking time per item.
+// The floor: raised hands in order, the speaker the chair gave the floor to, speaking time per item,
+// every floor given (the procès-verbal's), free discussion; and who may send microphone audio.
 
 /** Most raised hands at once. */
 export const MAX_QUEUE = 1000;
@@ -21,6 +22,42 @@ export const MAX_QUEUE = 1000;
 /** Where the room tells one member that the chair gave or withdrew their floor. */
 export interface FloorChannel {
   floor(memberId: string, speaking: boolean): void;
+  /**
+   * Who may speak narrowed (the floor passed or was withdrawn, free discussion closed): the server
+   * pauses the microphones of everyone who may not speak now, `by` (a member id) having decided it.
+   */
+  restrict(by: string): void;
+}
+
+/**
+ * Pauses the live microphones of the room's members `which` selects (by id and current role), on
+ * the media server and in the room state, and tells the room and each member muted (`by`, a member
+ * id, decided it); resolves how many microphones it paused.
+ */
+export type PauseMicrophones = (
+  which: (memberId: string, role: MemberRole) => boolean,
+  by: string,
+) => Promise<number>;
+
+/**
+ * Whether a member may send microphone audio now, decided on the server: the chair (host) and the
+ * secretaries (co-hosts) always; a participant while they have the floor or free discussion is
+ * open; an observer never.
+ */
+export function mayUseMicrophone(state: CommitteeRoomState, memberId: string, role: MemberRole): boolean {
+  switch (role) {
+    case 'host':
+    case 'co-host':
+      return true;
+    case 'participant':
+      return state.freeDiscussion || state.speaker === memberId;
+    case 'observer':
+      return false;
+    default: {
+      const unreachable: never = role;
+      return unreachable;
+    }
+  }
 }
 
 /** Counts the speaker's time so far on the current item. */
@@ -35,9 +72,31 @@ export function countSpeaking(state: CommitteeRoomState, now: number): void {
 
 export function clearFloor(state: CommitteeRoomState, now: number): void {
   countSpeaking(state, now);
+  const turn = state.history.at(-1);
+  if (turn !== undefined && turn.to === null) {
+    turn.to = now;
+  }
   state.speaker = null;
   state.speakerSince = null;
   state.speakingFrom = null;
+}
+
+/** A floor given: a new turn in the history (the oldest go first beyond MAX_FLOOR_TURNS). */
+function openTurn(
+  state: CommitteeRoomState,
+  member: { memberId: string; displayName: string },
+  now: number,
+): void {
+  state.history.push({
+    memberId: member.memberId,
+    displayName: member.displayName,
+    itemId: state.current?.itemId ?? null,
+    from: now,
+    to: null,
+  });
+  if (state.history.length > MAX_FLOOR_TURNS) {
+    state.history.splice(0, state.history.length - MAX_FLOOR_TURNS);
+  }
 }
 
 export function planRaiseHand(state: CommitteeRoomState, actor: CommitteeActor): Plan<Res<'raiseHand'>> {
@@ -101,9 +160,11 @@ export async function planGiveFloor(
       state.speakerSince = now;
       state.speakingFrom = now;
       state.queue = state.queue.filter((id) => id !== memberId);
+      openTurn(state, target, now);
       channel.floor(memberId, true);
       if (previous !== null) {
         channel.floor(previous, false);
+        channel.restrict(actor.memberId);
       }
       return {};
     },
@@ -126,7 +187,47 @@ export function planWithdrawFloor(
     apply: () => {
       clearFloor(state, now);
       channel.floor(speaker, false);
+      channel.restrict(actor.memberId);
       return {};
     },
+  };
+}
+
+/** The chair opens or closes free discussion; closing it mutes everyone who has no floor. */
+export function planSetFreeDiscussion(
+  state: CommitteeRoomState,
+  actor: CommitteeActor,
+  { open }: Req<'setFreeDiscussion'>,
+  channel: FloorChannel,
+): Plan<Res<'setFreeDiscussion'>> {
+  requireChair(actor, open ? 'open free discussion' : 'close free discussion');
+  if (state.freeDiscussion === open) {
+    throw conflict(open ? 'free discussion is already open' : 'free discussion is not open');
+  }
+  return {
+    entries: [[open ? 'free-discussion-opened' : 'free-discussion-closed', { by: actor.memberId }]],
+    apply: () => {
+      state.freeDiscussion = open;
+      if (!open) {
+        channel.restrict(actor.memberId);
+      }
+      return {};
+    },
+  };
+}
+
+/**
+ * The chair mutes every microphone in the room but their own, whatever the role (secretaries too).
+ * `pauseAllBut` pauses them and resolves how many it paused; the members may unmute again as far as
+ * the floor lets them (the chair's act is a moment, not a rule).
+ */
+export function planMuteAll(
+  actor: CommitteeActor,
+  pauseAllBut: (memberId: string, by: string) => Promise<number>,
+): Plan<Res<'muteAll'>> {
+  requireChair(actor, 'mute everyone');
+  return {
+    entries: [['all-muted', { by: actor.memberId }]],
+    apply: async () => ({ muted: await pauseAllBut(actor.memberId, actor.memberId) }),
   };
 }

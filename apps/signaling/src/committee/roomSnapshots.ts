@@ -44,7 +44,9 @@ export function snapshotOf(state: CommitteeRoomState, context: SnapshotContext):
       since: state.speakerSince,
       speakingFrom: state.speakingFrom,
       queue: [...state.queue],
+      history: state.history.map((turn) => ({ ...turn })),
     },
+    freeDiscussion: state.freeDiscussion,
     vote:
       vote === null
         ? null
@@ -93,6 +95,8 @@ export function stateFromSnapshot(snapshot: CommitteeSnapshot): CommitteeRoomSta
     speakerSince: snapshot.floor.since,
     speakingFrom: snapshot.floor.speakingFrom,
     queue: [...snapshot.floor.queue],
+    history: snapshot.floor.history.map((turn) => ({ ...turn })),
+    freeDiscussion: snapshot.freeDiscussion,
     vote: null,
     closedVotes: new Set(),
     results: [],

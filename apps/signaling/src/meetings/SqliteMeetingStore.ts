@@ -1,17 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
-import { meetingKindSchema, meetingStatusSchema } from '@confidentiel/protocol';
+import { meetingKindSchema } from '@confidentiel/protocol';
 import type { Database } from '../storage/Database.ts';
 import {
   MEETING_LIFETIME_MS,
   newMeetingId,
   openMeeting,
+  organiserMeeting,
   type Meeting,
   type MeetingPatch,
+  type MeetingStatusOutcome,
   type MeetingStore,
   type NewOrganiserMeeting,
+  type RoomEvent,
 } from './MeetingStore.ts';
+import { nextMeetingStatus, type MeetingEvent, type MeetingStatusTransition } from './meetingStatus.ts';
 import { settle } from './settle.ts';
+import { columnsFromStatus, STATUS_COLUMNS, statusFromColumns, type StatusColumns } from './statusColumns.ts';
 
 /** The `meetings` feature's migrations: append, never edit a released one. */
 export const MEETING_MIGRATIONS: readonly string[] = [
@@ -27,6 +32,12 @@ export const MEETING_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX meetings_by_owner ON meetings (owner_id, starts_at);
   CREATE INDEX meetings_open_by_age ON meetings (created_at) WHERE owner_id IS NULL;`,
+  // The status follows the room (statusColumns.ts): where its room stands, and its latest session.
+  // Added columns, not a wider CHECK on status: that would rebuild the table, and dropping it
+  // cascades to the invites.
+  `ALTER TABLE meetings ADD COLUMN session TEXT CHECK (session IN ('live', 'ended'));
+  ALTER TABLE meetings ADD COLUMN session_started_at INTEGER;
+  ALTER TABLE meetings ADD COLUMN session_ended_at INTEGER;`,
 ];
 
 interface MeetingRow {
@@ -37,10 +48,13 @@ interface MeetingRow {
   kind: string;
   starts_at: number;
   status: string;
+  session: string | null;
+  session_started_at: number | null;
+  session_ended_at: number | null;
   allow_early_entry: number;
 }
 
-const COLUMNS = 'id, title, created_at, owner_id, kind, starts_at, status, allow_early_entry';
+const COLUMNS = `id, title, created_at, owner_id, kind, starts_at, ${STATUS_COLUMNS}, allow_early_entry`;
 
 function fromRow(row: MeetingRow): Meeting {
   return {
@@ -51,7 +65,7 @@ function fromRow(row: MeetingRow): Meeting {
     // The CHECK constraints keep these in range; parse anyway rather than cast.
     kind: meetingKindSchema.parse(row.kind),
     startsAt: row.starts_at,
-    status: meetingStatusSchema.parse(row.status),
+    ...statusFromColumns(row),
     allowEarlyEntry: row.allow_early_entry === 1,
   };
 }
@@ -66,7 +80,8 @@ export class SqliteMeetingStore implements MeetingStore {
   readonly #selectOwned: StatementSync;
   readonly #selectByOwner: StatementSync;
   readonly #update: StatementSync;
-  readonly #cancel: StatementSync;
+  readonly #selectById: StatementSync;
+  readonly #setStatus: StatementSync;
   readonly #pruneOpen: StatementSync;
 
   constructor(deps: { database: Database; now?: () => number; random?: (n: number) => Buffer }) {
@@ -76,7 +91,8 @@ export class SqliteMeetingStore implements MeetingStore {
     deps.database.migrate('meetings', MEETING_MIGRATIONS);
     const db = deps.database.sqlite;
     this.#insert = db.prepare(
-      `INSERT INTO meetings (${COLUMNS}) VALUES (:id, :title, :createdAt, :ownerId, :kind, :startsAt, :status, :allowEarlyEntry)`,
+      `INSERT INTO meetings (${COLUMNS}) VALUES (:id, :title, :createdAt, :ownerId, :kind, :startsAt,
+         :status, :session, :session_started_at, :session_ended_at, :allowEarlyEntry)`,
     );
     this.#selectJoinable = db.prepare(
       `SELECT ${COLUMNS} FROM meetings WHERE id = ? AND status = 'scheduled'
@@ -95,7 +111,14 @@ export class SqliteMeetingStore implements MeetingStore {
          allow_early_entry = COALESCE(:allowEarlyEntry, allow_early_entry)
        WHERE id = :id AND owner_id = :ownerId AND status = 'scheduled'`,
     );
-    this.#cancel = db.prepare(`UPDATE meetings SET status = 'cancelled' WHERE id = ? AND owner_id = ?`);
+    this.#selectById = db.prepare(`SELECT ${COLUMNS} FROM meetings WHERE id = ?`);
+    // Conditional on the state the change was decided from (IS: equal, nulls included).
+    this.#setStatus = db.prepare(
+      `UPDATE meetings SET status = :status, session = :session,
+         session_started_at = :session_started_at, session_ended_at = :session_ended_at
+       WHERE id = :id AND status IS :was_status AND session IS :was_session
+         AND session_started_at IS :was_session_started_at AND session_ended_at IS :was_session_ended_at`,
+    );
     this.#pruneOpen = db.prepare('DELETE FROM meetings WHERE owner_id IS NULL AND created_at < ?');
   }
 
@@ -118,16 +141,7 @@ export class SqliteMeetingStore implements MeetingStore {
 
   createForOrganiser(ownerId: string, input: NewOrganiserMeeting): Promise<Meeting> {
     return settle(() => {
-      const meeting: Meeting = {
-        id: newMeetingId(this.#random),
-        title: input.title,
-        createdAt: this.#now(),
-        ownerId,
-        kind: input.kind,
-        startsAt: input.startsAt,
-        status: 'scheduled',
-        allowEarlyEntry: input.allowEarlyEntry,
-      };
+      const meeting = organiserMeeting(newMeetingId(this.#random), ownerId, input, this.#now());
       this.#insertMeeting(meeting);
       return meeting;
     });
@@ -160,10 +174,47 @@ export class SqliteMeetingStore implements MeetingStore {
   cancel(ownerId: string, id: string): Promise<Meeting | undefined> {
     return settle(() =>
       this.#database.transaction(() => {
-        this.#cancel.run(id, ownerId);
-        return this.#owned(ownerId, id);
+        const meeting = this.#owned(ownerId, id);
+        return meeting && this.#apply(meeting, 'cancel', this.#now()).meeting;
       }),
     );
+  }
+
+  transition(id: string, event: RoomEvent, at: number): Promise<MeetingStatusOutcome> {
+    return settle(() =>
+      this.#database.transaction(() => {
+        const row = this.#selectById.get(id) as MeetingRow | undefined;
+        if (!row) {
+          return { kind: 'refused', reason: 'unknown' } as const;
+        }
+        const { decided, meeting } = this.#apply(fromRow(row), event, at);
+        return decided.kind === 'refused' ? decided : { kind: decided.kind, meeting };
+      }),
+    );
+  }
+
+  /**
+   * Decides and writes, in the caller's transaction (BEGIN IMMEDIATE: no other connection writes
+   * the file between its read and this update); the update is conditional all the same.
+   */
+  #apply(
+    meeting: Meeting,
+    event: MeetingEvent,
+    at: number,
+  ): { decided: MeetingStatusTransition; meeting: Meeting } {
+    const decided = nextMeetingStatus(meeting, event, at);
+    if (decided.kind !== 'changed') {
+      return { decided, meeting };
+    }
+    const result = this.#setStatus.run({
+      id: meeting.id,
+      ...columnsFromStatus(decided.next),
+      ...previous(columnsFromStatus(meeting)),
+    });
+    if (result.changes !== 1) {
+      throw new Error(`the status of meeting ${meeting.id.slice(0, 6)} changed under its update`);
+    }
+    return { decided, meeting: { ...meeting, ...decided.next } };
   }
 
   #owned(ownerId: string, id: string): Meeting | undefined {
@@ -179,8 +230,17 @@ export class SqliteMeetingStore implements MeetingStore {
       ownerId: meeting.ownerId,
       kind: meeting.kind,
       startsAt: meeting.startsAt,
-      status: meeting.status,
+      ...columnsFromStatus(meeting),
       allowEarlyEntry: Number(meeting.allowEarlyEntry),
     });
   }
+}
+
+function previous(was: StatusColumns): Record<string, string | number | null> {
+  return {
+    was_status: was.status,
+    was_session: was.session,
+    was_session_started_at: was.session_started_at,
+    was_session_ended_at: was.session_ended_at,
+  };
 }

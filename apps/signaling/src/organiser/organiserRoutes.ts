@@ -72,6 +72,11 @@ export interface OrganiserRoutesDeps {
 /** Same body for an unknown, revoked, expired or used-up invite, and for a cancelled meeting's. */
 const inviteInvalid: ErrorBody = { reason: 'invite-invalid', message: 'this invitation link is not valid' };
 const meetingCancelled: ErrorBody = { reason: 'conflict', message: 'the meeting is cancelled' };
+/** Only a meeting never held is cancelled: one under way or held keeps its true record. */
+const meetingHeld: ErrorBody = {
+  reason: 'conflict',
+  message: 'the meeting was opened (under way or held): it can no longer be cancelled',
+};
 
 /** Bodies of the POST routes that take none: nothing, or `{}`. */
 const emptyBodySchema = z.strictObject({}).optional();
@@ -87,6 +92,7 @@ function meetingSummary(meeting: Meeting): MeetingSummary {
     kind: meeting.kind,
     startsAt: meeting.startsAt,
     status: meeting.status,
+    lastSession: meeting.lastSession,
     allowEarlyEntry: meeting.allowEarlyEntry,
     createdAt: meeting.createdAt,
   };
@@ -232,6 +238,10 @@ export function organiserRoutes(deps: OrganiserRoutesDeps): express.Router {
     const cancelled = await meetings.cancel(owned.account.accountId, owned.meeting.id);
     if (!cancelled) {
       refuse(res, 404, meetingNotFound);
+      return;
+    }
+    if (cancelled.status !== 'cancelled') {
+      refuse(res, 409, meetingHeld);
       return;
     }
     if (owned.meeting.status !== 'cancelled') {

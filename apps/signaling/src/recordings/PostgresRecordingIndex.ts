@@ -116,4 +116,22 @@ export class PostgresRecordingIndex implements RecordingIndex {
       recordingId,
     ]);
   }
+
+  async finishedBefore(before: number, limit: number): Promise<IndexedRecording[]> {
+    const { rows } = await this.#db.query<RecordingRow>(
+      `SELECT ${RECORDING_COLUMNS} FROM recordings
+       WHERE finished_at IS NOT NULL AND finished_at < $1 ORDER BY finished_at, seq LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(recordingFromRow);
+  }
+
+  async deleteFinishedBefore(recordingId: string, before: number): Promise<boolean> {
+    // The chunks' rows go with it (ON DELETE CASCADE); conditional, so two nodes' sweeps delete it once.
+    const { rowCount } = await this.#db.query(
+      'DELETE FROM recordings WHERE id = $1 AND finished_at IS NOT NULL AND finished_at < $2',
+      [recordingId, before],
+    );
+    return rowCount === 1;
+  }
 }

@@ -41,4 +41,11 @@ export interface RecordingIndex {
   setChapters(recordingId: string, size: number, sha256: string): Promise<void>;
   /** Marks it finished at `at` unless it is already (the first time stays). */
   finish(recordingId: string, at: number): Promise<void>;
+  /** Recordings finished before `before` (never an unfinished one), longest finished first, at most `limit`. */
+  finishedBefore(before: number, limit: number): Promise<IndexedRecording[]>;
+  /**
+   * Forgets the recording and its chunks if it is still finished before `before`; whether this
+   * call removed it (false: gone already, another node's sweep, or not expired).
+   */
+  deleteFinishedBefore(recordingId: string, before: number): Promise<boolean>;
 }

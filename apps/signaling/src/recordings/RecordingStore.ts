@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RecordingSummary } from '@confidentiel/protocol';
+import { recordingIdSchema, type RecordingSummary } from '@confidentiel/protocol';
 import type { Database } from '../storage/Database.ts';
 import { RecordingError } from './RecordingError.ts';
 import type { IndexedRecording, RecordingIndex } from './RecordingIndex.ts';
@@ -193,6 +193,31 @@ export class RecordingStore {
       await this.#index.finish(recordingId, this.#now());
       return this.#summaryOf((await this.#index.get(recordingId))!);
     });
+  }
+
+  /**
+   * Deletes recordings finished before `before` (a recording still being written is never
+   * finished, so never deleted), at most `limit` per call: its files first, then its index rows, so
+   * that a crash in between leaves a row the next sweep finds and finishes. Idempotent, also
+   * across nodes sharing the directory and the database: the row goes only if it is still expired,
+   * and only the caller that removed it counts it. How many this call deleted.
+   */
+  async deleteFinishedBefore(before: number, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const recording of await this.#index.finishedBefore(before, limit)) {
+      // The id becomes a path given to a recursive rm: only the alphabet ids are made of.
+      if (!recordingIdSchema.safeParse(recording.id).success) {
+        throw new Error('the recordings index holds an id that is not a recording id');
+      }
+      const removed = await this.#exclusive(recording.id, async () => {
+        await rm(join(this.#directory, recording.id), { recursive: true, force: true });
+        return this.#index.deleteFinishedBefore(recording.id, before);
+      });
+      if (removed) {
+        deleted++;
+      }
+    }
+    return deleted;
   }
 
   async #summaryOf(recording: IndexedRecording): Promise<RecordingSummary> {

@@ -69,6 +69,8 @@ export class SqliteRecordingIndex implements RecordingIndex {
   readonly #insertChunk: StatementSync;
   readonly #updateChapters: StatementSync;
   readonly #finish: StatementSync;
+  readonly #selectFinishedBefore: StatementSync;
+  readonly #deleteFinishedBefore: StatementSync;
 
   constructor(database: Database) {
     database.migrate('recordings', RECORDING_MIGRATIONS);
@@ -93,6 +95,14 @@ export class SqliteRecordingIndex implements RecordingIndex {
       'UPDATE recordings SET chapters_size = ?, chapters_sha256 = ? WHERE id = ?',
     );
     this.#finish = db.prepare('UPDATE recordings SET finished_at = ? WHERE id = ? AND finished_at IS NULL');
+    this.#selectFinishedBefore = db.prepare(
+      `SELECT ${RECORDING_COLUMNS} FROM recordings
+       WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at, rowid LIMIT ?`,
+    );
+    // The chunks' rows go with it (ON DELETE CASCADE; the database turns foreign keys on).
+    this.#deleteFinishedBefore = db.prepare(
+      'DELETE FROM recordings WHERE id = ? AND finished_at IS NOT NULL AND finished_at < ?',
+    );
   }
 
   insert(recording: {
@@ -151,5 +161,15 @@ export class SqliteRecordingIndex implements RecordingIndex {
     return settle(() => {
       this.#finish.run(at, recordingId);
     });
+  }
+
+  finishedBefore(before: number, limit: number): Promise<IndexedRecording[]> {
+    return settle(() =>
+      (this.#selectFinishedBefore.all(before, limit) as unknown as RecordingRow[]).map(recordingFromRow),
+    );
+  }
+
+  deleteFinishedBefore(recordingId: string, before: number): Promise<boolean> {
+    return settle(() => this.#deleteFinishedBefore.run(recordingId, before).changes === 1);
   }
 }

@@ -2,7 +2,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import {
   MAX_RECORDING_CHUNK_BYTES,
-  MAX_RECORDING_CHUNKS,
   meetingIdSchema,
   recordingIdSchema,
   type ErrorBody,
@@ -18,6 +17,7 @@ import { RecordingError } from './RecordingError.ts';
 import type { RecordingStore } from './RecordingStore.ts';
 import { verifyRoomBearer } from './roomBearer.ts';
 import { refuse } from '../http/refuse.ts';
+import { chunkIndexOf, recordingNotFound, sendBytes } from './sealedReads.ts';
 
 /** Largest sealed WebVTT chapters file accepted (an agenda of 100 items fits many times over). */
 export const MAX_RECORDING_CHAPTERS_BYTES = 256 * 1024;
@@ -51,8 +51,6 @@ const RECORDERS: ReadonlySet<MemberRole> = new Set<MemberRole>(['host', 'co-host
 
 /** One answer for an unknown meeting and another meeting's: the two must look the same. */
 const meetingNotFound: ErrorBody = { reason: 'room-not-found', message: 'room not found' };
-/** One answer for an unknown recording, another meeting's, and a missing piece of it. */
-const recordingNotFound: ErrorBody = { reason: 'not-found', message: 'recording not found' };
 const notRecorder: ErrorBody = { reason: 'forbidden', message: 'only a host or co-host records' };
 const notAdmitted: ErrorBody = {
   reason: 'not-admitted',
@@ -62,14 +60,6 @@ const notWriter: ErrorBody = {
   reason: 'forbidden',
   message: 'only the browser that started this recording adds to it',
 };
-
-const CHUNK_INDEX = /^(0|[1-9][0-9]{0,8})$/;
-
-/** Sealed bytes, exactly as stored: never cached by a proxy or the browser. */
-function sendBytes(res: Response, bytes: Buffer): void {
-  res.set('Cache-Control', 'no-store');
-  res.type('application/octet-stream').send(bytes);
-}
 
 /**
  * `/api` routes of committee recordings. The browsers upload and download
@@ -154,19 +144,6 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
     return body;
   };
 
-  const chunkIndex = (req: Request, res: Response): number | undefined => {
-    const raw = String(req.params.index);
-    const index = CHUNK_INDEX.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(index) || index >= MAX_RECORDING_CHUNKS) {
-      refuse(res, 400, {
-        reason: 'invalid-payload',
-        message: `chunk index must be an integer from 0 to ${MAX_RECORDING_CHUNKS - 1}`,
-      });
-      return undefined;
-    }
-    return index;
-  };
-
   router.post('/meetings/:meetingId/recordings', async (req, res) => {
     const identity = await identify(req, res);
     if (!identity) {
@@ -207,7 +184,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
 
   router.put('/recordings/:recordingId/chunks/:index', writer, chunkBody, async (req, res) => {
     const recording = recordingOf(res);
-    const index = chunkIndex(req, res);
+    const index = chunkIndexOf(req, res);
     const bytes = index === undefined ? undefined : sealedBody(req, res);
     if (index === undefined || bytes === undefined) {
       return;
@@ -226,7 +203,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): express.Router {
     if (!recording) {
       return;
     }
-    const index = chunkIndex(req, res);
+    const index = chunkIndexOf(req, res);
     if (index === undefined) {
       return;
     }

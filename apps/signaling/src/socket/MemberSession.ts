@@ -16,6 +16,8 @@ import { hostsChannel, memberChannel } from '../rooms/channels.ts';
 import type { Identity } from '../rooms/verifyRoomToken.ts';
 import { admitEarlyArrivals, isRevoked, notifyLobby, revoke, waitingReason } from './admission.ts';
 import { leaveRoom, releaseMedia } from './departure.ts';
+import { meetingFacts, type MeetingFacts } from './meetingFacts.ts';
+import { lobbyChatHandlers } from './lobbyChatHandlers.ts';
 import { closeProducers, mediaHandlers } from './mediaHandlers.ts';
 import { moderationHandlers } from './moderationHandlers.ts';
 import { relayHandlers } from './relayHandlers.ts';
@@ -54,6 +56,8 @@ export class MemberSession implements PeerSession {
   #keys: IdentityKeys | null = null;
   #expiresAtMs: number;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The meeting's title and start for the room info, read once (at join, or at entry for a restored session). */
+  #meeting: MeetingFacts | null = null;
 
   /**
    * A session another node ran, carried on here after this node took the
@@ -217,6 +221,7 @@ export class MemberSession implements PeerSession {
           if (!meeting) {
             throw new ProtocolError('room-not-found', 'room not found');
           }
+          this.#meeting = meetingFacts(meeting);
           this.#role = (await this.#deps.roleOverrides.get(this.memberId)) ?? this.#role;
           if (await isRevoked(this, this.#deps)) {
             throw new ProtocolError('removed', 'you were removed from this meeting');
@@ -246,6 +251,7 @@ export class MemberSession implements PeerSession {
       },
       ...mediaHandlers(this, this.#deps, () => this.#presence === 'member'),
       ...relayHandlers(this, this.#deps),
+      ...lobbyChatHandlers(this, this.#deps),
       leave: async () => {
         if (!this.#inMeeting()) {
           throw new ProtocolError('not-joined', 'join the room first');
@@ -273,11 +279,17 @@ export class MemberSession implements PeerSession {
   /** In the room's queue (see #decide). */
   async #enterLobby(reason: WaitingReason): Promise<void> {
     const { state, now } = this.#deps;
+    // Set by `join` before anyone waits: hosts seal lobby messages to these keys.
+    const identity = this.#keys;
+    if (identity === null) {
+      throw new ProtocolError('not-joined', 'join the room first');
+    }
     await state.addWaiting(this.roomId, {
       memberId: this.memberId,
       displayName: this.#identity.name,
       waitingSince: now(),
       needsAdmission: reason !== 'no-host',
+      identity,
     });
     this.#presence = 'lobby';
     this.#phase = 'waiting';
@@ -290,6 +302,7 @@ export class MemberSession implements PeerSession {
   async #enter(): Promise<Joined> {
     const { sfu, state } = this.#deps;
     this.#phase = 'joining';
+    this.#meeting ??= meetingFacts(await this.#deps.meetings.get(this.roomId));
     const { rtpCapabilities } = await sfu.request('getRouterRtpCapabilities', { roomId: this.roomId });
     const entered = await this.#inRoomQueue(() => this.#enterRoom());
     if (!entered) {
@@ -314,7 +327,7 @@ export class MemberSession implements PeerSession {
       producers: entered.producers,
       routerRtpCapabilities: rtpCapabilities,
       ...this.#deps.iceConfig(this.memberId),
-      room: { locked: entered.locked },
+      room: { locked: entered.locked, ...this.#meeting },
     };
   }
 
@@ -374,7 +387,7 @@ export class MemberSession implements PeerSession {
    * received at least one broadcast (it resumes from that offset): send one.
    */
   #firstEvent(locked: boolean): void {
-    this.#socket.nsp.to(memberChannel(this.memberId)).emit('roomUpdated', { locked });
+    this.#socket.nsp.to(memberChannel(this.memberId)).emit('roomUpdated', { locked, ...this.#meeting });
   }
 
   /** Lets a waiting member in (a host admitted them, or a host arrived). False if not waiting. */

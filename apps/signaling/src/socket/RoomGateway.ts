@@ -25,10 +25,12 @@ import type { NodeBus } from '../cluster/NodeBus.ts';
 import { LocalNodeRegistry, type NodeRegistry } from '../cluster/NodeRegistry.ts';
 import { NoSessionRecords, type SessionRecords } from '../cluster/SessionRecords.ts';
 import type { SessionDeps } from './MemberSession.ts';
+import { roomMicrophones } from './roomMicrophones.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 import { InMemoryRoleOverrides, type RoleOverrides } from '../rooms/RoleOverrides.ts';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
 import { InMemoryEndedMeetings, type EndedMeetings } from '../rooms/EndedMeetings.ts';
+import { InMemoryHeldOut, type HeldOut } from '../rooms/HeldOut.ts';
 import { RoomQueue } from '../rooms/RoomQueue.ts';
 import { MemoryRateLimiterFactory, type RateLimiterFactory } from '../state/RateLimiterFactory.ts';
 import { NO_COMMITTEES, type CommitteeHooks } from '../committee/CommitteeService.ts';
@@ -74,6 +76,8 @@ export interface RoomGatewayOptions {
   roleOverrides?: RoleOverrides;
   /** Meetings a host ended; a private one when absent. */
   endedMeetings?: EndedMeetings;
+  /** Members sent back to the waiting room (deliberation); a private one when absent. */
+  heldOut?: HeldOut;
   /**
    * Where the limiters shared by every node are made (chat per member,
    * requests and connections per client address); in memory when absent.
@@ -223,6 +227,7 @@ export class RoomGateway {
       admissions: this.#admissions,
       roleOverrides: this.#roleOverrides,
       endedMeetings: this.#endedMeetings,
+      heldOut: options.heldOut ?? new InMemoryHeldOut({ now }),
       queue: this.#queue,
       issueToken: options.issueToken,
       inviteRevoked: options.inviteRevoked ?? (() => Promise.resolve(false)),
@@ -230,6 +235,10 @@ export class RoomGateway {
       revocationMs: options.revocationMs ?? 2 * 60 * 60 * 1000,
       committee: options.committee ?? NO_COMMITTEES,
     };
+    // Committee rooms pause the microphones of members who lose the floor: the server decides who speaks.
+    options.committee?.useMicrophones?.(
+      roomMicrophones({ sfu: options.sfu, state: options.state, queue: this.#queue, nsp, logger }),
+    );
     this.#host = new MeetingHost({
       nsp,
       sessionDeps,

@@ -5,6 +5,7 @@ import type { CommitteeHooks, CommitteeMember } from '../committee/CommitteeServ
 import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { Admissions } from '../rooms/Admissions.ts';
 import type { EndedMeetings } from '../rooms/EndedMeetings.ts';
+import type { HeldOut } from '../rooms/HeldOut.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
 import type { RoomQueue } from '../rooms/RoomQueue.ts';
@@ -63,6 +64,8 @@ export interface SessionDeps {
   roleOverrides: RoleOverrides;
   /** Meetings a host ended: nobody but a host enters until a host is back. */
   endedMeetings: EndedMeetings;
+  /** Members a host sent back to the waiting room: each join of theirs waits for admission. */
+  heldOut: HeldOut;
   /** Runs each room's sequences of state steps one at a time (shared by every session of this node). */
   queue: RoomQueue;
   directory: SessionDirectory;

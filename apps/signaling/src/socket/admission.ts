@@ -1,4 +1,5 @@
 import type { WaitingReason } from '@confidentiel/protocol';
+import { HELD_OUT_MS } from '../rooms/HeldOut.ts';
 import { hostsChannel } from '../rooms/channels.ts';
 import { isModerator } from '../rooms/permissions.ts';
 import type { PeerSession, SessionDeps } from './SessionDeps.ts';
@@ -31,13 +32,30 @@ export async function revoke(
   await admissions.withdrawn(session.roomId, session.memberId);
 }
 
+/**
+ * Holds the member out of the room (a host sent them back to the waiting room) and withdraws
+ * their admission at once (recordings answer them no more meanwhile). Before they hear of it:
+ * the join that follows waits.
+ */
+export async function holdOut(
+  session: PeerSession,
+  deps: Pick<SessionDeps, 'heldOut' | 'admissions' | 'now'>,
+): Promise<void> {
+  await deps.heldOut.hold(session.roomId, session.memberId, deps.now() + HELD_OUT_MS);
+  await deps.admissions.withdrawn(session.roomId, session.memberId);
+}
+
 /** Why this member must wait, or null to enter now. */
 export async function waitingReason(
   session: PeerSession,
-  deps: Pick<SessionDeps, 'state' | 'endedMeetings'>,
+  deps: Pick<SessionDeps, 'state' | 'endedMeetings' | 'heldOut'>,
   allowEarlyEntry: boolean,
 ): Promise<WaitingReason | null> {
   const { state } = deps;
+  // Sent back to the waiting room: only a host's admission lets them in, whatever their role or invite.
+  if (await deps.heldOut.isHeldOut(session.roomId, session.memberId)) {
+    return 'deliberation';
+  }
   // The organiser's own host token enters; anyone invited with admission waits, co-hosts too.
   if (session.role === 'host') {
     return null;

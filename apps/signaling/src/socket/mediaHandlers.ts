@@ -1,6 +1,15 @@
-import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
+import {
+  ProtocolError,
+  type ProducerInfo,
+  type RequestHandlers,
+  type roomRequests,
+} from '@confidentiel/protocol';
 import { mayPublish } from '../rooms/permissions.ts';
+import { pauseMicrophones } from './roomMicrophones.ts';
 import type { PeerSession, SessionDeps } from './SessionDeps.ts';
+
+/** Why a committee member's microphone stays paused (for logs and developers; the browser has its words). */
+export const NEEDS_FLOOR = 'you need the floor to speak: raise your hand, the chair gives the floor';
 
 type MediaRequests =
   | 'createTransport'
@@ -23,19 +32,40 @@ type MediaRequests =
  * in the room's queue): a producer made while the member was leaving is not
  * recorded (the departure took the member's producers already, and the SFU
  * closes this one).
+ *
+ * Who speaks is the server's to decide (committee meetings): a microphone the
+ * member may not use now (`committee.microphoneAllowed`) is made paused and
+ * stays so; a browser that asks to unpause it is refused and nothing changes.
  */
 export function mediaHandlers(
   session: PeerSession,
-  deps: Pick<SessionDeps, 'sfu' | 'state' | 'queue'>,
+  deps: Pick<SessionDeps, 'sfu' | 'state' | 'queue' | 'committee' | 'logger'>,
   inRoomState: () => boolean,
 ): Pick<RequestHandlers<typeof roomRequests>, MediaRequests> {
-  const { sfu, state, queue } = deps;
+  const { sfu, state, queue, committee } = deps;
 
-  const ownsProducer = async (producerId: string): Promise<void> => {
+  const ownProducer = async (producerId: string): Promise<ProducerInfo> => {
     const producers = await state.producers(session.roomId);
     const producer = producers.find((p) => p.producerId === producerId);
     if (!producer || producer.memberId !== session.memberId) {
       throw new ProtocolError('not-found', 'producer not found');
+    }
+    return producer;
+  };
+
+  /**
+   * Asked again once a live microphone is in the room state: a floor withdrawn between the first
+   * answer and now paused what the state held then, not this one, so it is paused here.
+   */
+  const recheck = async (producer: ProducerInfo): Promise<void> => {
+    if (await committee.microphoneAllowed(session)) {
+      return;
+    }
+    const live = (await state.producers(session.roomId)).find(
+      (p) => p.producerId === producer.producerId && !p.paused,
+    );
+    if (live) {
+      await pauseMicrophones({ ...deps, nsp: session.socket.nsp }, session.roomId, [live], session.memberId);
     }
   };
 
@@ -48,33 +78,47 @@ export function mediaHandlers(
       if (!mayPublish(session.role)) {
         throw new ProtocolError('forbidden', 'observers do not publish media');
       }
+      const microphone = request.source === 'microphone';
+      // Decided before the producer exists: without the floor it is paused before anyone can consume it.
+      const held = microphone && !(await committee.microphoneAllowed(session));
       const { producerId } = await sfu.request('produce', { ...scope, ...request });
+      if (held) {
+        await sfu.request('setProducerPaused', { ...scope, producerId, paused: true });
+      }
       const producer = {
         producerId,
         memberId: session.memberId,
         kind: request.kind,
         source: request.source,
-        paused: false,
+        paused: held,
       };
-      await queue.run(session.roomId, async () => {
+      const added = await queue.run(session.roomId, async () => {
         // Left meanwhile: the departure took the member's producers already, and the SFU closes this one.
         if (!inRoomState()) {
-          return;
+          return false;
         }
         await state.addProducer(session.roomId, producer);
         session.socket.to(session.roomId).emit('producerAdded', { producer });
+        return true;
       });
-      return { producerId };
+      if (microphone && !held && added) {
+        await recheck(producer);
+      }
+      return held ? { producerId, paused: true } : { producerId };
     },
     closeProducer: async ({ producerId }) => {
       session.scope();
-      await ownsProducer(producerId);
+      await ownProducer(producerId);
       await session.closeProducers([producerId]);
       return {};
     },
     setProducerPaused: async ({ producerId, paused }) => {
       const scope = session.scope();
-      await ownsProducer(producerId);
+      const producer = await ownProducer(producerId);
+      const microphone = producer.source === 'microphone';
+      if (!paused && microphone && !(await committee.microphoneAllowed(session))) {
+        throw new ProtocolError('forbidden', NEEDS_FLOOR);
+      }
       await sfu.request('setProducerPaused', { ...scope, producerId, paused });
       await queue.run(session.roomId, async () => {
         await state.setProducerPaused(session.roomId, producerId, paused);
@@ -82,6 +126,9 @@ export function mediaHandlers(
           .to(session.roomId)
           .emit('producerPaused', { producerId, memberId: session.memberId, paused });
       });
+      if (!paused && microphone) {
+        await recheck(producer);
+      }
       return {};
     },
     consume: (request) => sfu.request('consume', { ...session.scope(), ...request }),

@@ -1,6 +1,8 @@
 import { ProtocolError, type RequestHandlers, type roomRequests } from '@confidentiel/protocol';
 import { refuseAction, refuseActionOn, type ModerationAction } from '../rooms/permissions.ts';
 import { memberChannel } from '../rooms/channels.ts';
+import { holdOut } from './admission.ts';
+import { meetingFacts } from './meetingFacts.ts';
 import type { PeerSession, SessionDeps } from './SessionDeps.ts';
 
 type ModerationRequests =
@@ -11,6 +13,7 @@ type ModerationRequests =
   | 'muteMember'
   | 'stopMemberVideo'
   | 'removeMember'
+  | 'sendToLobby'
   | 'setMemberRole'
   | 'endMeeting';
 
@@ -74,6 +77,9 @@ export function moderationHandlers(
       const session = waitingTarget(memberId);
       if (session) {
         deps.committee.admitted(session, actor);
+        // Sent back to the waiting room earlier: the host's admission ends it (even if this
+        // admission fails on the way, their next join enters as the host meant).
+        await deps.heldOut.release(session.roomId, memberId);
       }
       if (session && (await session.admit())) {
         admitted.push(memberId);
@@ -112,7 +118,9 @@ export function moderationHandlers(
       const { roomId } = allowed('lock');
       await queue.run(roomId, async () => {
         await state.setLocked(roomId, locked);
-        actor.socket.nsp.to(roomId).emit('roomUpdated', { locked });
+        // The whole room info: each browser replaces its own with it.
+        const meeting = meetingFacts(await deps.meetings.get(roomId));
+        actor.socket.nsp.to(roomId).emit('roomUpdated', { locked, ...meeting });
       });
       audit(locked ? 'lock' : 'unlock', null);
       return {};
@@ -170,6 +178,22 @@ export function moderationHandlers(
       await session.remove();
       audit('remove', memberId);
       return {};
+    },
+    sendToLobby: async ({ memberIds }) => {
+      // Every target is checked first (the same rights as a removal): one refused, nobody sent out.
+      const sessions = [...new Set(memberIds)].map((memberId) => target('remove', memberId));
+      const sent: string[] = [];
+      for (const session of sessions) {
+        // Held out before they hear of it: the join their browser makes next waits for admission.
+        await holdOut(session, deps);
+        deps.committee.sentToLobby(session, actor);
+        // Leaving releases their media and tells the others (`memberLeft`): every browser left
+        // draws a fresh E2EE key and sends it only to those who remain, as on a removal.
+        await session.end('sent-to-lobby');
+        audit('send-to-lobby', session.memberId);
+        sent.push(session.memberId);
+      }
+      return { sent };
     },
     setMemberRole: async ({ memberId, role }) => {
       const session = target('set-role', memberId, role);

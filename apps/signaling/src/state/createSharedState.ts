@@ -2,8 +2,10 @@ import { pino, type Logger } from 'pino';
 import type { RedisClientType } from 'redis';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
 import { InMemoryEndedMeetings, type EndedMeetings } from '../rooms/EndedMeetings.ts';
+import { InMemoryHeldOut, type HeldOut } from '../rooms/HeldOut.ts';
 import { RedisAdmissions } from '../rooms/RedisAdmissions.ts';
 import { RedisEndedMeetings } from '../rooms/RedisEndedMeetings.ts';
+import { RedisHeldOut } from '../rooms/RedisHeldOut.ts';
 import { RedisRevocations } from '../rooms/RedisRevocations.ts';
 import { RedisRoleOverrides } from '../rooms/RedisRoleOverrides.ts';
 import { OwnerRoomState } from '../rooms/OwnerRoomState.ts';
@@ -13,6 +15,7 @@ import { InMemoryRoleOverrides, type RoleOverrides } from '../rooms/RoleOverride
 import { InMemoryRoomState, type RoomState } from '../rooms/RoomState.ts';
 import { MemoryRateLimiterFactory, type RateLimiterFactory } from './RateLimiterFactory.ts';
 import { RedisRateLimiterFactory } from './RedisRateLimiterFactory.ts';
+import { ReplayedHeldOut } from './ReplayedHeldOut.ts';
 import { ReplayLog } from './ReplayLog.ts';
 import {
   ReplayedAdmissions,
@@ -30,6 +33,8 @@ export interface SharedState {
   readonly roleOverrides: RoleOverrides;
   readonly endedMeetings: EndedMeetings;
   readonly admissions: Admissions;
+  /** Members a host sent back to the waiting room (deliberation): they wait for admission. */
+  readonly heldOut: HeldOut;
   /** Where every rate limiter is made (see which are shared in RoomGateway and the HTTP routes). */
   readonly rateLimiters: RateLimiterFactory;
   readonly closed: boolean;
@@ -100,6 +105,7 @@ function inMemory(options: SharedStateOptions): Parts {
     roleOverrides: new InMemoryRoleOverrides({ now }),
     endedMeetings: new InMemoryEndedMeetings({ now }),
     admissions: new InMemoryAdmissions({ now }),
+    heldOut: new InMemoryHeldOut({ now }),
     rateLimiters: new MemoryRateLimiterFactory(),
   };
 }
@@ -131,6 +137,7 @@ function inRedis(
       roleOverrides: new ReplayedRoleOverrides(new RedisRoleOverrides({ client, keyPrefix }), deps),
       endedMeetings: new ReplayedEndedMeetings(new RedisEndedMeetings({ client, keyPrefix }), deps),
       admissions: new ReplayedAdmissions(new RedisAdmissions({ client, keyPrefix }), deps),
+      heldOut: new ReplayedHeldOut(new RedisHeldOut({ client, keyPrefix }), deps),
       rateLimiters: new RedisRateLimiterFactory({ client, keyPrefix }),
     },
     reestablished: (roomId) => owner?.writeBack(roomId) ?? Promise.resolve(),

@@ -109,7 +109,7 @@ interface Person {
   /** Current role: the token's, or a moderator's change (it outlives a rejoin). */
   role: MemberRole;
   status: 'out' | 'joined' | 'waiting' | 'removed';
-  waitReason: 'admission' | 'locked' | 'no-host' | undefined;
+  waitReason: 'admission' | 'locked' | 'no-host' | 'deliberation' | undefined;
   bot: Bot | undefined;
   /** `admitted` events the current bot should have got. */
   admissions: number;

@@ -24,6 +24,8 @@ const COMMITTEE_REQUESTS: Partial<Record<RoomRequestName, unknown>> = {
   lowerHand: {},
   giveFloor: { memberId: 'someone-1' },
   withdrawFloor: {},
+  setFreeDiscussion: { open: true },
+  muteAll: {},
   openVote: { motion: 'Motion', secret: false },
   castVote: { voteId: 'vote-0000001', choice: 'pour' },
   closeVote: { voteId: 'vote-0000001' },

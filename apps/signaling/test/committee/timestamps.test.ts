@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_TYPE } from '@confidentiel/journal';
+import { journalListResponseSchema } from '@confidentiel/protocol';
 import { createCa, startTsa, type TestTsa } from '../../../../packages/journal/test/support/opensslTsa.ts';
 import { waitFor } from '../support/harness.ts';
 import { must, parseJournal, startCommitteeHarness, type CommitteeHarness } from './support.ts';
@@ -73,6 +74,19 @@ describe('session journals anchored by an RFC 3161 authority', () => {
     expect(journal[journal.length - 1]!.type).toBe(CHECKPOINT_TYPE);
     expect(journal[journal.length - 2]!.type).toBe('session-ended');
     expect(checkpoints.every((c) => typeof c.data.token === 'string')).toBe(true);
+
+    // The organiser's page is told the same: how many tokens, up to which entry, by whom.
+    const listed = journalListResponseSchema.parse(
+      await (await h.api('GET', `/organiser/meetings/${meetingId}/journals`)).json(),
+    );
+    const tsaHost = new URL(tsa.url).host;
+    expect(listed.service.timeStamping).toEqual({ authority: tsaHost, every: EVERY });
+    expect(listed.journals[0]!.timeStamps).toEqual({
+      tokens: checkpoints.length,
+      failures: 0,
+      anchoredEntries: journal.length - 1,
+      authorities: [tsaHost],
+    });
 
     const report = await h.verify(text, [tsa.ca.pem]);
     expect(report.failure).toBeUndefined();

@@ -206,6 +206,7 @@ describe('lobby', () => {
         displayName: 'Client',
         waitingSince: expect.any(Number) as number,
         needsAdmission: true,
+        identity: TEST_IDENTITY,
       },
     ]);
     await expectNoEvents([member], ['lobbyChanged']);
@@ -281,7 +282,9 @@ describe('lobby', () => {
     const member = await arrive(h, { room, name: 'Member' });
     const updated = nextEvent(member.socket, 'roomUpdated');
     okData(await request(host.socket, 'setRoomLocked', { locked: true }));
-    expect(await updated).toEqual({ locked: true });
+    // The whole room info: the browser replaces its own with it (the title names the procès-verbal).
+    expect(await updated).toEqual({ locked: true, title: 'Consultation', startsAt: expect.any(Number) });
+    expect(member.answer).toMatchObject({ status: 'joined', room: { locked: false, title: 'Consultation' } });
 
     const newcomer = await arrive(h, { room, name: 'Newcomer' });
     expect(newcomer.answer).toEqual({ status: 'waiting', reason: 'locked' });
@@ -290,7 +293,11 @@ describe('lobby', () => {
     );
     const secondHost = await arrive(h, { room, name: 'Second host', role: 'host' });
     expect(secondHost.answer.status).toBe('joined');
-    expect(joinedSchema.parse(secondHost.answer).room).toEqual({ locked: true });
+    expect(joinedSchema.parse(secondHost.answer).room).toEqual({
+      locked: true,
+      title: 'Consultation',
+      startsAt: expect.any(Number),
+    });
     // Another host's arrival does not open a locked room.
     await expectNoEvents([newcomer], ['admitted']);
     close(host, member, newcomer, secondHost);

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import type { IdentityKeys, Joined, MemberRole } from '@confidentiel/protocol';
 import type { Socket } from 'socket.io';
 import { NO_COMMITTEES } from '../../src/committee/CommitteeService.ts';
+import { InMemoryHeldOut } from '../../src/rooms/HeldOut.ts';
 import type { MeetingStore } from '../../src/meetings/MeetingStore.ts';
 import { InMemoryAdmissions } from '../../src/rooms/Admissions.ts';
 import { InMemoryEndedMeetings } from '../../src/rooms/EndedMeetings.ts';
@@ -87,6 +88,7 @@ function room(state: RoomState) {
     admissions: new InMemoryAdmissions(),
     roleOverrides: new InMemoryRoleOverrides(),
     endedMeetings: new InMemoryEndedMeetings(),
+    heldOut: new InMemoryHeldOut(),
     queue: new RoomQueue(),
     directory: { get: (memberId) => sessions.get(memberId) },
     issueToken: () => ({ token: 't', jti: 'j', expiresAt: Math.floor(Date.now() / 1000) + 60 }),

@@ -126,6 +126,7 @@ export function guest(n: number, needsAdmission = true, waitingSince = 2_000 + n
     displayName: `Invité ${n}`,
     waitingSince,
     needsAdmission,
+    identity: { ecdh: KEY, sign: KEY },
   };
 }
 

@@ -36,6 +36,7 @@ const MEETING = {
   kind: 'consultation',
   startsAt: 1_900_000_000_000,
   status: 'scheduled',
+  lastSession: null,
   allowEarlyEntry: false,
   createdAt: 1_800_000_000_000,
 };

@@ -4,7 +4,7 @@ import type { AgendaItem, CommitteeState } from '@confidentiel/protocol';
 import { moveItem } from './agendaOrder.ts';
 import { ActionError } from './ActionError.tsx';
 import type { CommitteeRequester } from './CommitteeRequester.ts';
-import { currentItem, formatClock, isoDuration, itemElapsedMs } from './elapsed.ts';
+import { formatClock, isoDuration, itemElapsedMs } from './elapsed.ts';
 import { useCommitteeAction } from './useCommitteeAction.ts';
 
 function ChairButtons(props: {
@@ -76,7 +76,10 @@ function ChairButtons(props: {
   );
 }
 
-/** The agenda: the current item with its running time, every item's status; the chair runs it. */
+/**
+ * The agenda: every item's status and time spent; the chair runs it. The current item with its
+ * running time is in the cockpit's summary (cockpit/CockpitSummary.tsx), always in view.
+ */
 export function AgendaSection(props: {
   client: CommitteeRequester;
   committee: CommitteeState;
@@ -87,37 +90,10 @@ export function AgendaSection(props: {
   const headingId = useId();
   const { committee, now } = props;
   const action = useCommitteeAction();
-  const current = currentItem(committee);
   const order = committee.agenda.map((item) => item.itemId);
-  const currentIndex = current === null ? -1 : order.indexOf(current.itemId);
-  const currentElapsed = current === null ? 0 : itemElapsedMs(current, committee, now);
-  const overrun =
-    current !== null && current.plannedMinutes > 0 && currentElapsed > current.plannedMinutes * 60_000;
   return (
     <section className="committee-section" aria-labelledby={headingId}>
       <h3 id={headingId}>{t('committee.agenda.title')}</h3>
-      {current !== null ? (
-        <div className="committee-current" data-testid="current-item" data-item-id={current.itemId}>
-          <p className="committee-current-label">{t('committee.agenda.current')}</p>
-          <p className="committee-current-title">
-            {currentIndex + 1}. {current.title}
-          </p>
-          <p className={`committee-current-time${overrun ? ' committee-overrun' : ''}`}>
-            {t('committee.agenda.elapsed')}{' '}
-            <time dateTime={isoDuration(currentElapsed)} data-testid="current-item-elapsed">
-              {formatClock(currentElapsed)}
-            </time>
-            {current.plannedMinutes > 0 ? (
-              <span> {t('committee.agenda.plannedOf', { minutes: current.plannedMinutes })}</span>
-            ) : null}
-            {overrun ? <span className="visually-hidden"> {t('committee.agenda.overrun')}</span> : null}
-          </p>
-        </div>
-      ) : (
-        <p className="hint" data-testid="no-current-item">
-          {t('committee.agenda.noCurrent')}
-        </p>
-      )}
       {committee.agenda.length === 0 ? (
         <p className="hint">{t('committee.agenda.empty')}</p>
       ) : (

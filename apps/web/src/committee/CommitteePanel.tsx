@@ -2,6 +2,7 @@ import { useMemo, type ReactNode } from 'react';
 import type { MeetingClient } from '../media/MeetingClient.ts';
 import type { MeetingState } from '../media/meetingState.ts';
 import type { CommitteeKeySnapshot } from './CommitteeKeyHolder.ts';
+import { RecordingControls } from '../recording/RecordingControls.tsx';
 import { CommitteeView } from './CommitteeView.tsx';
 import { memberNames } from './memberNames.ts';
 import { useCommitteeState } from './useCommitteeState.ts';
@@ -9,8 +10,8 @@ import { useFloorMicrophone } from './useFloorMicrophone.ts';
 import { useMinutes } from './useMinutes.ts';
 
 /**
- * The committee panel of the meeting sidebar: agenda, floor, votes, minutes
- * and the procès-verbal. Renders nothing until the server sends a committee
+ * The committee session's cockpit beside the stage: agenda, floor, votes,
+ * minutes, the procès-verbal and the recording. Renders nothing until the server sends a committee
  * state (other kinds of meeting never do).
  */
 export function CommitteePanel(props: {
@@ -45,6 +46,13 @@ export function CommitteePanel(props: {
       meetingId={props.meetingId}
       minutes={minutes}
       microphone={microphone}
+      recording={
+        <RecordingControls
+          client={client}
+          meetingId={props.meetingId}
+          committeeSecret={props.committeeKey.secret}
+        />
+      }
     />
   );
 }

@@ -1,13 +1,18 @@
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CommitteeState, MemberInfo } from '@confidentiel/protocol';
 import { ActionError } from './ActionError.tsx';
 import type { CommitteeRequester } from './CommitteeRequester.ts';
 import { formatClock, isoDuration, speakerElapsedMs } from './elapsed.ts';
+import { giveFloorToNextHand, microphoneNeedsFloor, nextHand } from './floorRules.ts';
 import type { FloorMicrophone } from './useFloorMicrophone.ts';
 import { useCommitteeAction } from './useCommitteeAction.ts';
 
-/** Who has the floor, who asked for it; members raise a hand, the chair gives and withdraws the floor. */
+/**
+ * Who has the floor, who asked for it; members raise a hand (their microphone opens once given the
+ * floor: the server holds it closed until then), the chair gives and withdraws the floor, opens free
+ * discussion, mutes everyone.
+ */
 export function FloorSection(props: {
   client: CommitteeRequester;
   committee: CommitteeState;
@@ -23,7 +28,10 @@ export function FloorSection(props: {
   const queueId = useId();
   const { client, committee, self, names } = props;
   const action = useCommitteeAction();
+  const [mutedAll, setMutedAll] = useState<number | null>(null);
   const { speaker, queue } = committee.floor;
+  const next = nextHand(committee);
+  const needsFloor = microphoneNeedsFloor(committee, self);
   const nameOf = (memberId: string): string => {
     const name = names.get(memberId) ?? t('committee.floor.unknown');
     return memberId === self.memberId ? t('committee.floor.you', { name }) : name;
@@ -48,6 +56,16 @@ export function FloorSection(props: {
         <p className="hint">{t('committee.floor.nobody')}</p>
       )}
       {speaking ? <p className="committee-you-speak">{t('committee.floor.youSpeak')}</p> : null}
+      {committee.freeDiscussion ? (
+        <p className="committee-free-discussion" data-testid="floor-free-discussion-open">
+          {t('committee.floor.freeDiscussionOpen')}
+        </p>
+      ) : null}
+      {needsFloor ? (
+        <p className="hint" data-testid="floor-muted-hint">
+          {t('committee.floor.mutedUntilFloor')}
+        </p>
+      ) : null}
       {props.chair && speaker !== null ? (
         <button
           type="button"
@@ -58,6 +76,53 @@ export function FloorSection(props: {
         >
           {t('committee.floor.withdraw')}
         </button>
+      ) : null}
+      {props.chair ? (
+        <div className="committee-floor-chair">
+          {next !== null ? (
+            <button
+              type="button"
+              className="button button-primary"
+              data-testid="give-floor-next"
+              aria-label={t('committee.floor.giveNextTo', { name: nameOf(next) })}
+              onClick={() => action.run(() => giveFloorToNextHand(client, committee))}
+            >
+              {t('committee.floor.giveNext')}
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className={`button${committee.freeDiscussion ? ' control-sharing' : ''}`}
+            data-testid="floor-free-discussion"
+            aria-pressed={committee.freeDiscussion}
+            title={t('committee.floor.freeDiscussionHint')}
+            onClick={() =>
+              action.run(() =>
+                client.committeeRequest('setFreeDiscussion', { open: !committee.freeDiscussion }),
+              )
+            }
+          >
+            {t('committee.floor.freeDiscussion')}
+          </button>
+          <button
+            type="button"
+            className="button"
+            data-testid="mute-all"
+            onClick={() =>
+              action.run(async () => {
+                setMutedAll(null);
+                setMutedAll((await client.committeeRequest('muteAll', {})).muted);
+              })
+            }
+          >
+            {t('committee.floor.muteAll')}
+          </button>
+          {mutedAll !== null ? (
+            <p className="hint" role="status" data-testid="mute-all-result">
+              {t('committee.floor.mutedAll', { count: mutedAll })}
+            </p>
+          ) : null}
+        </div>
       ) : null}
       <h4 id={queueId}>
         {t('committee.floor.queue')}{' '}

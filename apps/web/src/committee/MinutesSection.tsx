@@ -124,7 +124,7 @@ export function MinutesSection(props: {
     <section className="committee-section" aria-labelledby={ids.heading}>
       <h3 id={ids.heading}>{t('committee.minutes.title')}</h3>
       {agenda.length > 1 ? (
-        <div className="field">
+        <div className="field field-inline">
           <label htmlFor={ids.item}>{t('committee.minutes.item')}</label>
           <select
             id={ids.item}
@@ -144,7 +144,8 @@ export function MinutesSection(props: {
           </select>
         </div>
       ) : null}
-      {reading}
+      {/* The secretary reads the saved text in the editor itself: shown once, the tab fits the cockpit. */}
+      {props.secretary && usable && saved?.text !== null ? null : reading}
       {props.secretary ? (
         <div className="committee-minutes-editor">
           <div className="field">
@@ -152,7 +153,7 @@ export function MinutesSection(props: {
             <textarea
               id={ids.editor}
               data-testid="minutes-editor"
-              rows={8}
+              rows={4}
               value={editorText}
               disabled={!usable}
               aria-describedby={ids.hint}

@@ -48,7 +48,7 @@ export function VoteForm(props: { client: CommitteeRequester; action: CommitteeA
         <textarea
           id={ids.motion}
           data-testid="vote-motion-input"
-          rows={3}
+          rows={2}
           maxLength={MAX_MOTION_LENGTH}
           value={motion}
           aria-invalid={problem === 'motion'}
@@ -71,24 +71,26 @@ export function VoteForm(props: { client: CommitteeRequester; action: CommitteeA
           {t('committee.vote.optionsHint', { max: MAX_VOTE_OPTIONS })}
         </p>
       </div>
-      <div className="check">
-        <input
-          id={ids.secret}
-          type="checkbox"
-          data-testid="vote-secret"
-          checked={secret}
-          onChange={(event) => setSecret(event.target.checked)}
-        />
-        <label htmlFor={ids.secret}>{t('committee.vote.secret')}</label>
+      <div className="committee-vote-submit">
+        <div className="check">
+          <input
+            id={ids.secret}
+            type="checkbox"
+            data-testid="vote-secret"
+            checked={secret}
+            onChange={(event) => setSecret(event.target.checked)}
+          />
+          <label htmlFor={ids.secret}>{t('committee.vote.secret')}</label>
+        </div>
+        <button type="submit" className="button button-primary" data-testid="open-vote">
+          {t('committee.vote.open')}
+        </button>
       </div>
       {problem !== null ? (
         <p className="field-error" role="alert" id={ids.problem}>
           {t(problem === 'motion' ? 'committee.vote.motionRequired' : 'committee.vote.optionsInvalid')}
         </p>
       ) : null}
-      <button type="submit" className="button button-primary" data-testid="open-vote">
-        {t('committee.vote.open')}
-      </button>
     </form>
   );
 }

@@ -56,7 +56,7 @@ function Ballot(props: {
   );
 }
 
-/** The open vote (ballot for members, closing for the chair), the chair's form, and past results. */
+/** The open vote (ballot for members, closing for the chair), the chair's form, and the results. */
 export function VoteSection(props: {
   client: CommitteeRequester;
   committee: CommitteeState;
@@ -66,10 +66,12 @@ export function VoteSection(props: {
 }): ReactNode {
   const { t, i18n } = useTranslation();
   const headingId = useId();
-  const resultsId = useId();
   const action = useCommitteeAction();
   const { client, committee } = props;
   const vote = committee.vote;
+  // The results on demand, newest first, so the tab keeps its height in the cockpit (whose summary
+  // shows the latest one).
+  const newestFirst = [...committee.results].reverse();
   return (
     <section className="committee-section" aria-labelledby={headingId}>
       <h3 id={headingId}>{t('committee.vote.title')}</h3>
@@ -109,10 +111,10 @@ export function VoteSection(props: {
       )}
       <ActionError error={action.error} />
       {committee.results.length > 0 ? (
-        <>
-          <h4 id={resultsId}>{t('committee.vote.results')}</h4>
-          <VoteResults results={committee.results} />
-        </>
+        <details className="committee-results-details">
+          <summary>{t('committee.vote.resultsCount', { count: committee.results.length })}</summary>
+          <VoteResults results={newestFirst} />
+        </details>
       ) : null}
     </section>
   );

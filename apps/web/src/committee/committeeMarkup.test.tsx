@@ -97,7 +97,9 @@ describe('committee panel markup', () => {
   });
 
   it('gives the chair the agenda, floor and vote controls', () => {
-    const state = committeeState({ floor: { speaker: MEMBER, since: T0 + 12 * MIN, queue: [SECRETARY] } });
+    const state = committeeState({
+      floor: { speaker: MEMBER, since: T0 + 12 * MIN, queue: [SECRETARY], history: [] },
+    });
     const html = render('host', state);
     const ids = testIds(html);
     for (const id of [
@@ -183,7 +185,7 @@ describe('committee panel markup', () => {
   it('lets a member in the queue lower the hand', () => {
     const html = render(
       'participant',
-      committeeState({ floor: { speaker: null, since: null, queue: [CHAIR, MEMBER] } }),
+      committeeState({ floor: { speaker: null, since: null, queue: [CHAIR, MEMBER], history: [] } }),
     );
     expect(testIds(html)).toContain('lower-hand');
     expect(testIds(html)).not.toContain('raise-hand');

@@ -56,7 +56,7 @@ describe('the procès-verbal data', () => {
   });
 
   it('gives each item its time open and speaking times, longest first, the running turn included', () => {
-    const state = committeeState({ floor: { speaker: CHAIR, since: T0 + 38 * MIN, queue: [] } });
+    const state = committeeState({ floor: { speaker: CHAIR, since: T0 + 38 * MIN, queue: [], history: [] } });
     const doc = buildProceedings(input({ state }));
     const budget = doc.items[1]!;
     expect(budget.position).toBe(2);
@@ -67,6 +67,71 @@ describe('the procès-verbal data', () => {
     ]);
     expect(doc.items[0]!.elapsedMs).toBe(5 * MIN);
     expect(doc.items[2]!.speaking).toEqual([]);
+  });
+
+  it('takes the title and scheduled start from the room info, never the id as a name', () => {
+    const titled = buildProceedings(
+      input({ meeting: { title: '  Commission des lois ', startsAt: T0 - MIN } }),
+    );
+    expect(titled).toMatchObject({
+      title: 'Commission des lois',
+      scheduledAt: T0 - MIN,
+      startedAt: T0,
+      endedAt: null,
+    });
+    const untitled = buildProceedings(input({ meeting: { title: '   ', startsAt: null } }));
+    expect(untitled.title).toBeNull();
+    expect(buildProceedings(input()).title).toBeNull();
+  });
+
+  it('files each floor turn under its item, in order, a running one up to the document time', () => {
+    const state = committeeState({
+      floor: {
+        speaker: MEMBER,
+        since: T0 + 35 * MIN,
+        queue: [],
+        history: [
+          {
+            memberId: MEMBER,
+            displayName: 'Marc',
+            itemId: 'itemBudget000001',
+            from: T0 + 35 * MIN,
+            to: null,
+          },
+          {
+            memberId: CHAIR,
+            displayName: 'Claire',
+            itemId: 'itemGone00000001',
+            from: T0 + 9 * MIN,
+            to: T0 + 10 * MIN,
+          },
+          {
+            memberId: CHAIR,
+            displayName: 'Claire',
+            itemId: 'itemBudget000001',
+            from: T0 + 11 * MIN,
+            to: T0 + 12 * MIN,
+          },
+        ],
+      },
+    });
+    const doc = buildProceedings(input({ state }));
+    expect(doc.items[1]!.turns).toEqual([
+      { memberId: CHAIR, displayName: 'Claire', from: T0 + 11 * MIN, to: T0 + 12 * MIN, ms: MIN },
+      { memberId: MEMBER, displayName: 'Marc', from: T0 + 35 * MIN, to: null, ms: 5 * MIN },
+    ]);
+    expect(doc.items[0]!.turns).toEqual([]);
+    expect(doc.otherTurns.map((t) => t.from)).toEqual([T0 + 9 * MIN]);
+    expect(doc.items[1]!.openSince).toBe(T0 + 10 * MIN);
+    expect(doc.items[0]!.openSince).toBeNull();
+  });
+
+  it('ends the session at the last departure only once everyone has left', () => {
+    const state = committeeState();
+    state.attendance.forEach((entry, i) => (entry.leftAt = T0 + (50 + i) * MIN));
+    expect(buildProceedings(input({ state })).endedAt).toBe(T0 + 53 * MIN);
+    state.attendance[1]!.leftAt = null;
+    expect(buildProceedings(input({ state })).endedAt).toBeNull();
   });
 
   it('names a speaker the attendance forgot from the names given, or by id', () => {

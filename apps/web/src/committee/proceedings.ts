@@ -1,13 +1,21 @@
-import type { AgendaItem, CommitteeState, OpenVote, VoteResult } from '@confidentiel/protocol';
+import type { AgendaItem, CommitteeState, FloorTurn, OpenVote, VoteResult } from '@confidentiel/protocol';
 import { itemElapsedMs, itemSpeakingMs } from './elapsed.ts';
 import type { MinutesEntry } from './minutesRequests.ts';
 
 /*
  * The procès-verbal as data: built in the browser from the committee state
  * and the minutes this browser could open, then written out as HTML or
- * Markdown (proceedingsHtml.ts, proceedingsMarkdown.ts). Nothing here knows
- * about markup or language.
+ * Markdown (proceedingsHtml.ts, proceedingsMarkdown.ts) or PDF (pdf/). Nothing
+ * here knows about markup or language.
  */
+
+/** What the room info told about the meeting (see `roomInfoSchema`). */
+export interface MeetingFacts {
+  /** null: untitled, or a server too old to say. */
+  title: string | null;
+  /** Scheduled start (ms); null when unknown. */
+  startsAt: number | null;
+}
 
 export type AttendanceRole = CommitteeState['attendance'][number]['role'];
 
@@ -52,6 +60,17 @@ export interface ProceedingsVote {
   ballots: { displayName: string; choice: string }[] | null;
 }
 
+/** One floor given by the chair. */
+export interface FloorTurnLine {
+  memberId: string;
+  displayName: string;
+  from: number;
+  /** null: still speaking when the document was made. */
+  to: number | null;
+  /** Length of the turn (up to the document's time for a running one). */
+  ms: number;
+}
+
 export type ProceedingsMinutes =
   | { state: 'none' }
   | { state: 'text'; revision: number; text: string }
@@ -66,26 +85,40 @@ export interface ProceedingsItem {
   plannedMinutes: number;
   status: AgendaItem['status'];
   elapsedMs: number;
+  /** When the current opening began: only for the item open when the document was made. */
+  openSince: number | null;
   /** Longest first. */
   speaking: SpeakingTime[];
+  /** Every floor given on this item, in order. */
+  turns: FloorTurnLine[];
   minutes: ProceedingsMinutes;
   votes: ProceedingsVote[];
 }
 
 export interface Proceedings {
   meetingId: string;
+  /** The meeting's title; null: untitled (never its id). */
+  title: string | null;
+  /** The scheduled start, when known. */
+  scheduledAt: number | null;
   generatedAt: number;
   /** First arrival, when anyone came. */
   startedAt: number | null;
+  /** Last departure, once everyone has left; null while someone is present (or nobody came). */
+  endedAt: number | null;
   attendance: AttendanceLine[];
   items: ProceedingsItem[];
   /** Votes on no agenda item (or on one no longer on it). */
   otherVotes: ProceedingsVote[];
+  /** Floors given on no agenda item (or on one no longer on it). */
+  otherTurns: FloorTurnLine[];
   recording: { on: boolean; since: number | null };
 }
 
 export interface ProceedingsInput {
   meetingId: string;
+  /** Title and scheduled start from the room info; absent: unknown. */
+  meeting?: MeetingFacts;
   state: CommitteeState;
   /** The minutes this browser opened, by item. */
   minutes: ReadonlyMap<string, MinutesEntry>;
@@ -175,6 +208,25 @@ function minutesOf(item: AgendaItem, input: ProceedingsInput): ProceedingsMinute
   return { state: 'none' };
 }
 
+function turnLine(turn: FloorTurn, generatedAt: number): FloorTurnLine {
+  const end = turn.to ?? generatedAt;
+  return {
+    memberId: turn.memberId,
+    displayName: turn.displayName,
+    from: turn.from,
+    to: turn.to,
+    ms: Math.max(0, end - turn.from),
+  };
+}
+
+/** The last departure, if every presence span is closed. */
+function endOf(state: CommitteeState): number | null {
+  if (state.attendance.length === 0 || state.attendance.some((entry) => entry.leftAt === null)) {
+    return null;
+  }
+  return Math.max(...state.attendance.map((entry) => entry.leftAt ?? 0));
+}
+
 /** The procès-verbal of the session as it stands at `generatedAt`. */
 export function buildProceedings(input: ProceedingsInput): Proceedings {
   const { state, generatedAt } = input;
@@ -183,6 +235,7 @@ export function buildProceedings(input: ProceedingsInput): Proceedings {
     ...(state.vote ? [{ itemId: state.vote.itemId, vote: runningVote(state.vote) }] : []),
   ].sort((a, b) => a.vote.openedAt - b.vote.openedAt);
   const itemIds = new Set(state.agenda.map((item) => item.itemId));
+  const turns = [...state.floor.history].sort((a, b) => a.from - b.from);
   const items = state.agenda.map((item, index): ProceedingsItem => ({
     itemId: item.itemId,
     position: index + 1,
@@ -191,21 +244,30 @@ export function buildProceedings(input: ProceedingsInput): Proceedings {
     plannedMinutes: item.plannedMinutes,
     status: item.status,
     elapsedMs: itemElapsedMs(item, state, generatedAt),
+    openSince: item.status === 'open' && state.currentItemId === item.itemId ? state.currentSince : null,
     speaking: [...itemSpeakingMs(item, state, generatedAt)]
       .filter(([, ms]) => ms > 0)
       .map(([memberId, ms]) => ({ memberId, displayName: nameOf(memberId, state, input.names), ms }))
       .sort((a, b) => b.ms - a.ms || a.displayName.localeCompare(b.displayName)),
+    turns: turns.filter((t) => t.itemId === item.itemId).map((t) => turnLine(t, generatedAt)),
     minutes: minutesOf(item, input),
     votes: votes.filter((v) => v.itemId === item.itemId).map((v) => v.vote),
   }));
   const attendance = attendanceOf(state);
+  const title = input.meeting?.title?.trim() ?? '';
   return {
     meetingId: input.meetingId,
+    title: title === '' ? null : title,
+    scheduledAt: input.meeting?.startsAt ?? null,
     generatedAt,
     startedAt: attendance.length > 0 ? Math.min(...state.attendance.map((e) => e.joinedAt)) : null,
+    endedAt: endOf(state),
     attendance,
     items,
     otherVotes: votes.filter((v) => v.itemId === null || !itemIds.has(v.itemId)).map((v) => v.vote),
+    otherTurns: turns
+      .filter((t) => t.itemId === null || !itemIds.has(t.itemId))
+      .map((t) => turnLine(t, generatedAt)),
     recording: { on: state.recording.on, since: state.recording.since },
   };
 }

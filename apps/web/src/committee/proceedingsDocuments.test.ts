@@ -5,7 +5,17 @@ import { buildProceedings, type Proceedings } from './proceedings.ts';
 import { escapeHtml, proceedingsToHtml } from './proceedingsHtml.ts';
 import { escapeMarkdown, proceedingsToMarkdown } from './proceedingsMarkdown.ts';
 import { proceedingsFormat, type ProceedingsText } from './proceedingsText.ts';
-import { CHAIR, committeeState, MEMBER, MIN, result, SECRETARY, T0 } from './testFixtures.ts';
+import {
+  CHAIR,
+  committeeState,
+  floorHistory,
+  MEETING,
+  MEMBER,
+  MIN,
+  result,
+  SECRETARY,
+  T0,
+} from './testFixtures.ts';
 
 const text: ProceedingsText = fr.document;
 const format = proceedingsFormat('fr', 'UTC');
@@ -17,6 +27,7 @@ function document(
 ): Proceedings {
   return buildProceedings({
     meetingId: 'MeetingMeetingMeeting1',
+    meeting: MEETING,
     state: committeeState({ minutes: { itemBudget000001: { revision: 1, sha256: 'aa' } }, ...patch }),
     minutes: new Map([['itemBudget000001', { revision: 1, text: minutesText }]]),
     names: new Map(),
@@ -104,7 +115,42 @@ describe('the procès-verbal as HTML', () => {
     expect(proceedingsToHtml(sealed, text, format)).toContain(escapeHtml(fr.document.sealedMinutes));
     const english = proceedingsToHtml(sealed, en.document, proceedingsFormat('en', 'UTC'));
     expect(english).toContain('<html lang="en">');
-    expect(english).toContain('<h1>Minutes of the meeting</h1>');
+    expect(english).toContain('<h1>Minutes of the meeting – Untitled meeting</h1>');
+  });
+
+  it('names the meeting by its title and date, its id only as a reference', () => {
+    const html = proceedingsToHtml(document(), text, format);
+    expect(html).toContain('<h1>Procès-verbal de séance – Commission des finances</h1>');
+    expect(html).toContain(
+      '<title>Procès-verbal de séance – Commission des finances – samedi 14 mars 2026</title>',
+    );
+    expect(html).toContain('<dt>Réunion</dt><dd>Commission des finances</dd>');
+    expect(html).toContain('<dt>Prévue le</dt><dd>14 mars 2026 à 09:00</dd>');
+    expect(html).toContain('<dt>Séance tenue</dt><dd>14 mars 2026 à 09:00 – en cours</dd>');
+    expect(html).toContain('<dt>Référence de la réunion</dt><dd>MeetingMeetingMeeting1</dd>');
+    expect(html.match(/MeetingMeetingMeeting1/g)).toHaveLength(1);
+  });
+
+  it('ends the session at the last departure once everyone has left', () => {
+    const state = committeeState();
+    state.attendance.forEach((entry, i) => (entry.leftAt = T0 + (50 + i) * MIN));
+    const html = proceedingsToHtml(document({ attendance: state.attendance }), text, format);
+    expect(html).toContain('<dt>Séance tenue</dt><dd>14 mars 2026 à 09:00 – 09:53:00</dd>');
+  });
+
+  it('lists the floor given on each item and outside the agenda', () => {
+    const html = proceedingsToHtml(
+      document({ floor: { speaker: null, since: null, queue: [], history: floorHistory() } }),
+      text,
+      format,
+    );
+    expect(html).toContain('<th scope="col">Nom</th><th scope="col">De – à</th><th scope="col">Durée</th>');
+    expect(html).toContain('<td>Marc Membre</td><td>09:12:00 – 09:13:30</td><td>1 min 30 s</td>');
+    expect(html).toContain('<td>Claire Président</td><td>09:14:00 – 09:14:30</td><td>30 s</td>');
+    expect(html).toContain(`<h2>Parole donnée hors ordre du jour</h2>`);
+    expect(html).toContain('<td>Sophie Secrétaire</td><td>09:06:00 – 09:07:00</td>');
+    // Items without a turn say so.
+    expect(html).toContain(escapeHtml(fr.document.noFloor));
   });
 });
 
@@ -122,8 +168,10 @@ describe('the procès-verbal as Markdown', () => {
 
   it('has the attendance table and each item, vote and minutes', () => {
     const md = proceedingsToMarkdown(document({ results: [result()] }), text, format);
-    expect(md.startsWith('# Procès-verbal de séance\n')).toBe(true);
-    expect(md).toContain('- **Réunion** : MeetingMeetingMeeting1');
+    expect(md.startsWith('# Procès-verbal de séance – Commission des finances\n')).toBe(true);
+    expect(md).toContain('- **Réunion** : Commission des finances');
+    expect(md).toContain('- **Date** : samedi 14 mars 2026');
+    expect(md).toContain('- **Référence de la réunion** : MeetingMeetingMeeting1');
     expect(md).toContain('| Nom | Rôle | Présence |');
     expect(md).toContain('| Claire Président | Présidence | 09:00:00 – en séance |');
     expect(md).toContain('### 2. Budget 2026');
@@ -131,6 +179,34 @@ describe('the procès-verbal as Markdown', () => {
     expect(md).toContain('##### Motion – Approuver le budget');
     expect(md).toContain('- **Décision** : Adoptée');
     expect(md).toContain('| Marc Membre | Contre |');
+  });
+
+  it('lists the floor given, a running turn up to the document time', () => {
+    const history = floorHistory();
+    history.push({
+      memberId: MEMBER,
+      displayName: 'Marc Membre',
+      itemId: 'itemBudget000001',
+      from: T0 + 38 * MIN,
+      to: null,
+    });
+    const md = proceedingsToMarkdown(
+      document({ floor: { speaker: MEMBER, since: T0 + 38 * MIN, queue: [], history } }),
+      text,
+      format,
+    );
+    expect(md).toContain('#### Parole donnée\n\n| Nom | De – à | Durée |');
+    expect(md).toContain('| Marc Membre | 09:12:00 – 09:13:30 | 1 min 30 s |');
+    expect(md).toContain('| Marc Membre | 09:38:00 – a encore la parole | 2 min 00 s |');
+    expect(md).toContain('## Parole donnée hors ordre du jour');
+  });
+
+  it('escapes a hostile meeting title', () => {
+    const doc = { ...document(), title: '# <b>Titre</b> [x](y)' };
+    expect(proceedingsToMarkdown(doc, text, format)).toContain(
+      '# Procès-verbal de séance – \\# \\<b\\>Titre\\</b\\> \\[x\\](y)',
+    );
+    expect(proceedingsToHtml(doc, text, format)).toContain('&lt;b&gt;Titre&lt;/b&gt;');
   });
 
   it('never shows the choices of a secret ballot', () => {

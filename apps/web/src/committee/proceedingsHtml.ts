@@ -1,5 +1,23 @@
-import type { Proceedings, ProceedingsItem, ProceedingsMinutes, ProceedingsVote } from './proceedings.ts';
-import { optionLabel, spanLabel, type ProceedingsFormat, type ProceedingsText } from './proceedingsText.ts';
+import type {
+  FloorTurnLine,
+  Proceedings,
+  ProceedingsItem,
+  ProceedingsMinutes,
+  ProceedingsVote,
+} from './proceedings.ts';
+import {
+  attendanceRow,
+  documentDay,
+  documentTitle,
+  itemFactsOf,
+  meetingFactsOf,
+  optionLabel,
+  turnHeaders,
+  turnRow,
+  voteFactsOf,
+  type ProceedingsFormat,
+  type ProceedingsText,
+} from './proceedingsText.ts';
 
 /**
  * The procès-verbal as one self-contained HTML file: every text escaped, the
@@ -72,23 +90,10 @@ function voteHtml(
   text: ProceedingsText,
   format: ProceedingsFormat,
 ): string {
-  const facts: [string, string][] = [
-    [text.ballot, vote.secret ? text.secretBallot : text.openBallot],
-    [text.openedAt, format.time(vote.openedAt)],
-    [text.closedAt, vote.closedAt === null ? text.stillOpen : format.time(vote.closedAt)],
-    [text.eligible, String(vote.eligible)],
-    [
-      text.quorum,
-      vote.quorumReached === null
-        ? String(vote.quorum)
-        : `${vote.quorum} (${vote.quorumReached ? text.reached : text.notReached})`,
-    ],
-    [text.cast, String(vote.cast)],
-  ];
   const parts = [
     `<section class="vote" data-vote-id="${e(vote.voteId)}">`,
     `<h${level}>${e(text.motion)} – ${e(vote.motion)}</h${level}>`,
-    definitions(facts),
+    definitions(voteFactsOf(vote, text, format)),
   ];
   if (vote.tally.length > 0) {
     parts.push(
@@ -116,20 +121,24 @@ function voteHtml(
   return parts.join('\n');
 }
 
+function turnsHtml(
+  turns: readonly FloorTurnLine[],
+  text: ProceedingsText,
+  format: ProceedingsFormat,
+): string {
+  return turns.length === 0
+    ? `<p class="muted">${e(text.noFloor)}</p>`
+    : table(
+        turnHeaders(text),
+        turns.map((turn) => turnRow(turn, text, format)),
+      );
+}
+
 function itemHtml(item: ProceedingsItem, text: ProceedingsText, format: ProceedingsFormat): string {
-  const facts: [string, string][] = [];
-  if (item.presenter !== null && item.presenter !== '') {
-    facts.push([text.presenter, item.presenter]);
-  }
-  facts.push([text.status, text.statuses[item.status]]);
-  if (item.plannedMinutes > 0) {
-    facts.push([text.planned, `${item.plannedMinutes} ${text.minutesUnit}`]);
-  }
-  facts.push([text.timeOpen, format.duration(item.elapsedMs)]);
   const parts = [
     `<section class="item" data-item-id="${e(item.itemId)}">`,
     `<h3>${item.position}. ${e(item.title)}</h3>`,
-    definitions(facts),
+    definitions(itemFactsOf(item, text, format)),
     `<h4>${e(text.speakingTime)}</h4>`,
     item.speaking.length === 0
       ? `<p class="muted">${e(text.noSpeaking)}</p>`
@@ -137,6 +146,8 @@ function itemHtml(item: ProceedingsItem, text: ProceedingsText, format: Proceedi
           [text.name, text.speakingTime],
           item.speaking.map((s) => [s.displayName, format.duration(s.ms)]),
         ),
+    `<h4>${e(text.floorGiven)}</h4>`,
+    turnsHtml(item.turns, text, format),
     `<h4>${e(text.minutes)}</h4>`,
     minutesHtml(item.minutes, text),
   ];
@@ -153,30 +164,22 @@ export function proceedingsToHtml(
   text: ProceedingsText,
   format: ProceedingsFormat,
 ): string {
-  const day = format.date(doc.startedAt ?? doc.generatedAt);
-  const meta: [string, string][] = [
-    [text.meeting, doc.meetingId],
-    [text.date, day],
-    [text.generatedAt, format.dateTime(doc.generatedAt)],
-  ];
-  if (doc.recording.on && doc.recording.since !== null) {
-    meta.push([text.recording, `${text.recordingOn} ${format.time(doc.recording.since)}`]);
-  }
+  const heading = documentTitle(doc, text);
   const attendance =
     doc.attendance.length === 0
       ? `<p class="muted">${e(text.nobody)}</p>`
       : table(
           [text.name, text.role, text.presence],
-          doc.attendance.map((line) => [
-            line.displayName,
-            line.roles.map((role) => text.roles[role]).join(', '),
-            line.spans.map((span) => spanLabel(span, text, format)).join(' ; '),
-          ]),
+          doc.attendance.map((line) => attendanceRow(line, text, format)),
         );
   const items =
     doc.items.length === 0
       ? `<p class="muted">${e(text.emptyAgenda)}</p>`
       : doc.items.map((item) => itemHtml(item, text, format)).join('\n');
+  const otherTurns =
+    doc.otherTurns.length === 0
+      ? ''
+      : `<h2>${e(text.otherFloor)}</h2>\n${turnsHtml(doc.otherTurns, text, format)}`;
   const others =
     doc.otherVotes.length === 0
       ? ''
@@ -188,17 +191,18 @@ export function proceedingsToHtml(
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(text.title)} – ${e(day)}</title>
+<title>${e(heading)} – ${e(format.date(documentDay(doc)))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <main>
-<h1>${e(text.title)}</h1>
-${definitions(meta)}
+<h1>${e(heading)}</h1>
+${definitions(meetingFactsOf(doc, text, format))}
 <h2>${e(text.attendance)}</h2>
 ${attendance}
 <h2>${e(text.agenda)}</h2>
 ${items}
+${otherTurns}
 ${others}
 </main>
 </body>

@@ -1,10 +1,28 @@
-import type { Proceedings, ProceedingsItem, ProceedingsMinutes, ProceedingsVote } from './proceedings.ts';
-import { optionLabel, spanLabel, type ProceedingsFormat, type ProceedingsText } from './proceedingsText.ts';
+import type {
+  FloorTurnLine,
+  Proceedings,
+  ProceedingsItem,
+  ProceedingsMinutes,
+  ProceedingsVote,
+} from './proceedings.ts';
+import {
+  attendanceRow,
+  documentTitle,
+  itemFactsOf,
+  meetingFactsOf,
+  optionLabel,
+  turnHeaders,
+  turnRow,
+  voteFactsOf,
+  type ProceedingsFormat,
+  type ProceedingsText,
+} from './proceedingsText.ts';
 
 /**
  * The procès-verbal as Markdown. What people typed (names, titles, motions,
  * minutes) is escaped, so a Markdown viewer shows it as text: no heading,
- * link, image or raw HTML can come from it.
+ * link, image or raw HTML can come from it. It is also the document's
+ * canonical text: the PDF prints its SHA-256 (pdf/proceedingsPdf.ts).
  */
 
 /** One line of typed text, safe inline and in a table cell. */
@@ -52,19 +70,7 @@ function voteMarkdown(
   text: ProceedingsText,
   format: ProceedingsFormat,
 ): string {
-  const pairs: [string, string][] = [
-    [text.ballot, vote.secret ? text.secretBallot : text.openBallot],
-    [text.openedAt, format.time(vote.openedAt)],
-    [text.closedAt, vote.closedAt === null ? text.stillOpen : format.time(vote.closedAt)],
-    [text.eligible, String(vote.eligible)],
-    [
-      text.quorum,
-      vote.quorumReached === null
-        ? String(vote.quorum)
-        : `${vote.quorum} (${vote.quorumReached ? text.reached : text.notReached})`,
-    ],
-    [text.cast, String(vote.cast)],
-  ];
+  const pairs = voteFactsOf(vote, text, format);
   if (vote.outcome !== null) {
     pairs.push([text.outcome, text.outcomes[vote.outcome]]);
   }
@@ -92,19 +98,23 @@ function voteMarkdown(
   return parts.join('\n\n');
 }
 
+function turnsMarkdown(
+  turns: readonly FloorTurnLine[],
+  text: ProceedingsText,
+  format: ProceedingsFormat,
+): string {
+  return turns.length === 0
+    ? `_${escapeMarkdown(text.noFloor)}_`
+    : table(
+        turnHeaders(text),
+        turns.map((turn) => turnRow(turn, text, format)),
+      );
+}
+
 function itemMarkdown(item: ProceedingsItem, text: ProceedingsText, format: ProceedingsFormat): string {
-  const pairs: [string, string][] = [];
-  if (item.presenter !== null && item.presenter !== '') {
-    pairs.push([text.presenter, item.presenter]);
-  }
-  pairs.push([text.status, text.statuses[item.status]]);
-  if (item.plannedMinutes > 0) {
-    pairs.push([text.planned, `${item.plannedMinutes} ${text.minutesUnit}`]);
-  }
-  pairs.push([text.timeOpen, format.duration(item.elapsedMs)]);
   const parts = [
     `### ${item.position}. ${escapeMarkdown(item.title)}`,
-    facts(pairs, text),
+    facts(itemFactsOf(item, text, format), text),
     `#### ${escapeMarkdown(text.speakingTime)}`,
     item.speaking.length === 0
       ? `_${escapeMarkdown(text.noSpeaking)}_`
@@ -112,6 +122,8 @@ function itemMarkdown(item: ProceedingsItem, text: ProceedingsText, format: Proc
           [text.name, text.speakingTime],
           item.speaking.map((s) => [s.displayName, format.duration(s.ms)]),
         ),
+    `#### ${escapeMarkdown(text.floorGiven)}`,
+    turnsMarkdown(item.turns, text, format),
     `#### ${escapeMarkdown(text.minutes)}`,
     minutesMarkdown(item.minutes, text),
   ];
@@ -130,33 +142,24 @@ export function proceedingsToMarkdown(
   text: ProceedingsText,
   format: ProceedingsFormat,
 ): string {
-  const meta: [string, string][] = [
-    [text.meeting, doc.meetingId],
-    [text.date, format.date(doc.startedAt ?? doc.generatedAt)],
-    [text.generatedAt, format.dateTime(doc.generatedAt)],
-  ];
-  if (doc.recording.on && doc.recording.since !== null) {
-    meta.push([text.recording, `${text.recordingOn} ${format.time(doc.recording.since)}`]);
-  }
   const parts = [
-    `# ${escapeMarkdown(text.title)}`,
-    facts(meta, text),
+    `# ${escapeMarkdown(documentTitle(doc, text))}`,
+    facts(meetingFactsOf(doc, text, format), text),
     `## ${escapeMarkdown(text.attendance)}`,
     doc.attendance.length === 0
       ? `_${escapeMarkdown(text.nobody)}_`
       : table(
           [text.name, text.role, text.presence],
-          doc.attendance.map((line) => [
-            line.displayName,
-            line.roles.map((role) => text.roles[role]).join(', '),
-            line.spans.map((span) => spanLabel(span, text, format)).join(' ; '),
-          ]),
+          doc.attendance.map((line) => attendanceRow(line, text, format)),
         ),
     `## ${escapeMarkdown(text.agenda)}`,
     doc.items.length === 0
       ? `_${escapeMarkdown(text.emptyAgenda)}_`
       : doc.items.map((item) => itemMarkdown(item, text, format)).join('\n\n'),
   ];
+  if (doc.otherTurns.length > 0) {
+    parts.push(`## ${escapeMarkdown(text.otherFloor)}`, turnsMarkdown(doc.otherTurns, text, format));
+  }
   if (doc.otherVotes.length > 0) {
     parts.push(
       `## ${escapeMarkdown(text.otherVotes)}`,

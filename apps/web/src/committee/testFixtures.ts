@@ -2,9 +2,11 @@ import {
   committeeStateSchema,
   type AgendaItem,
   type CommitteeState,
+  type FloorTurn,
   type MemberInfo,
   type VoteResult,
 } from '@confidentiel/protocol';
+import type { z } from 'zod';
 
 /*
  * Committee states for the tests, checked against the protocol's schema so a
@@ -57,7 +59,40 @@ export function result(patch: Partial<VoteResult> = {}): VoteResult {
   };
 }
 
-export function committeeState(patch: Partial<CommitteeState> = {}): CommitteeState {
+/** The meeting as the room info names it. */
+export const MEETING = { title: 'Commission des finances', startsAt: T0 } as const;
+
+/** Floors given: two on the budget, one on no item, one still running on the budget. */
+export function floorHistory(): FloorTurn[] {
+  return [
+    {
+      memberId: MEMBER,
+      displayName: 'Marc Membre',
+      itemId: 'itemBudget000001',
+      from: T0 + 12 * MIN,
+      to: T0 + 13 * MIN + 30_000,
+    },
+    {
+      memberId: SECRETARY,
+      displayName: 'Sophie Secrétaire',
+      itemId: null,
+      from: T0 + 6 * MIN,
+      to: T0 + 7 * MIN,
+    },
+    {
+      memberId: CHAIR,
+      displayName: 'Claire Président',
+      itemId: 'itemBudget000001',
+      from: T0 + 14 * MIN,
+      to: T0 + 14 * MIN + 30_000,
+    },
+  ];
+}
+
+/** What a test may patch: the schema's input (defaults such as `floor.history` may be left out). */
+export type CommitteeStatePatch = Partial<z.input<typeof committeeStateSchema>>;
+
+export function committeeState(patch: CommitteeStatePatch = {}): CommitteeState {
   return committeeStateSchema.parse({
     agenda: [
       item('itemOpening00001', 'Ouverture de la séance', { status: 'closed', elapsedMs: 5 * MIN }),

@@ -10,8 +10,10 @@ export interface FloorMicrophone {
 }
 
 /**
- * The chair's floor control acts through each member's own browser: given the
- * floor, we unmute; withdrawn, we mute. The server never touches our media.
+ * The chair's floor, followed by the member's own browser: given the floor, we
+ * unmute (the server now lets the microphone through); withdrawn, we mute. The
+ * server is the authority: it holds a member's microphone paused without the
+ * floor and pauses it itself when the floor is withdrawn (`moderated` muted).
  */
 export function useFloorMicrophone(client: MeetingClient): FloorMicrophone {
   const [notice, setNotice] = useState<FloorMicrophone['notice']>(null);

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from '../logger.ts';
 import { protectableCodecOf, SEND_CODEC_MIME_TYPES } from '../media/codecs.ts';
 import type { MediaTransformHooks, MeetingClient, RtpReceiverInfo } from '../media/MeetingClient.ts';
 import { MeetingError } from '../media/MeetingError.ts';
+import { LobbyChat } from '../meeting/lobbyChat/LobbyChat.ts';
 import { appendChat, checkChatText, receivedText, type ChatEntry } from './chatLog.ts';
 import { deriveE2eeStatus, type E2eeStatus } from './e2eeStatus.ts';
 import { E2eeWorkerClient, type WorkerLike } from './E2eeWorkerClient.ts';
@@ -209,6 +210,8 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
   readonly #linkSecret: string | null;
   readonly #logger: Logger;
   readonly #createKeyManager: (options: KeyManagerOptions) => KeyManagerLike;
+  /** Messages between hosts and people waiting, sealed with this identity (not the meeting's keys). */
+  readonly #lobbyChat: LobbyChat;
   readonly #now: () => number;
   readonly #members = new Map<string, MemberInfo>();
   readonly #rejected = new Map<string, RejectReason>();
@@ -274,6 +277,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     this.#logger = logger;
     this.#now = options.now ?? (() => performance.now());
     this.#createKeyManager = options.createKeyManager ?? ((o) => new KeyManager(o));
+    this.#lobbyChat = new LobbyChat({ identity, linkSecret: options.linkSecret, logger });
     this.#snapshot = this.#buildSnapshot();
     worker.on('failure', (message) => this.#fail(`worker: ${message}`));
     worker.on('keyRequest', ({ memberId }) => this.#requestKey(memberId));
@@ -297,6 +301,11 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
   readonly subscribe = (onChange: () => void): (() => void) => this.on('change', onChange);
   readonly getSnapshot = (): E2eeSnapshot => this.#snapshot;
 
+  /** The lobby chat of this participation (hosts and the people waiting). */
+  get lobbyChat(): LobbyChat {
+    return this.#lobbyChat;
+  }
+
   /** The hooks for MeetingClient: every sender and receiver gets its transform before any frame. */
   get hooks(): MediaTransformHooks {
     return {
@@ -315,6 +324,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       throw new TypeError('an E2EE session follows one meeting client');
     }
     this.#client = client;
+    this.#lobbyChat.attach(client);
     this.#detach.push(
       client.on('joined', ({ self, members }) => this.#start(self, members)),
       client.on('memberJoined', (member) => this.#memberJoined(member)),
@@ -424,6 +434,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     this.#keyRelay?.close();
     this.#keyRelay = null;
     this.#worker.close();
+    this.#lobbyChat.close();
     this.#client = null;
     this.removeAllListeners();
   }

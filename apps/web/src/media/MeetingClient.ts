@@ -155,6 +155,8 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     });
     this.#connection = connection;
     listenToRoom(connection, this.#gate, this.#sink());
+    // Not held until the join answer: it reaches people waiting in the lobby too.
+    connection.on('lobbyMessage', (message) => this.emit('lobbyMessage', message));
     try {
       await connection.connect();
       this.#assertOpen();
@@ -248,6 +250,11 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     await this.#joinedRequest('removeMember', { memberId });
   }
 
+  /** Sends members back to the waiting room (deliberation in camera); a host's `admit` brings them back. */
+  async sendToLobby(memberIds: readonly string[]): Promise<void> {
+    await this.#joinedRequest('sendToLobby', { memberIds: [...memberIds] });
+  }
+
   async setMemberRole(memberId: string, role: Exclude<MemberRole, 'host'>): Promise<void> {
     await this.#joinedRequest('setMemberRole', { memberId, role });
   }
@@ -274,6 +281,23 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   async sendChat(ciphertext: string): Promise<number> {
     const { sentAt } = await this.#joinedRequest('sendChat', { ciphertext });
     return sentAt;
+  }
+
+  /**
+   * Relays lobby messages, each sealed for one addressee: a host to people waiting, or someone
+   * waiting to hosts (the server decides who may write to whom). Answers those it could not reach.
+   */
+  async sendLobbyMessages(
+    messages: ReadonlyArray<{ to: string; ciphertext: string }>,
+  ): Promise<{ sentAt: number; undelivered: string[] }> {
+    this.#assertOpen();
+    const phase = this.#state.phase.name;
+    if (phase !== 'joined' && phase !== 'waiting') {
+      throw new MeetingError('not-joined', 'not in the meeting or its lobby');
+    }
+    return this.#request('sendLobbyMessages', {
+      messages: messages.map(({ to, ciphertext }) => ({ to, ciphertext })),
+    });
   }
 
   /** Inbound RTP figures of every live consumer (used by the browser tests). */
@@ -349,6 +373,7 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
       },
       mediaReset: (reason) => this.#media.mediaReset(reason),
       end: (reason, error) => this.#end(reason, error),
+      sentToLobby: () => this.#sentToLobby(),
     };
   }
 
@@ -392,8 +417,29 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
   }
 
   #end(reason: EndReason, error: MeetingError | null): void {
+    if (this.#release(reason, error)) {
+      this.#dispatch({ type: 'ended', reason, error });
+    }
+  }
+
+  /**
+   * A host sent us back to the waiting room (the server closes this connection). Everything of
+   * this participation goes, as on an end: no consumer, no transport, no local track, and the
+   * E2EE session is dropped by the page, which joins again (`sentToLobby`). The state shows the
+   * waiting room meanwhile, not an end: nothing failed.
+   */
+  #sentToLobby(): void {
+    const { microphone, camera } = this.#state.local;
+    if (this.#release('left', null)) {
+      this.#dispatch({ type: 'sentToLobby' });
+      this.emit('sentToLobby', { microphone: microphone.active, camera: camera.active });
+    }
+  }
+
+  /** Releases media, connection and timers, once. False if already released. */
+  #release(reason: EndReason, error: MeetingError | null): boolean {
     if (this.#closed) {
-      return;
+      return false;
     }
     this.#closed = true;
     this.#refresher.close();
@@ -404,6 +450,6 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     this.#admission = null;
     this.#media.close(reason);
     this.#connection?.close();
-    this.#dispatch({ type: 'ended', reason, error });
+    return true;
   }
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from './engine/clock.ts';
 import type { RepairPolicy } from './engine/repairPolicy.ts';
 import type { MeetingState } from './meetingState.ts';
-import type { RoomSocketFactory } from './RoomConnection.ts';
+import type { RoomEventPayload, RoomSocketFactory } from './RoomConnection.ts';
 import type { InboundFigures } from './stats.ts';
 
 /** Something a screen reader should hear about, politely. */
@@ -40,6 +40,14 @@ export type MeetingClientEvents = {
   keyEnvelope: [{ from: string; envelope: string }];
   /** A sealed chat message from another member (ours are not echoed back). */
   chatMessage: [{ from: string; ciphertext: string; sentAt: number }];
+  /** A lobby message sealed for us (a host to us waiting, or someone waiting to us as host). */
+  lobbyMessage: [RoomEventPayload<'lobbyMessage'>];
+  /**
+   * A host sent us back to the waiting room: this participation is over (media, keys and
+   * connection released) and the state shows the waiting room; the page joins again, and that
+   * join waits for a host's admission. Says what we were sending, to send it again on return.
+   */
+  sentToLobby: [{ microphone: boolean; camera: boolean }];
   /** The server gave a fresh room token (a rejoin may use it while it lives). */
   tokenRefreshed: [{ token: string; expiresAt: number }];
   /** A committee session's agenda, floor, votes, minutes index and recording notice changed. */

@@ -111,7 +111,9 @@ export type MeetingAction =
   | { type: 'mediaReset' }
   /** Remote producers as the media server has them now (after a reset); known ones are kept. */
   | { type: 'remoteProducers'; producers: readonly ProducerInfo[] }
-  | { type: 'ended'; reason: EndReason; error: MeetingError | null };
+  | { type: 'ended'; reason: EndReason; error: MeetingError | null }
+  /** A host sent us back to the waiting room: nobody, no media, no track; waiting for admission. */
+  | { type: 'sentToLobby' };
 
 function toRemoteMedia(producer: ProducerInfo): RemoteMedia {
   return {
@@ -288,6 +290,11 @@ export function meetingReducer(state: MeetingState, action: MeetingAction): Meet
         local: initialMeetingState.local,
         lobby: [],
       };
+    case 'sentToLobby':
+      if (state.phase.name === 'ended') {
+        return state;
+      }
+      return { ...initialMeetingState, phase: { name: 'waiting', reason: 'deliberation' } };
     default: {
       const unreachable: never = action;
       return unreachable;

@@ -1,5 +1,6 @@
-import type { ReactNode, Ref } from 'react';
+import { useEffect, useId, useState, type ReactNode, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { FloorControl } from '../committee/useFloorControl.ts';
 import type { MeetingState } from '../media/meetingState.ts';
 import { Icon } from '../ui/Icon.tsx';
 import { useMediaQuery } from '../ui/useMediaQuery.ts';
@@ -12,6 +13,9 @@ import './stage.css';
  * go into a « Plus » menu, so the bar stays one row of large touch targets.
  */
 export const COMPACT_CONTROLS_QUERY = '(max-width: 640px)';
+
+/** How long the « ask for the floor » message stays after the microphone was pressed without it. */
+export const FLOOR_HINT_MS = 8_000;
 
 export interface ControlActions {
   toggleMicrophone: () => void;
@@ -54,10 +58,31 @@ export function ControlsBar(props: {
   layout: LayoutToggle;
   /** The moderation buttons (useHostControls), for hosts and co-hosts. */
   host: HostControlItems | null;
+  /** A committee member's floor (useFloorControl): the raised hand, and why the microphone is closed. */
+  floor?: FloorControl | null;
 }): ReactNode {
   const { t } = useTranslation();
   const compact = useMediaQuery(COMPACT_CONTROLS_QUERY);
   const { microphone, camera, screen } = props.local;
+  const floor = props.floor ?? null;
+  const needsFloor = floor?.needsFloor ?? false;
+  const floorHintId = useId();
+  const [floorHint, setFloorHint] = useState(false);
+  useEffect(() => {
+    if (!floorHint) {
+      return undefined;
+    }
+    const timer = setTimeout(() => setFloorHint(false), FLOOR_HINT_MS);
+    return () => clearTimeout(timer);
+  }, [floorHint]);
+  // Without the floor the server keeps the microphone closed: say how to get it rather than fail.
+  const toggleMicrophone = (): void => {
+    if (needsFloor && !microphone.active) {
+      setFloorHint(true);
+      return;
+    }
+    props.actions.toggleMicrophone();
+  };
   const share = canShareScreen() ? (
     <button
       type="button"
@@ -91,6 +116,16 @@ export function ControlsBar(props: {
   );
   return (
     <>
+      {floorHint && needsFloor ? (
+        <p className="notice floor-needed" role="status" data-testid="mic-needs-floor">
+          {t('committee.floor.micNeedsFloor')}
+        </p>
+      ) : null}
+      {floor?.failed ? (
+        <p className="notice notice-error" role="alert" data-testid="raise-hand-failed">
+          {t('committee.floor.handFailed')}
+        </p>
+      ) : null}
       <div
         className={`controls ${compact ? 'controls-compact' : ''}`}
         role="group"
@@ -101,11 +136,30 @@ export function ControlsBar(props: {
           className={`button control ${microphone.active ? 'control-on' : 'control-off'}`}
           data-testid="toggle-mic"
           aria-pressed={microphone.active}
-          onClick={props.actions.toggleMicrophone}
+          aria-describedby={needsFloor ? floorHintId : undefined}
+          data-needs-floor={needsFloor}
+          onClick={toggleMicrophone}
         >
           <Icon name={microphone.active ? 'mic' : 'micOff'} />
           {t('controls.microphone')}
+          {needsFloor ? (
+            <span id={floorHintId} className="visually-hidden">
+              {t('committee.floor.mutedUntilFloor')}
+            </span>
+          ) : null}
         </button>
+        {floor !== null && !floor.speaking ? (
+          <button
+            type="button"
+            className={`button control control-hand ${floor.handRaised ? 'control-sharing' : ''}`}
+            data-testid="controls-raise-hand"
+            aria-pressed={floor.handRaised}
+            disabled={floor.busy}
+            onClick={floor.toggleHand}
+          >
+            {t('committee.floor.raiseHand')}
+          </button>
+        ) : null}
         <button
           type="button"
           className={`button control ${camera.active ? 'control-on' : 'control-off'}`}

@@ -7,12 +7,19 @@ import type { MeetingState } from '../media/meetingState.ts';
 import { errorMessageKey } from '../ui/errorMessages.ts';
 import { isModeratorRole } from './roles.ts';
 import { playArrivalChime } from './arrivalChime.ts';
+import type { LobbyChat } from './lobbyChat/LobbyChat.ts';
+import { LobbyChatHost } from './lobbyChat/LobbyChatHost.tsx';
 
 /**
- * Hosts' view of the lobby: who waits, admit or refuse each, or everyone.
+ * Hosts' view of the lobby: who waits, admit or refuse each, or everyone,
+ * and write to them (the lobby chat, sealed for each person waiting).
  * A new arrival plays a short chime and highlights the panel.
  */
-export function LobbyPanel(props: { client: MeetingClient; state: MeetingState }): ReactNode {
+export function LobbyPanel(props: {
+  client: MeetingClient;
+  state: MeetingState;
+  lobbyChat?: LobbyChat | undefined;
+}): ReactNode {
   const { t } = useTranslation();
   const headingId = useId();
   const { state, client } = props;
@@ -97,6 +104,7 @@ export function LobbyPanel(props: { client: MeetingClient; state: MeetingState }
           {t('moderation.failedAction')} {t(error)}
         </p>
       ) : null}
+      {props.lobbyChat ? <LobbyChatHost chat={props.lobbyChat} waiting={waiting} /> : null}
     </section>
   );
 }

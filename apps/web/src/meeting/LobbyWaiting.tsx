@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { WaitingReason } from '@confidentiel/protocol';
 import type { WaitingRoomHost } from './waitingRoom.ts';
 import { WaitingRoomDevices } from './WaitingRoomDevices.tsx';
+import type { LobbyChat } from './lobbyChat/LobbyChat.ts';
+import { LobbyChatWaiting } from './lobbyChat/LobbyChatWaiting.tsx';
 
 function messageKey(reason: WaitingReason) {
   switch (reason) {
@@ -12,6 +14,8 @@ function messageKey(reason: WaitingReason) {
       return 'lobby.waitingAdmission' as const;
     case 'locked':
       return 'lobby.waitingLocked' as const;
+    case 'deliberation':
+      return 'lobby.waitingDeliberation' as const;
     default: {
       const unreachable: never = reason;
       return unreachable;
@@ -28,6 +32,8 @@ export function LobbyWaiting(props: {
   onLeave: () => void;
   /** The page's flow: the title, and the devices to test (without it, the message alone). */
   waitingRoom?: WaitingRoomHost | undefined;
+  /** Messages from the hosts, sealed for this person, and their answers. */
+  lobbyChat?: LobbyChat | undefined;
   children?: ReactNode;
 }): ReactNode {
   const { t } = useTranslation();
@@ -50,6 +56,7 @@ export function LobbyWaiting(props: {
         {t(messageKey(props.reason))}
       </p>
       <div className="waiting-indicator" aria-hidden="true" />
+      {props.lobbyChat ? <LobbyChatWaiting chat={props.lobbyChat} /> : null}
       {props.waitingRoom ? <WaitingRoomDevices host={props.waitingRoom} /> : null}
       <div className="actions">
         <button type="button" className="button" data-testid="lobby-leave" onClick={props.onLeave}>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/meetingsApi.ts';
 import type { InvitePreview } from '../api/invitesApi.ts';
 import { CommitteeKeyHolder } from '../committee/CommitteeKeyHolder.ts';
@@ -216,6 +216,66 @@ describe('MeetingSessionFlow', () => {
     expect(t.clients).toHaveLength(2);
     // No preview tracks on a rejoin: the devices are asked again.
     expect(t.devices.tracks.map((track) => track.kind)).toEqual(['audio', 'video']);
+    t.flow.close();
+  });
+
+  it('goes back to the waiting room when a host sends us out: the participation and its keys go, the page joins again and waits, the waiting room stays on screen, and it comes back sending what it sent', async () => {
+    const t = setup();
+    await t.flow.join(CHOICES, taken().take);
+    const first = t.clients[0]!;
+    await first.setCameraEnabled(false);
+    expect(first.state.local.microphone.active).toBe(true);
+    t.room.handle('join', () => ({ status: 'waiting', reason: 'deliberation' }));
+    const producedBefore = t.room.requestsNamed('produce').length;
+    t.views.length = 0;
+    // What each change of the page put on screen.
+    const phases: string[] = [];
+    t.flow.on('change', ({ view }) =>
+      phases.push(view.name === 'meeting' ? view.client.state.phase.name : view.name),
+    );
+
+    t.room.emit('roomClosed', { reason: 'sent-to-lobby' });
+    // At once: the old participation is over, its E2EE session (and keys) closed, nothing ended on screen.
+    expect(first.closed).toBe(true);
+    expect(t.sessions[0]?.closed).toBe(true);
+    expect(first.state.phase).toEqual({ name: 'waiting', reason: 'deliberation' });
+    expect(first.state.members).toEqual([]);
+    expect(first.state.local.microphone).toEqual({ active: false, track: null });
+    const shown = (): unknown =>
+      t.flow.snapshot.view.name === 'meeting' ? t.flow.snapshot.view.client : null;
+    expect(shown()).toBe(first);
+    await settle();
+    await vi.waitFor(() => expect(t.clients).toHaveLength(2));
+    const second = t.clients[1]!;
+    await vi.waitFor(() => expect(second.state.phase).toEqual({ name: 'waiting', reason: 'deliberation' }));
+    // Never "connecting" nor an end in between: the same waiting room, then the new client's.
+    expect(shown()).toBe(second);
+    expect(t.views.every((name) => name === 'meeting')).toBe(true);
+    expect([...new Set(phases)]).toEqual(['waiting']);
+    // The same live token (a single-use invite is not spent again), a new E2EE session, new hooks.
+    expect(t.room.handshakes.map((h) => h.token)).toEqual(['token-1', 'token-1']);
+    expect(t.sessions).toHaveLength(2);
+    expect(t.sessions[1]?.closed).toBe(false);
+    expect(t.hooks).toEqual(['install', 'uninstall', 'install']);
+
+    // Admitted: in again, with the microphone (it was on) and without the camera (it was off).
+    t.room.emit('admitted', {
+      status: 'joined',
+      room: { locked: false },
+      self: SELF,
+      members: [ALICE],
+      producers: [],
+      routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+    });
+    await vi.waitFor(() => expect(second.state.local.microphone.active).toBe(true));
+    expect(second.state.phase).toEqual({ name: 'joined', media: 'connected' });
+    expect(
+      t.room
+        .requestsNamed('produce')
+        .slice(producedBefore)
+        .map((r) => r.payload['source']),
+    ).toEqual(['microphone']);
+    expect(t.flow.snapshot.choices).toMatchObject({ startMuted: false, startCameraOff: true });
     t.flow.close();
   });
 

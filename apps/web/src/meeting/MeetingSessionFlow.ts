@@ -236,7 +236,37 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> implemen
     this.removeAllListeners();
   }
 
-  async #join(choices: JoinChoices, takeTracks: () => TakenTracks, fromForm: boolean): Promise<void> {
+  /**
+   * A host sent us back to the waiting room (deliberation in camera). This participation ends at
+   * once, its E2EE session with it (no key of the room stays in this page), and the page joins
+   * again as a reload would: the server holds us out, so that join waits for a host's admission,
+   * and an admission enters as a first one (new identity, new keys, new media). The waiting room
+   * stays on screen throughout; on return we send what we sent when sent out.
+   */
+  #backToLobby(client: MeetingClient, sending: { microphone: boolean; camera: boolean }): void {
+    if (this.#closed || this.#participation?.client !== client) {
+      return;
+    }
+    this.#endParticipation();
+    const choices = this.#snapshot.choices;
+    if (!choices) {
+      this.#update({ view: { name: 'join', busy: false, failure: null } });
+      return;
+    }
+    const next = { ...choices, startMuted: !sending.microphone, startCameraOff: !sending.camera };
+    void this.#join(next, () => ({ audio: null, video: null }), false, true);
+  }
+
+  /**
+   * `keepView`: the page keeps showing what it shows (the waiting room) until the new client has
+   * the server's answer, instead of "connecting" in between.
+   */
+  async #join(
+    choices: JoinChoices,
+    takeTracks: () => TakenTracks,
+    fromForm: boolean,
+    keepView = false,
+  ): Promise<void> {
     if (this.#closed) {
       return;
     }
@@ -278,9 +308,15 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> implemen
     client.on('tokenRefreshed', (fresh) => {
       this.#lastToken = fresh;
     });
+    client.on('sentToLobby', (sending) => this.#backToLobby(client, sending));
     const uninstallHooks = once(this.#deps.installHooks?.(client, session) ?? (() => {}));
-    this.#participation = { client, session, committeeKey, uninstallHooks };
-    this.#update({ view: { name: 'meeting', client, session, committeeKey, failure: null } });
+    const participation = { client, session, committeeKey, uninstallHooks };
+    this.#participation = participation;
+    if (keepView) {
+      this.#showWhenAnswered(participation);
+    } else {
+      this.#update({ view: { name: 'meeting', client, session, committeeKey, failure: null } });
+    }
 
     try {
       await client.join();
@@ -314,6 +350,20 @@ export class MeetingSessionFlow extends TypedEmitter<MeetingFlowEvents> implemen
         .startCamera({ track: tracks.video, deviceId: chosen.cameraId })
         .catch((e: unknown) => this.#failed(e));
     }
+  }
+
+  /** Shows the participation once its client is past connecting (waiting, in, or ended). */
+  #showWhenAnswered(participation: Participation): void {
+    const { client, session, committeeKey } = participation;
+    const stop = client.on('state', (state) => {
+      if (state.phase.name === 'idle' || state.phase.name === 'connecting') {
+        return;
+      }
+      stop();
+      if (this.#participation === participation) {
+        this.#update({ view: { name: 'meeting', client, session, committeeKey, failure: null } });
+      }
+    });
   }
 
   /** The last token if a rejoin may reuse it, else a new one (which tells the meeting's id). */

@@ -28,10 +28,11 @@ import { selectTiles } from './tiles.ts';
 import { useAnnouncements } from './useAnnouncements.ts';
 import { useChatAnnouncements } from './useChatAnnouncements.ts';
 import { useHostControls } from './HostControls.tsx';
+import { useFloorControl } from '../committee/useFloorControl.ts';
 import { LobbyPanel } from './LobbyPanel.tsx';
 import { LobbyWaiting } from './LobbyWaiting.tsx';
-import { RecordingControls } from '../recording/RecordingControls.tsx';
 import { RecordingsLibrary } from '../recording/RecordingsLibrary.tsx';
+import { useRoomCommittee } from '../recording/useRoomCommittee.ts';
 
 /**
  * Ends after which joining again can only be refused (the member's access was revoked, the
@@ -132,13 +133,23 @@ export function MeetingView(props: {
   const session = props.session;
   const sendChat = useCallback((text: string) => session.sendChat(text), [session]);
   const tiles = useMemo(() => selectTiles(state), [state]);
+  // A committee session: the cockpit beside the stage, whoever has the floor shown large.
+  const committee = useRoomCommittee(props.client);
+  const floorSpeakerId = committee?.floor.speaker ?? null;
   const heading = useRef<HTMLHeadingElement>(null);
-  // Until the person chooses, a shared screen is shown large and everyone else in a grid.
+  // Until the person chooses, a shared screen (or the member given the floor) is shown large and
+  // everyone else in a grid.
   const [layoutChoice, setLayoutChoice] = useState<StageLayoutKind | null>(null);
   const layout: StageLayoutKind =
-    layoutChoice ?? (tiles.some((tile) => tile.source === 'screen') ? 'speaker' : 'grid');
+    layoutChoice ??
+    (tiles.some((tile) => tile.source === 'screen') ||
+    (floorSpeakerId !== null && tiles.some((tile) => tile.memberId === floorSpeakerId && !tile.isSelf))
+      ? 'speaker'
+      : 'grid');
   const [hostError, setHostError] = useState<ParseKeys | null>(null);
   const host = useHostControls({ client: props.client, state, onError: setHostError });
+  // A committee member: the raised hand beside the microphone, which opens once given the floor.
+  const floor = useFloorControl(props.client, state.self);
   const phase = state.phase.name;
   useDocumentTitle(t('meeting.title'));
   // The join button the focus was on is gone: start from the meeting's heading.
@@ -161,6 +172,7 @@ export function MeetingView(props: {
           reason={state.phase.reason}
           onLeave={props.actions.leave}
           waitingRoom={props.waitingRoom}
+          lobbyChat={props.session.lobbyChat}
         >
           {liveRegion}
         </LobbyWaiting>
@@ -208,12 +220,17 @@ export function MeetingView(props: {
     }
     case 'joined':
       return (
-        <div className="meeting" data-testid="meeting">
+        <div className={`meeting${committee !== null ? ' meeting-committee' : ''}`} data-testid="meeting">
           <h1 ref={heading} tabIndex={-1} className="visually-hidden">
             {t('meeting.title')}
           </h1>
           <section className="stage" aria-label={t('meeting.stage')}>
-            <Stage tiles={tiles} layout={layout} speakerId={props.speakerId} />
+            <Stage
+              tiles={tiles}
+              layout={layout}
+              speakerId={props.speakerId}
+              floorSpeakerId={floorSpeakerId}
+            />
           </section>
           <div className="controls-area">
             <MediaStatusNotice reconnecting={state.phase.media === 'reconnecting'} />
@@ -237,6 +254,7 @@ export function MeetingView(props: {
               local={state.local}
               actions={props.actions}
               host={host}
+              floor={floor}
               layout={{
                 speaker: layout === 'speaker',
                 toggle: () => setLayoutChoice(layout === 'speaker' ? 'grid' : 'speaker'),
@@ -250,48 +268,46 @@ export function MeetingView(props: {
               }}
             />
           </div>
-          {/* After the controls in the tab order; placed on the side by the grid. */}
-          <aside className="sidebar" aria-label={t('meeting.sidebar')}>
-            <E2eeIndicator
-              snapshot={e2ee}
-              sending={
-                state.local.microphone.active || state.local.camera.active || state.local.screen.active
-              }
-            />
-            <LobbyPanel client={props.client} state={state} />
+          {/* After the controls in the tab order; placed on the side by the grid. In a committee
+              session the cockpit comes first there, the rest below it (meeting/stage.css). */}
+          <div className="meeting-side">
             <CommitteePanel
               client={props.client}
               state={state}
               meetingId={props.meetingId}
               committeeKey={committeeKey}
             />
-            <RecordingControls
-              client={props.client}
-              meetingId={props.meetingId}
-              committeeSecret={committeeKey.secret}
-            />
-            <RecordingsLibrary
-              client={props.client}
-              meetingId={props.meetingId}
-              committeeKey={committeeKey}
-            />
-            <ChatPanel
-              id={chatId}
-              expanded={chatOpen}
-              messages={e2ee.chat}
-              onSend={sendChat}
-              onClose={closeChat}
-            />
-            <ParticipantsPanel
-              meetingId={props.meetingId}
-              tiles={tiles}
-              e2ee={e2ee}
-              linkSecret={props.linkSecret}
-              showInvite={props.showInvite}
-              client={props.client}
-              state={state}
-            />
-          </aside>
+            <aside className="sidebar" aria-label={t('meeting.sidebar')}>
+              <E2eeIndicator
+                snapshot={e2ee}
+                sending={
+                  state.local.microphone.active || state.local.camera.active || state.local.screen.active
+                }
+              />
+              <LobbyPanel client={props.client} state={state} lobbyChat={props.session.lobbyChat} />
+              <RecordingsLibrary
+                client={props.client}
+                meetingId={props.meetingId}
+                committeeKey={committeeKey}
+              />
+              <ChatPanel
+                id={chatId}
+                expanded={chatOpen}
+                messages={e2ee.chat}
+                onSend={sendChat}
+                onClose={closeChat}
+              />
+              <ParticipantsPanel
+                meetingId={props.meetingId}
+                tiles={tiles}
+                e2ee={e2ee}
+                linkSecret={props.linkSecret}
+                showInvite={props.showInvite}
+                client={props.client}
+                state={state}
+              />
+            </aside>
+          </div>
           {liveRegion}
           <div className="visually-hidden" role="status" aria-live="polite" data-testid="chat-announcer">
             {chat.announcement}

@@ -23,6 +23,7 @@ export function ModerationMenu(props: {
   const { client, member } = props;
   const [error, setError] = useState<ParseKeys | null>(null);
   const [confirmingRemove, setConfirmingRemove] = useState(false);
+  const [confirmingLobby, setConfirmingLobby] = useState(false);
   const errorId = useId();
   if (!outranks(props.self.role, member.role)) {
     return null;
@@ -97,6 +98,15 @@ export function ModerationMenu(props: {
         ) : null}
         <button
           type="button"
+          className="button"
+          data-testid="moderate-send-to-lobby"
+          aria-haspopup="dialog"
+          onClick={() => setConfirmingLobby(true)}
+        >
+          {t('moderation.sendToLobby')}
+        </button>
+        <button
+          type="button"
           className="button button-danger"
           data-testid="moderate-remove"
           aria-haspopup="dialog"
@@ -116,6 +126,18 @@ export function ModerationMenu(props: {
         onConfirm={() => {
           setConfirmingRemove(false);
           run(() => client.removeMember(id));
+        }}
+      />
+      <ConfirmDialog
+        open={confirmingLobby}
+        title={t('confirm.sendToLobbyTitle', { name: member.displayName })}
+        message={t('confirm.sendToLobbyMessage', { name: member.displayName })}
+        confirmLabel={t('moderation.sendToLobby')}
+        testId="confirm-send-to-lobby"
+        onCancel={() => setConfirmingLobby(false)}
+        onConfirm={() => {
+          setConfirmingLobby(false);
+          run(() => client.sendToLobby([id]));
         }}
       />
       {error !== null ? (

@@ -19,6 +19,8 @@ export function Stage(props: {
   tiles: readonly TileModel[];
   layout: StageLayoutKind;
   speakerId: string | null;
+  /** In a committee session, the member given the floor: shown large in the speaker layout. */
+  floorSpeakerId?: string | null;
 }): ReactNode {
   const { t } = useTranslation();
   const box = useRef<HTMLDivElement>(null);
@@ -28,7 +30,7 @@ export function Stage(props: {
 
   let content: ReactNode;
   if (props.layout === 'speaker' && tiles.length > 1) {
-    const mainKey = mainTileKey(tiles);
+    const mainKey = mainTileKey(tiles, props.floorSpeakerId ?? null);
     const main = tiles.filter((tile) => tile.key === mainKey);
     const others = tiles.filter((tile) => tile.key !== mainKey);
     const layout = speakerLayout(size, others.length);

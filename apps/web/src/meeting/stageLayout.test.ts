@@ -128,4 +128,14 @@ describe('mainTileKey', () => {
     expect(mainTileKey([me])).toBe('me');
     expect(mainTileKey([])).toBeNull();
   });
+
+  it('shows the member given the floor large, before whoever the audio says speaks, never oneself', () => {
+    const me = { ...tile('me', { isSelf: true }), memberId: 'M' };
+    const ana = { ...tile('ana', {}), memberId: 'A' };
+    const bob = { ...tile('bob', { isActiveSpeaker: true }), memberId: 'B' };
+    expect(mainTileKey([me, ana, bob], 'A')).toBe('ana');
+    expect(mainTileKey([me, ana, bob, tile('screen', { source: 'screen' })], 'A')).toBe('screen');
+    expect(mainTileKey([me, ana, bob], 'M')).toBe('bob');
+    expect(mainTileKey([me, ana, bob], null)).toBe('bob');
+  });
 });

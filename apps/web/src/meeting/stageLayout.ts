@@ -115,7 +115,9 @@ export function speakerLayout(stage: Size, others: number, gap = TILE_GAP_PX): S
 
 /**
  * The tile shown large in the speaker layout: a shared screen (it carries the
- * content), else whoever speaks, else the first other person, else oneself.
+ * content), else the member the committee's chair gave the floor to (not
+ * oneself: one does not watch oneself speak), else whoever speaks, else the
+ * first other person, else oneself.
  */
 export function mainTileKey(
   tiles: ReadonlyArray<{
@@ -123,10 +125,15 @@ export function mainTileKey(
     source: 'camera' | 'screen';
     isSelf: boolean;
     isActiveSpeaker: boolean;
+    memberId?: string;
   }>,
+  floorSpeakerId: string | null = null,
 ): string | null {
   const pick =
     tiles.find((t) => t.source === 'screen') ??
+    tiles.find(
+      (t) => floorSpeakerId !== null && t.memberId === floorSpeakerId && t.source === 'camera' && !t.isSelf,
+    ) ??
     tiles.find((t) => t.isActiveSpeaker && !t.isSelf) ??
     tiles.find((t) => !t.isSelf) ??
     tiles[0];

@@ -1,5 +1,6 @@
 import { AgendaEditor } from './AgendaEditor.tsx';
 import { JournalList } from './JournalList.tsx';
+import { RecordingList } from './RecordingList.tsx';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParseKeys } from 'i18next';
@@ -14,6 +15,7 @@ import { InviteTable } from './InviteTable.tsx';
 import { LinkSecretPanel } from './LinkSecretPanel.tsx';
 import { loadLinkSecret } from './linkSecretStore.ts';
 import { MeetingEditForm } from './MeetingEditForm.tsx';
+import { meetingStatusText } from './meetingStatusText.ts';
 import { NavLink } from './NavLink.tsx';
 import { NewInviteForm } from './NewInviteForm.tsx';
 import { RequireSession } from './RequireSession.tsx';
@@ -154,7 +156,7 @@ function MeetingDetailView(props: { meetingId: string; api: OrganiserApi }): Rea
               <dt>{t('organiser.meeting.status')}</dt>
               <dd>
                 <span className={`status status-${meeting.status}`} data-testid="meeting-status">
-                  {t(`organiser.status.${meeting.status}`)}
+                  {meetingStatusText(meeting, t, i18n.language)}
                 </span>
               </dd>
             </div>
@@ -229,11 +231,19 @@ function MeetingDetailView(props: { meetingId: string; api: OrganiserApi }): Rea
           {meeting.kind === 'committee' && !cancelled ? (
             <AgendaEditor meetingId={meeting.meetingId} api={api} />
           ) : null}
-          {meeting.kind === 'committee' ? <JournalList meetingId={meeting.meetingId} api={api} /> : null}
+          {meeting.kind === 'committee' ? (
+            <>
+              <RecordingList meetingId={meeting.meetingId} />
+              <JournalList meetingId={meeting.meetingId} />
+            </>
+          ) : null}
           {cancelled ? null : (
             <>
               <MeetingEditForm meeting={meeting} api={api} onChanged={reload} />
-              <CancelMeeting meeting={meeting} api={api} announce={announce} onChanged={reload} />
+              {/* Only a meeting never held is cancelled: a held one keeps its true record. */}
+              {meeting.status === 'scheduled' ? (
+                <CancelMeeting meeting={meeting} api={api} announce={announce} onChanged={reload} />
+              ) : null}
             </>
           )}
         </div>

@@ -4,6 +4,7 @@ import type { MeetingSummary } from '@confidentiel/protocol';
 import { hostPath, organiserMeetingPath } from '../router/routes.ts';
 import { useMediaQuery } from '../ui/useMediaQuery.ts';
 import { formatDateTime } from './dateTime.ts';
+import { meetingStatusText } from './meetingStatusText.ts';
 import { NARROW_SCREEN } from './narrowScreen.ts';
 import { NavLink } from './NavLink.tsx';
 
@@ -16,7 +17,7 @@ export function MeetingTable(props: {
   /** The heading that names the table. */
   labelledBy: string;
   language: string;
-  /** Offer "join as host" on scheduled meetings. */
+  /** Offer "join as host" on meetings not cancelled (a held one may be reopened). */
   joinable: boolean;
   testId: string;
 }): ReactNode {
@@ -29,10 +30,10 @@ export function MeetingTable(props: {
     </NavLink>
   );
   const status = (meeting: MeetingSummary): ReactNode => (
-    <span className={`status status-${meeting.status}`}>{t(`organiser.status.${meeting.status}`)}</span>
+    <span className={`status status-${meeting.status}`}>{meetingStatusText(meeting, t, props.language)}</span>
   );
   const join = (meeting: MeetingSummary): ReactNode =>
-    props.joinable && meeting.status === 'scheduled' ? (
+    props.joinable && meeting.status !== 'cancelled' ? (
       <NavLink
         to={hostPath(meeting.meetingId)}
         className="button button-small"

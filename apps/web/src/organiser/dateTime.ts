@@ -73,3 +73,8 @@ export function formatDateTime(ms: number, language: string): string {
 export function formatDate(ms: number, language: string): string {
   return new Intl.DateTimeFormat(language, { dateStyle: 'long' }).format(ms);
 }
+
+/** "14:30". */
+export function formatTime(ms: number, language: string): string {
+  return new Intl.DateTimeFormat(language, { timeStyle: 'short' }).format(ms);
+}

@@ -17,6 +17,7 @@ const MEETING: MeetingSummary = {
   kind: 'consultation',
   startsAt: 1_900_000_000_000,
   status: 'scheduled',
+  lastSession: null,
   allowEarlyEntry: false,
   createdAt: 1,
 };

@@ -1,4 +1,4 @@
-import type { SessionResponse } from '@confidentiel/protocol';
+import type { MeetingStatus, SessionResponse } from '@confidentiel/protocol';
 import { fetchSession } from '../api/authApi.ts';
 import { ApiError, getOpenMeeting } from '../api/meetingsApi.ts';
 import { OrganiserApi } from '../api/organiserApi.ts';
@@ -12,7 +12,7 @@ export interface AccessCheckApi {
   /** The signed-in organiser's session, or null when signed out. */
   session(): Promise<SessionResponse | null>;
   /** The organiser's own meeting's status; rejects with room-not-found for anyone else's. */
-  ownMeetingStatus(session: SessionResponse, meetingId: string): Promise<'scheduled' | 'cancelled'>;
+  ownMeetingStatus(session: SessionResponse, meetingId: string): Promise<MeetingStatus>;
 }
 
 export const browserAccessCheckApi: AccessCheckApi = {

@@ -30,10 +30,100 @@ export interface RecordingServer {
   getChapters(recordingId: string): Promise<Uint8Array | null>;
 }
 
+/** What reading a recording needs (the library, the organiser's page, openRecording). */
+export type RecordingReader = Pick<RecordingServer, 'list' | 'getChunk' | 'getChapters'>;
+
 /** The header that carries a recording's write token (the server's `RECORDING_WRITER_HEADER`). */
 export const RECORDING_WRITER_HEADER = 'x-recording-writer';
 
-const defaultFetch: FetchLike = (input, init) => fetch(input, init);
+export const defaultFetch: FetchLike = (input, init) => fetch(input, init);
+
+/**
+ * One request to the recording routes, on this origin (the session cookie
+ * goes along; a room token goes in `authorization`). A refusal becomes an
+ * ApiError with the server's reason, or one made from the status.
+ */
+export async function recordingRequest(
+  fetchFn: FetchLike,
+  method: string,
+  path: string,
+  options: { authorization?: string; writeToken?: string; bytes?: Uint8Array } = {},
+): Promise<Response> {
+  const { bytes, writeToken } = options;
+  const headers: Record<string, string> = {};
+  if (options.authorization !== undefined) {
+    headers.authorization = options.authorization;
+  }
+  if (writeToken !== undefined) {
+    headers[RECORDING_WRITER_HEADER] = writeToken;
+  }
+  if (bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+  }
+  let response: Response;
+  try {
+    response = await fetchFn(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      ...(bytes !== undefined ? { body: Uint8Array.from(bytes) } : {}),
+    });
+  } catch (error) {
+    throw new ApiError('network', 'the server could not be reached', { cause: error });
+  }
+  if (!response.ok) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // Not a refusal of ours (a proxy's page): the status says enough.
+    }
+    const refusal = errorBodySchema.safeParse(body);
+    if (refusal.success) {
+      throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
+    }
+    throw new ApiError(statusReason(response.status, 'not-found'), `HTTP ${response.status}`, {
+      status: response.status,
+    });
+  }
+  return response;
+}
+
+/** The bytes of a sealed piece. */
+export async function sealedBytes(response: Promise<Response>): Promise<Uint8Array> {
+  return new Uint8Array(await (await response).arrayBuffer());
+}
+
+/** The bytes of a sealed piece, or null when the server has none (chapters never uploaded). */
+export async function optionalSealedBytes(response: Promise<Response>): Promise<Uint8Array | null> {
+  try {
+    return await sealedBytes(response);
+  } catch (error) {
+    if (error instanceof ApiError && error.reason === 'not-found') {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** The recordings of a list answer, checked against the protocol. */
+export async function recordingListOf(response: Promise<Response>): Promise<RecordingSummary[]> {
+  let body: unknown;
+  try {
+    body = await (await response).json();
+  } catch (error) {
+    if (error instanceof ApiError) {
+      throw error;
+    }
+    throw new ApiError('bad-response', 'the answer is not JSON', { cause: error });
+  }
+  const parsed = recordingListResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ApiError('bad-response', 'unexpected answer about recordings');
+  }
+  return parsed.data.recordings;
+}
 
 /**
  * The recording routes of `/api`, authorised by the current room token
@@ -84,26 +174,16 @@ export class RecordingApi implements RecordingServer {
     );
   }
 
-  async list(meetingId: string): Promise<RecordingSummary[]> {
-    const body = await this.#json('GET', `/api/meetings/${encodeURIComponent(meetingId)}/recordings`);
-    return this.#parse(recordingListResponseSchema, body).recordings;
+  list(meetingId: string): Promise<RecordingSummary[]> {
+    return recordingListOf(this.#send('GET', `/api/meetings/${encodeURIComponent(meetingId)}/recordings`));
   }
 
-  async getChunk(recordingId: string, index: number): Promise<Uint8Array> {
-    const response = await this.#send('GET', `${this.#recording(recordingId)}/chunks/${index}`);
-    return new Uint8Array(await response.arrayBuffer());
+  getChunk(recordingId: string, index: number): Promise<Uint8Array> {
+    return sealedBytes(this.#send('GET', `${this.#recording(recordingId)}/chunks/${index}`));
   }
 
-  async getChapters(recordingId: string): Promise<Uint8Array | null> {
-    try {
-      const response = await this.#send('GET', `${this.#recording(recordingId)}/chapters`);
-      return new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      if (error instanceof ApiError && error.reason === 'not-found') {
-        return null;
-      }
-      throw error;
-    }
+  getChapters(recordingId: string): Promise<Uint8Array | null> {
+    return optionalSealedBytes(this.#send('GET', `${this.#recording(recordingId)}/chapters`));
   }
 
   #recording(recordingId: string): string {
@@ -130,41 +210,11 @@ export class RecordingApi implements RecordingServer {
     }
   }
 
-  async #send(method: string, path: string, bytes?: Uint8Array, writeToken?: string): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token()}` };
-    if (writeToken !== undefined) {
-      headers[RECORDING_WRITER_HEADER] = writeToken;
-    }
-    if (bytes !== undefined) {
-      headers['content-type'] = 'application/octet-stream';
-    }
-    let response: Response;
-    try {
-      response = await this.#fetch(path, {
-        method,
-        headers,
-        credentials: 'same-origin',
-        cache: 'no-store',
-        ...(bytes !== undefined ? { body: Uint8Array.from(bytes) } : {}),
-      });
-    } catch (error) {
-      throw new ApiError('network', 'the server could not be reached', { cause: error });
-    }
-    if (!response.ok) {
-      let body: unknown = null;
-      try {
-        body = await response.json();
-      } catch {
-        // Not a refusal of ours (a proxy's page): the status says enough.
-      }
-      const refusal = errorBodySchema.safeParse(body);
-      if (refusal.success) {
-        throw new ApiError(refusal.data.reason, refusal.data.message, { status: response.status });
-      }
-      throw new ApiError(statusReason(response.status, 'not-found'), `HTTP ${response.status}`, {
-        status: response.status,
-      });
-    }
-    return response;
+  #send(method: string, path: string, bytes?: Uint8Array, writeToken?: string): Promise<Response> {
+    return recordingRequest(this.#fetch, method, path, {
+      authorization: `Bearer ${this.#token()}`,
+      ...(writeToken !== undefined ? { writeToken } : {}),
+      ...(bytes !== undefined ? { bytes } : {}),
+    });
   }
 }

@@ -1,43 +1,20 @@
-import {
-  useCallback,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-  type ReactNode,
-  type RefObject,
-} from 'react';
+import { useEffect, useId, useMemo, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RecordingSummary } from '@confidentiel/protocol';
 import type { CommitteeKeySnapshot } from '../committee/CommitteeKeyHolder.ts';
-import { createConsoleLogger } from '../logger.ts';
 import type { MeetingClient } from '../media/MeetingClient.ts';
-import { openRecording, RecordingDecryptError } from './openRecording.ts';
 import { RecordingApi, type RecordingServer } from './RecordingApi.ts';
-import { deriveRecordingKey } from './recordingKey.ts';
+import {
+  useRecordingList,
+  useRecordingPlayback,
+  type LibraryList,
+  type Playback,
+} from './useRecordingPlayback.ts';
 import { useRoomCommittee } from './useRoomCommittee.ts';
 import { formatVttTime, type ParsedChapter } from './webvtt.ts';
 import './recording.css';
 
-const logger = createConsoleLogger('recording');
-
-/** What the player shows for the recording being opened. */
-export type Playback =
-  | { status: 'opening'; recordingId: string; done: number; total: number }
-  | {
-      status: 'ready';
-      recordingId: string;
-      videoUrl: string;
-      chaptersUrl: string | null;
-      chapters: ParsedChapter[];
-      /** First chunk missing, when the recording has a gap. */
-      missingFrom: number | null;
-    }
-  | { status: 'failed'; recordingId: string; piece: number | 'chapters' | null };
-
-export type LibraryList =
-  { status: 'loading' } | { status: 'failed' } | { status: 'ready'; recordings: readonly RecordingSummary[] };
+export type { LibraryList, Playback } from './useRecordingPlayback.ts';
 
 /** `H:MM:SS` or `M:SS` of a duration. */
 export function formatDuration(ms: number): string {
@@ -49,12 +26,23 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
-function megabytes(recording: RecordingSummary): string {
+export function megabytes(recording: RecordingSummary): string {
   const bytes = recording.chunks.reduce((n, c) => n + c.size, 0);
   return (bytes / 1_000_000).toFixed(1);
 }
 
-export type LibraryKeyStatus = 'held' | 'waiting-key' | 'not-entitled';
+/**
+ * Whether the committee secret is here to open recordings, or why not: in
+ * the meeting it is on its way or not for observers; on the organiser's page
+ * it is in this browser's storage or not at all (`not-here`).
+ */
+export type LibraryKeyStatus = 'held' | 'waiting-key' | 'not-entitled' | 'not-here';
+
+const NO_SECRET_MESSAGES = {
+  'waiting-key': 'recording.library.waitingKey',
+  'not-entitled': 'recording.library.notEntitled',
+  'not-here': 'recording.library.notHere',
+} as const;
 
 function libraryKeyStatus(key: CommitteeKeySnapshot): LibraryKeyStatus {
   if (key.secret !== null) {
@@ -73,6 +61,10 @@ export interface RecordingsLibraryViewProps {
   onSeek: (chapter: ParsedChapter) => void;
   onClose: () => void;
   videoRef?: RefObject<HTMLVideoElement | null>;
+  /** More buttons on each recording's row (the organiser's downloads). */
+  rowActions?: (recording: RecordingSummary) => ReactNode;
+  /** Shown under the list (the organiser's download progress). */
+  children?: ReactNode;
 }
 
 /** The library as markup (no effects: rendered as is in tests). */
@@ -98,13 +90,9 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
           {t('recording.library.refresh')}
         </button>
       </div>
-      {props.keyStatus === 'waiting-key' || props.keyStatus === 'not-entitled' ? (
+      {props.keyStatus !== 'held' ? (
         <p className="notice notice-warning" data-testid="recording-no-secret" data-status={props.keyStatus}>
-          {t(
-            props.keyStatus === 'waiting-key'
-              ? 'recording.library.waitingKey'
-              : 'recording.library.notEntitled',
-          )}
+          {t(NO_SECRET_MESSAGES[props.keyStatus])}
         </p>
       ) : null}
       {list.status === 'loading' ? <p role="status">{t('recording.library.loading')}</p> : null}
@@ -134,6 +122,8 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
                   chunks: recording.chunks.length,
                   megabytes: megabytes(recording),
                 })}
+                {' · '}
+                {t(recording.hasChapters ? 'recording.library.withChapters' : 'recording.library.noChapters')}
               </span>
               <button
                 type="button"
@@ -148,10 +138,12 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
               >
                 {t('recording.library.play')}
               </button>
+              {props.rowActions?.(recording)}
             </li>
           ))}
         </ul>
       ) : null}
+      {props.children}
       {playback?.status === 'opening' ? (
         <p role="status" data-testid="recording-opening">
           {t('recording.library.opening', { done: playback.done, total: playback.total })}
@@ -223,16 +215,15 @@ export function RecordingsLibraryView(props: RecordingsLibraryViewProps): ReactN
   );
 }
 
-/**
- * The meeting's recordings, for anyone admitted to a committee session
- * (nothing is shown elsewhere): the list (with the room
- * token), and « Lire »: every chunk downloaded and opened in this browser
- * with the key derived from the link secret, played from a blob URL with
- * the agenda as chapters. Nothing decrypted leaves the page.
- */
 /** After a recording stops, the list is read again this much later (its last chunks upload meanwhile). */
 const RELIST_AFTER_STOP_MS = 5_000;
 
+/**
+ * The meeting's recordings, for anyone admitted to a committee session
+ * (nothing is shown elsewhere): the list with the room token, and « Lire »
+ * (see useRecordingPlayback). The organiser's page shows the same list with
+ * its session instead (organiser/RecordingList.tsx).
+ */
 export function RecordingsLibrary(props: {
   client: Pick<MeetingClient, 'token' | 'committee' | 'on'>;
   meetingId: string;
@@ -242,26 +233,11 @@ export function RecordingsLibrary(props: {
   server?: RecordingServer;
 }): ReactNode {
   const { client, meetingId } = props;
-  const committeeSecret = props.committeeKey.secret;
   const server = useMemo(() => props.server ?? new RecordingApi(() => client.token), [props.server, client]);
   const committee = useRoomCommittee(client);
   const inSession = committee !== null;
-  const [list, setList] = useState<LibraryList>({ status: 'loading' });
-  const [playback, setPlayback] = useState<Playback | null>(null);
-  const videoRef = useRef<HTMLVideoElement | null>(null);
-  /** Bumped by every open and close: a late answer for an older one is dropped. */
-  const generation = useRef(0);
-
-  const refresh = useCallback(() => {
-    setList({ status: 'loading' });
-    server.list(meetingId).then(
-      (recordings) => setList({ status: 'ready', recordings: [...recordings].reverse() }),
-      (error: unknown) => {
-        logger.warn('listing recordings failed', error);
-        setList({ status: 'failed' });
-      },
-    );
-  }, [server, meetingId]);
+  const { list, refresh } = useRecordingList(server, meetingId);
+  const player = useRecordingPlayback(server, meetingId, props.committeeKey.secret);
 
   // Listed on entering the session, and again each time a recording stops (a new one is there),
   // a moment later so that its last chunks and chapters have landed.
@@ -275,69 +251,6 @@ export function RecordingsLibrary(props: {
     return () => clearTimeout(timer);
   }, [refresh, inSession, recordingOn]);
 
-  // Blob URLs hold the decrypted recording in memory: released with the player.
-  useEffect(() => {
-    if (playback?.status !== 'ready') {
-      return undefined;
-    }
-    return () => {
-      URL.revokeObjectURL(playback.videoUrl);
-      if (playback.chaptersUrl !== null) {
-        URL.revokeObjectURL(playback.chaptersUrl);
-      }
-    };
-  }, [playback]);
-
-  const play = (summary: RecordingSummary): void => {
-    if (committeeSecret === null) {
-      return;
-    }
-    const mine = ++generation.current;
-    const current = (): boolean => generation.current === mine;
-    setPlayback({
-      status: 'opening',
-      recordingId: summary.recordingId,
-      done: 0,
-      total: summary.chunks.length,
-    });
-    void (async () => {
-      try {
-        const key = await deriveRecordingKey(committeeSecret, meetingId);
-        const opened = await openRecording({
-          server,
-          key,
-          summary,
-          onProgress: (done, total) => {
-            if (current()) {
-              setPlayback({ status: 'opening', recordingId: summary.recordingId, done, total });
-            }
-          },
-        });
-        if (!current()) {
-          return;
-        }
-        setPlayback({
-          status: 'ready',
-          recordingId: summary.recordingId,
-          videoUrl: URL.createObjectURL(opened.video),
-          chaptersUrl:
-            opened.vtt === null ? null : URL.createObjectURL(new Blob([opened.vtt], { type: 'text/vtt' })),
-          chapters: opened.chapters,
-          missingFrom: opened.missing[0] ?? null,
-        });
-      } catch (error) {
-        logger.warn('opening a recording failed', error);
-        if (current()) {
-          setPlayback({
-            status: 'failed',
-            recordingId: summary.recordingId,
-            piece: error instanceof RecordingDecryptError ? error.piece : null,
-          });
-        }
-      }
-    })();
-  };
-
   if (committee === null) {
     return null;
   }
@@ -345,21 +258,12 @@ export function RecordingsLibrary(props: {
     <RecordingsLibraryView
       keyStatus={libraryKeyStatus(props.committeeKey)}
       list={list}
-      playback={playback}
-      videoRef={videoRef}
+      playback={player.playback}
+      videoRef={player.videoRef}
       onRefresh={refresh}
-      onPlay={play}
-      onSeek={(chapter) => {
-        const video = videoRef.current;
-        if (video) {
-          video.currentTime = chapter.startMs / 1000;
-          void video.play().catch(() => undefined);
-        }
-      }}
-      onClose={() => {
-        generation.current++;
-        setPlayback(null);
-      }}
+      onPlay={player.play}
+      onSeek={player.seek}
+      onClose={player.close}
     />
   );
 }

@@ -1,7 +1,7 @@
 import { openCommittee } from '@confidentiel/e2ee';
 import type { RecordingSummary } from '@confidentiel/protocol';
 import { planPlayback } from './chunkOrder.ts';
-import type { RecordingServer } from './RecordingApi.ts';
+import type { RecordingReader } from './RecordingApi.ts';
 import { chaptersContext, chunkContext, type RecordingKey } from './recordingKey.ts';
 import { parseChaptersVtt, type ParsedChapter } from './webvtt.ts';
 
@@ -34,7 +34,7 @@ export interface OpenedRecording {
  * RecordingDecryptError naming the first piece that does not open.
  */
 export async function openRecording(options: {
-  server: RecordingServer;
+  server: Pick<RecordingReader, 'getChunk' | 'getChapters'>;
   key: RecordingKey;
   summary: RecordingSummary;
   onProgress?: (done: number, total: number) => void;

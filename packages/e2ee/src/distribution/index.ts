@@ -42,3 +42,14 @@ export {
   type KeyRelayBatcherOptions,
   type RelayEnvelope,
 } from './KeyRelayBatcher.ts';
+export {
+  LOBBY_MESSAGE_VERSION,
+  openLobbyChannel,
+  openLobbyMessage,
+  sealLobbyMessage,
+  type LobbyChannel,
+  type LobbyChannelResult,
+  type LobbyOpenFailure,
+  type LobbyPeerRefusal,
+  type OpenedLobbyMessage,
+} from './LobbyMessage.ts';

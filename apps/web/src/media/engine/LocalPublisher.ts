@@ -7,6 +7,7 @@ import type { LocalSource, LocalSourceName } from '../meetingState.ts';
 import { stopAll, type LocalCapture } from './LocalCapture.ts';
 import { produceSend, type LocalSend, type SendPath } from './produceTrack.ts';
 import type { RoomRequest } from './roomRequest.ts';
+import { pausedByServer } from './serverPaused.ts';
 
 const OFF: LocalSource = { active: false, track: null };
 
@@ -76,8 +77,19 @@ export class LocalPublisher {
       // Stop sending locally first: muting must not wait for the server.
       const producer = this.#pause(send, !enabled);
       this.#options.setLocal('microphone', { active: enabled, track: send.track });
-      if (producer) {
+      if (!producer) {
+        return;
+      }
+      try {
         await this.#options.request('setProducerPaused', { producerId: producer.id, paused: !enabled });
+      } catch (error) {
+        if (enabled && this.#sends.get('microphone') === send) {
+          // Refused (a committee member without the floor) or lost: the microphone shows what the
+          // server holds, muted. A failed mute stays muted here: nothing leaves this browser.
+          this.#pause(send, true);
+          this.#options.setLocal('microphone', { active: false, track: send.track });
+        }
+        throw MeetingError.from(error);
       }
     });
   }
@@ -282,7 +294,8 @@ export class LocalPublisher {
       this.#forget(source, send);
       throw MeetingError.from(error);
     }
-    this.#options.setLocal(source, { active: !muted, track });
+    // The server may have made it paused (a committee member without the floor): `#produce` followed.
+    this.#options.setLocal(source, { active: !send.paused, track });
   }
 
   async #releaseCamera(send: LocalSend): Promise<void> {
@@ -353,12 +366,20 @@ export class LocalPublisher {
     }
   }
 
-  #produce(send: LocalSend): Promise<void> {
-    return produceSend(send, {
+  async #produce(send: LocalSend): Promise<void> {
+    await produceSend(send, {
       ...this.#options,
       owns: (candidate) => !this.#closed && this.#sends.get(candidate.source) === candidate,
       onTrackEnded: (source) => this.#onTrackEnded(source),
     });
+    const producer = send.producer;
+    if (producer && !send.paused && pausedByServer(producer)) {
+      // The server holds it paused (no floor): muted here too, and shown so.
+      this.#pause(send, true);
+      if (send.source === 'microphone') {
+        this.#options.setLocal('microphone', { active: false, track: send.track });
+      }
+    }
   }
 
   /** A device was unplugged, or the browser's own "stop sharing" button was used. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import { MeetingError } from '../MeetingError.ts';
 import type { Clock } from './clock.ts';
 import type { RoomRequest } from './roomRequest.ts';
+import { SERVER_PAUSED } from './serverPaused.ts';
 import { NO_ICE_SERVERS, toMediasoupTransportOptions, type TransportIce } from './transportOptions.ts';
 
 /**
@@ -197,7 +198,11 @@ export class MediaTransports extends TypedEmitter<MediaTransportsEvents> {
           rtpParameters: rtpParameters as RtpParameters,
           source: source.data,
         }).then(
-          ({ producerId }) => callback({ id: producerId }),
+          ({ producerId, paused }) => {
+            // The server made it paused (a committee member without the floor): the publisher follows.
+            appData[SERVER_PAUSED] = paused === true;
+            callback({ id: producerId });
+          },
           (error: unknown) => errback(MeetingError.from(error)),
         );
       });

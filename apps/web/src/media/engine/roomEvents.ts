@@ -40,6 +40,8 @@ export interface RoomEventSink {
   committee(state: CommitteeState): void;
   mediaReset(reason: MediaResetReason): void;
   end(reason: EndReason, error: MeetingError | null): void;
+  /** A host sent us back to the waiting room: not an end, a new wait. */
+  sentToLobby(): void;
 }
 
 /** Turns each validated server event into state changes, client events and media work. */
@@ -167,7 +169,13 @@ export function listenToRoom(connection: RoomConnection, gate: JoinGate, sink: R
     'mediaReset',
     afterJoin(({ reason }) => sink.mediaReset(reason)),
   );
-  connection.on('roomClosed', ({ reason }) => sink.end(reason, null));
+  connection.on('roomClosed', ({ reason }) => {
+    if (reason === 'sent-to-lobby') {
+      sink.sentToLobby();
+    } else {
+      sink.end(reason, null);
+    }
+  });
   connection.on('disconnected', (reason) => {
     sink.end('connection-lost', new MeetingError('connection-lost', `disconnected: ${reason}`));
   });
