@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { startCluster, type Cluster } from '../support/cluster.ts';
+import { openCockpitTab } from '../support/cockpit.ts';
 import { closeJoinedContexts, expectDecoding, memberIdOf, progress } from '../support/meeting.ts';
 import { currentCode, PASSWORD, shownValue, type CreatedAccount } from '../support/organiser.ts';
 import { ROOT } from '../support/servers.ts';
@@ -117,9 +118,14 @@ test('a committee in session survives the death of its node: lobby queue, roles,
   await expect(anneRow.getByTestId('member-role')).toHaveText('co-hôte');
 
   // Item 1 and a vote; two ballots before the failure.
+  await openCockpitTab(chair, 'agenda');
   await chair.getByTestId('agenda-item').nth(0).getByTestId('agenda-open').click();
+  await openCockpitTab(chair, 'vote');
   await chair.getByTestId('vote-motion-input').fill('Prononcer un avertissement');
   await chair.getByTestId('open-vote').click();
+  for (const page of [chair, anne, bruno]) {
+    await openCockpitTab(page, 'vote');
+  }
   for (const page of [chair, anne]) {
     await page.locator('[data-testid="vote-option"][data-option="pour"]').click();
     await expect(page.getByTestId('vote-cast')).toBeVisible();

@@ -206,6 +206,32 @@ test('a committee session runs through the cockpit at 1280×800: floor, delibera
   await chair.getByTestId('too-tall').evaluate((element) => element.remove());
   expect(await scrollProblems(chair)).toEqual([]);
 
+  // The tabs by keyboard: arrows, End and Home move and show; Alt+Shift+digit from anywhere.
+  await chair.getByTestId('cockpit-tab-agenda').focus();
+  await chair.keyboard.press('ArrowRight');
+  await expect(chair.getByTestId('cockpit-tab-floor')).toBeFocused();
+  await expect(chair.getByTestId('cockpit-panel-floor')).toBeVisible();
+  await chair.keyboard.press('End');
+  await expect(chair.getByTestId('cockpit-tab-record')).toHaveAttribute('aria-selected', 'true');
+  await chair.keyboard.press('Home');
+  await expect(chair.getByTestId('cockpit-tab-agenda')).toHaveAttribute('aria-selected', 'true');
+  await shortcut(chair, 'Alt+Shift+3');
+  await expect(chair.getByTestId('cockpit-tab-vote')).toBeFocused();
+  await expect(chair.getByTestId('cockpit-panel-vote')).toBeVisible();
+  // While typing in a field the shortcuts stay out of the way.
+  await chair.getByTestId('vote-motion-input').focus();
+  await chair.keyboard.press('Alt+Shift+1');
+  await expect(chair.getByTestId('cockpit-tab-vote')).toHaveAttribute('aria-selected', 'true');
+  // The help lists the chair's shortcuts; Escape closes it and the focus goes back.
+  await shortcut(chair, 'Alt+Shift+H');
+  const help = chair.getByTestId('cockpit-shortcuts-dialog');
+  await expect(help).toBeVisible();
+  await expect(help.locator('[data-testid="cockpit-shortcut"][data-keys="Alt+Shift+G"]')).toBeVisible();
+  await expect(chair.getByTestId('cockpit-shortcuts-close')).toBeFocused();
+  await chair.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+  await openTab(chair, 'agenda');
+
   // Members join muted: nothing of their microphones reaches the others.
   for (const page of [arnaud, bruno]) {
     await expect(page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'false');

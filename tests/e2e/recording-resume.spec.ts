@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { deriveCommitteeKey, openCommittee } from '@confidentiel/e2ee';
+import { openCockpitTab } from '../support/cockpit.ts';
 import { createOrganiser, signIn } from '../support/organiser.ts';
 import { DATA_DIR } from '../support/servers.ts';
 
@@ -24,6 +25,7 @@ async function joinAsHost(page: Page): Promise<void> {
   await page.getByTestId('display-name-input').fill('Présidente Roux');
   await page.getByTestId('join-button').click();
   await expect(page.getByTestId('leave-button')).toBeVisible();
+  await openCockpitTab(page, 'record');
   await expect(page.getByTestId('recording-controls')).toBeVisible();
 }
 
@@ -61,7 +63,9 @@ test('a recording survives a page reload mid-session: the chunks kept in the bro
 
   await chair.getByTestId('host-join-link').click();
   await joinAsHost(chair);
+  await openCockpitTab(chair, 'agenda');
   await chair.getByTestId('agenda-item').nth(0).getByTestId('agenda-open').click();
+  await openCockpitTab(chair, 'record');
 
   // The network to the recording store fails: chunks pile up in the browser.
   await chair.route(CHUNK_UPLOADS, (route) => route.abort('connectionreset'));

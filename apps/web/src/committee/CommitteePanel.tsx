@@ -46,6 +46,7 @@ export function CommitteePanel(props: {
       meetingId={props.meetingId}
       minutes={minutes}
       microphone={microphone}
+      meeting={{ title: state.room.title ?? null, startsAt: state.room.startsAt ?? null }}
       recording={
         <RecordingControls
           client={client}

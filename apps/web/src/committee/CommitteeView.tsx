@@ -13,6 +13,7 @@ import type { CommitteeRequester } from './CommitteeRequester.ts';
 import { ExportSection } from './ExportSection.tsx';
 import { FloorSection } from './FloorSection.tsx';
 import { MinutesSection } from './MinutesSection.tsx';
+import type { MeetingFacts } from './proceedings.ts';
 import { useCommitteeAction } from './useCommitteeAction.ts';
 import { useCommitteeAnnouncements } from './useCommitteeAnnouncements.ts';
 import type { FloorMicrophone } from './useFloorMicrophone.ts';
@@ -30,6 +31,8 @@ export interface CommitteeViewProps {
   meetingId: string;
   minutes: MinutesModel;
   microphone: FloorMicrophone;
+  /** The meeting's title and scheduled start (the room info), named by the procès-verbal. */
+  meeting?: MeetingFacts;
   /** The chair's recording controls (the recording tab); the others see whether it records. */
   recording?: ReactNode;
   /** The tab shown first (tests). */
@@ -154,6 +157,7 @@ export function CommitteeView(props: CommitteeViewProps): ReactNode {
           minutes={props.minutes}
           names={props.names}
           meetingId={props.meetingId}
+          {...(props.meeting ? { meeting: props.meeting } : {})}
           {...(props.clock ? { clock: props.clock } : {})}
         />
       </>
