@@ -85,11 +85,12 @@ export async function notifyLobby(session: PeerSession, deps: Pick<SessionDeps, 
 /** A host arrived: lets in those who waited only for one (not those who need admission). */
 export async function admitEarlyArrivals(
   roomId: string,
-  deps: Pick<SessionDeps, 'state' | 'directory'>,
+  deps: Pick<SessionDeps, 'state' | 'directory' | 'endedMeetings'>,
 ): Promise<void> {
   const { state, directory } = deps;
   for (const entry of await state.waiting(roomId)) {
-    if (!entry.needsAdmission) {
+    // The host may have ended the meeting for everyone since arriving: nobody enters an ended one.
+    if (!entry.needsAdmission && !(await deps.endedMeetings.isEnded(roomId))) {
       await directory.get(entry.memberId)?.admit();
     }
   }

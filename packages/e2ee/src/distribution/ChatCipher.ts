@@ -3,6 +3,7 @@ import { MAX_KEY_EPOCH } from '../KeyId.ts';
 import { subtle, type WebCryptoKey } from '../webcrypto.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
 import { concatBytes, utf8, type Bytes } from './bytes.ts';
+import { decodeCompactText, encodeCompactText } from './compactText.ts';
 import { IV_BYTES, SIGNATURE_BYTES } from './Envelope.ts';
 
 /**
@@ -27,8 +28,6 @@ const AAD_LABEL = 'confidentiel chat v1';
 const SIGNATURE_CONTEXT = 'confidentiel chat signature v1';
 const HEADER_BYTES = 1 + 1 + 8;
 const TAG_BYTES = 16;
-const ENCODING_UTF8 = 0;
-const ENCODING_UTF16LE = 1;
 const ECDSA = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 function fromId(from: string): Bytes {
@@ -37,33 +36,6 @@ function fromId(from: string): Bytes {
     throw new TypeError('member ids must have 1 to 255 bytes');
   }
   return concatBytes(Uint8Array.of(bytes.length), bytes);
-}
-
-function encodeText(text: string): { encoding: number; bytes: Bytes } {
-  const asUtf8 = utf8(text);
-  if (asUtf8.length <= text.length * 2) {
-    return { encoding: ENCODING_UTF8, bytes: asUtf8 };
-  }
-  const asUtf16 = new Uint8Array(text.length * 2);
-  const view = new DataView(asUtf16.buffer);
-  for (let i = 0; i < text.length; i++) {
-    view.setUint16(i * 2, text.charCodeAt(i), true);
-  }
-  return { encoding: ENCODING_UTF16LE, bytes: asUtf16 };
-}
-
-function decodeText(encoding: number, bytes: Bytes): string | undefined {
-  try {
-    if (encoding === ENCODING_UTF8) {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    }
-    if (encoding === ENCODING_UTF16LE && bytes.length % 2 === 0) {
-      return new TextDecoder('utf-16le').decode(bytes);
-    }
-  } catch {
-    // fall through
-  }
-  return undefined;
 }
 
 function aad(from: string, header: Uint8Array): Bytes {
@@ -82,7 +54,7 @@ export async function sealChatMessage(args: {
   readonly iv: Uint8Array;
   readonly text: string;
 }): Promise<string> {
-  const { encoding, bytes } = encodeText(args.text);
+  const { encoding, bytes } = encodeCompactText(args.text);
   const header = new Uint8Array(HEADER_BYTES);
   header[0] = CHAT_VERSION;
   header[1] = encoding;
@@ -167,7 +139,7 @@ export async function openChatMessage(
   } catch {
     return { ok: false, reason: 'undecryptable' };
   }
-  const text = decodeText(chat.encoding, plaintext);
+  const text = decodeCompactText(chat.encoding, plaintext);
   plaintext.fill(0);
   return text === undefined ? { ok: false, reason: 'malformed' } : { ok: true, text };
 }

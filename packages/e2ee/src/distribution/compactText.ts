@@ -3,7 +3,7 @@ import { utf8, type Bytes } from './bytes.ts';
 /**
  * Text as the shorter of UTF-8 (encoding 0) and UTF-16LE (encoding 1), so that the same number of
  * characters of any script fits a sealed message's size bound (CJK text is 3 bytes a character in
- * UTF-8, 2 in UTF-16). The lobby messages use it; the chat has the same rule (ChatCipher.ts).
+ * UTF-8, 2 in UTF-16). The chat (ChatCipher.ts) and the lobby messages use it.
  */
 export const ENCODING_UTF8 = 0;
 export const ENCODING_UTF16LE = 1;
