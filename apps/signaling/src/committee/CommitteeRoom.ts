@@ -13,7 +13,9 @@ import {
   type Res,
 } from './committeePlan.ts';
 import { mayTakeFloor } from './committeeRoles.ts';
-import { MINUTE_MS, newRoomState, type CommitteeRoomState, type Span } from './CommitteeRoomState.ts';
+import { closeSpan, openSpan } from './attendance.ts';
+import { MINUTE_MS, newRoomState, type CommitteeRoomState } from './CommitteeRoomState.ts';
+import { committeeStateOf } from './committeeStateView.ts';
 import { entriesAfterSnapshot, parseCommitteeSnapshot, type CommitteeSnapshot } from './CommitteeSnapshot.ts';
 import { CommitteeSnapshotError } from './CommitteeSnapshotError.ts';
 import {
@@ -39,8 +41,7 @@ export type { CommitteeActor, CommitteeRequest } from './committeePlan.ts';
 export { MAX_QUEUE } from './floor.ts';
 export { MAX_VOTE_RESULTS } from './votes.ts';
 
-/** Most attendance spans kept; the oldest closed ones go first. */
-export const MAX_ATTENDANCE = 5000;
+export { MAX_ATTENDANCE } from './attendance.ts';
 /** Refusals journaled per member per minute; beyond, they are refused without an entry (a flood guard). */
 export const REFUSALS_JOURNALED_PER_MINUTE = 30;
 
@@ -175,8 +176,8 @@ export class CommitteeRoom {
         this.#startSession();
       }
       // The same member again (a new connection replacing the old one): one span ends, one starts.
-      this.#closeSpan(member.memberId, now);
-      this.#openSpan(member, now);
+      closeSpan(this.#state, member.memberId, now);
+      openSpan(this.#state, member, now);
       void this.#note('member-joined', who(member));
       this.#broadcast();
     });
@@ -189,7 +190,7 @@ export class CommitteeRoom {
         return;
       }
       const now = this.#now();
-      this.#closeSpan(member.memberId, now);
+      closeSpan(this.#state, member.memberId, now);
       this.#state.queue = this.#state.queue.filter((id) => id !== member.memberId);
       if (this.#state.speaker === member.memberId) {
         void this.#note('floor-withdrawn', { memberId: member.memberId, reason: 'left' });
@@ -215,8 +216,8 @@ export class CommitteeRoom {
       const now = this.#now();
       void this.#note('member-role-changed', { ...who(member), from, by: by.memberId });
       // A new span: the attendance says in which capacity each one was there, and when.
-      this.#closeSpan(member.memberId, now);
-      this.#openSpan(member, now);
+      closeSpan(this.#state, member.memberId, now);
+      openSpan(this.#state, member, now);
       if (!mayTakeFloor(member.role)) {
         this.#state.queue = this.#state.queue.filter((id) => id !== member.memberId);
         if (this.#state.speaker === member.memberId) {
@@ -370,37 +371,7 @@ export class CommitteeRoom {
 
   /** The whole state, as broadcast after every change. */
   snapshot(): CommitteeState {
-    const vote = this.#state.vote;
-    return {
-      agenda: this.#state.items.map((item) => ({
-        itemId: item.itemId,
-        title: item.title,
-        presenter: item.presenter,
-        plannedMinutes: item.plannedMinutes,
-        notes: item.notes,
-        status: item.status,
-        elapsedMs: item.elapsedMs,
-        speakingMs: Object.fromEntries(item.speakingMs),
-      })),
-      currentItemId: this.#state.current?.itemId ?? null,
-      currentSince: this.#state.currentSince,
-      floor: {
-        speaker: this.#state.speaker,
-        since: this.#state.speakerSince,
-        queue: [...this.#state.queue],
-        history: this.#state.history.map((turn) => ({ ...turn })),
-      },
-      freeDiscussion: this.#state.freeDiscussion,
-      vote: vote === null ? null : openVoteOf(vote),
-      results: this.#state.results.map((result) => structuredClone(result)),
-      recording: {
-        on: this.#state.recording !== null,
-        since: this.#state.recording?.since ?? null,
-        recordingId: this.#state.recording?.recordingId ?? null,
-      },
-      minutes: Object.fromEntries([...this.#state.minutes].map(([itemId, m]) => [itemId, { ...m }])),
-      attendance: this.#state.attendance.map((span) => ({ ...span })),
-    };
+    return committeeStateOf(this.#state);
   }
 
   /**
@@ -591,29 +562,5 @@ export class CommitteeRoom {
     });
     this.#closingJournals.add(closing);
     void closing.finally(() => this.#closingJournals.delete(closing));
-  }
-
-  #openSpan(member: CommitteeActor, now: number): void {
-    const span: Span = {
-      memberId: member.memberId,
-      displayName: member.displayName,
-      role: member.role,
-      joinedAt: now,
-      leftAt: null,
-    };
-    this.#state.attendance.push(span);
-    this.#state.present.set(member.memberId, span);
-    if (this.#state.attendance.length > MAX_ATTENDANCE) {
-      const oldestClosed = this.#state.attendance.findIndex((s) => s.leftAt !== null);
-      this.#state.attendance.splice(oldestClosed >= 0 ? oldestClosed : 0, 1);
-    }
-  }
-
-  #closeSpan(memberId: string, now: number): void {
-    const span = this.#state.present.get(memberId);
-    if (span) {
-      span.leftAt = now;
-      this.#state.present.delete(memberId);
-    }
   }
 }

@@ -40,7 +40,10 @@ function xmpDate(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-/** The XMP packet of the document. */
+/**
+ * The XMP packet of the document. The `http://…` strings are XML namespace names that XMP and
+ * PDF/A require verbatim: identifiers inside the file, never fetched by the browser or a reader.
+ */
 export function xmpMetadata(facts: PdfAFacts): string {
   const date = xmpDate(facts.createdAt);
   const title = escapeXml(facts.title);
