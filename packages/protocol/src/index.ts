@@ -6,6 +6,7 @@ export * from './text.ts';
 export * from './media.ts';
 export * from './rpc.ts';
 export * from './e2ee.ts';
+export * from './mls.ts';
 export * from './room.ts';
 export * from './sfuControl.ts';
 export * from './http.ts';

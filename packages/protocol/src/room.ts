@@ -8,6 +8,7 @@ import {
   MAX_ENVELOPES_PER_BATCH,
   MAX_LOBBY_MESSAGES_PER_BATCH,
 } from './e2ee.ts';
+import { mlsEvents, mlsRequests } from './mls.ts';
 import { displayNameSchema, mediaIdSchema, memberIdSchema, memberRoleSchema } from './ids.ts';
 import {
   consumerOptionsSchema,
@@ -294,6 +295,7 @@ export const roomRequests = {
   /** Ends the meeting for everybody (host only). */
   endMeeting: { request: empty, response: empty },
   ...committeeRequests,
+  ...mlsRequests,
 } as const;
 
 export type RoomRequestName = keyof typeof roomRequests;
@@ -329,6 +331,7 @@ export const roomEvents = {
   /** To the member concerned: a moderator acted on their media. */
   moderated: z.strictObject({ action: moderationActionSchema, by: memberIdSchema }),
   ...committeeEvents,
+  ...mlsEvents,
   keyEnvelope: z.strictObject({ from: memberIdSchema, envelope: keyEnvelopeSchema }),
   chatMessage: z.strictObject({
     from: memberIdSchema,

@@ -33,7 +33,14 @@ import { admitMember, type RemoteMember } from './RemoteMember.ts';
 
 /** Why an envelope or chat message from a member was refused. */
 export type RejectReason =
-  'bad-signature' | 'bad-link-mac' | 'undecryptable' | 'malformed' | 'unknown-member' | 'stale';
+  | 'bad-signature'
+  | 'bad-link-mac'
+  | 'undecryptable'
+  | 'malformed'
+  | 'unknown-member'
+  | 'stale'
+  /** An MLS commit from this member that the admission rules or MLS itself refused. */
+  | 'refused-commit';
 
 export type KeyManagerEvents = {
   /** Switch outgoing encryption to this key now (already acknowledged by the others or timed out). */

@@ -35,6 +35,14 @@ async function safetyCode(members: readonly IdentityKeys[]): Promise<string> {
   const count = new Uint8Array(4);
   new DataView(count.buffer).setUint32(0, sorted.length);
   const digest = new Uint8Array(await subtle().digest('SHA-256', concatBytes(utf8(LABEL), count, ...sorted)));
+  return digitGroups(digest);
+}
+
+/** 6 groups of 5 decimal digits from the first 30 bytes of a digest (see above). */
+export function digitGroups(digest: Uint8Array): string {
+  if (digest.length < GROUPS * GROUP_BYTES) {
+    throw new TypeError(`a digest of at least ${GROUPS * GROUP_BYTES} bytes is needed`);
+  }
   const groups: string[] = [];
   for (let g = 0; g < GROUPS; g++) {
     let value = 0;

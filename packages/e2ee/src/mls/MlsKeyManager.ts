@@ -1,0 +1,618 @@
+import { TypedEmitter } from '@confidentiel/events';
+import type { MemberInfo } from '@confidentiel/protocol';
+import type { CiphersuiteImpl, KeyPackage } from 'ts-mls';
+import { E2eeError } from '../E2eeError.ts';
+import type {
+  KeyManagerEvents,
+  KeyManagerStatus,
+  OpenChatResult,
+  RejectReason,
+} from '../distribution/KeyManager.ts';
+import type { LocalIdentity } from '../distribution/LocalIdentity.ts';
+import { admissionCallback, type AdmittedMember } from './mlsAdmission.ts';
+import { decodeKeyPackage } from './mlsCodec.ts';
+import { parseMlsCredential } from './MlsCredential.ts';
+import { committerRank, isEmptyPlan, planCommit } from './commitPlan.ts';
+import { EpochKeys } from './EpochKeys.ts';
+import { generateMlsKeyPackage, MlsGroup, type MlsContext, type MlsKeyPackageBundle } from './MlsGroup.ts';
+import { mlsSuite } from './mlsSuite.ts';
+import { PeerChannels } from './PeerChannels.ts';
+
+/** What the manager needs of signaling, the Delivery Service (`mlsJoin`, `mlsCommit`). */
+export interface MlsTransport {
+  join(keyPackage: string): Promise<{
+    create: boolean;
+    epoch: number | null;
+    keyPackages: ReadonlyArray<{ memberId: string; keyPackage: string }>;
+  }>;
+  commit(request: { epoch: number; commit: string; welcome?: string; added: string[] }): Promise<{
+    accepted: boolean;
+    epoch: number;
+  }>;
+}
+
+export type MlsKeyManagerEvents = KeyManagerEvents & {
+  /** The room's safety code of the group's current epoch (the same on every member's screen). */
+  roomCode: [string];
+};
+
+export interface MlsKeyManagerOptions {
+  readonly self: MemberInfo;
+  readonly identity: LocalIdentity;
+  readonly linkSecret?: string;
+  readonly transport: MlsTransport;
+  /** Pairwise envelopes (the committee secret only). */
+  readonly send: (to: string, envelope: string) => Promise<void>;
+  readonly suite?: CiphersuiteImpl;
+  readonly random?: (n: number) => Uint8Array;
+  readonly now?: () => number;
+  /** Receivers get a new epoch's keys at once; senders switch this long after. */
+  readonly switchDelayMs?: number;
+  /** The n-th committer in line commits after n times this (the ones before stayed silent). */
+  readonly committerStepMs?: number;
+  /** Changes arriving together (a burst of joins) go into one commit. */
+  readonly batchDelayMs?: number;
+  /** Asked to join and no Welcome came: publish a fresh key package after this. */
+  readonly welcomeTimeoutMs?: number;
+  /** Frames of a newer epoch than ours and no commit to follow for this long: re-join. */
+  readonly behindGraceMs?: number;
+}
+
+export const DEFAULT_SWITCH_DELAY_MS = 1_000;
+export const DEFAULT_COMMITTER_STEP_MS = 2_000;
+export const DEFAULT_BATCH_DELAY_MS = 40;
+export const DEFAULT_WELCOME_TIMEOUT_MS = 8_000;
+export const DEFAULT_BEHIND_GRACE_MS = 2_000;
+/** Re-joins (lost state, no Welcome) in a row before the manager gives up and says so. */
+export const MAX_REJOINS = 6;
+/** Commits held while the Welcome that comes before them is opened. */
+const MAX_HELD_COMMITS = 64;
+
+interface Waiting {
+  readonly keyPackage: KeyPackage;
+  readonly readd: boolean;
+}
+
+/**
+ * Group keys for one participation, agreed with MLS (RFC 9420) through signaling as the Delivery
+ * Service (docs/adr/0013-mls-group-keys.md). Same events and calls as the pairwise KeyManager, so
+ * the web app's E2EE session drives either: every operation runs in arrival order, one at a time.
+ *
+ * - Joining: publish a key package (`mlsJoin`); make the group when there is none, else wait for
+ *   the Welcome a present member commits. Without one in time, publish a fresh package.
+ * - Every change (a newcomer's package, a leave) is one commit by the first member in line
+ *   (hosts first); the others follow it, under the admission rules, or step in if it never comes.
+ * - A commit we cannot follow (missed, refused) means our state is behind: re-join with a fresh
+ *   package (the others re-add us). Keys of an epoch go to the worker at once for receiving, and
+ *   become our sending key `switchDelayMs` later.
+ */
+export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
+  readonly #self: MemberInfo;
+  readonly #identity: LocalIdentity;
+  readonly #linkSecret: string | undefined;
+  readonly #transport: MlsTransport;
+  readonly #random: (n: number) => Uint8Array;
+  readonly #committerStepMs: number;
+  readonly #batchDelayMs: number;
+  readonly #welcomeTimeoutMs: number;
+  readonly #suite: Promise<CiphersuiteImpl>;
+  readonly #admitted = new Map<string, AdmittedMember>();
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #peers: PeerChannels;
+  readonly #keys: EpochKeys;
+  #group: MlsGroup | undefined;
+  #bundle: MlsKeyPackageBundle | undefined;
+  #held: Array<{ from: string; epoch: number; commit: string }> = [];
+  #rejoins = 0;
+  #planTimer: ReturnType<typeof setTimeout> | undefined;
+  #welcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  #behindTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #behindGraceMs: number;
+  #started = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: MlsKeyManagerOptions) {
+    super();
+    this.#self = options.self;
+    this.#identity = options.identity;
+    this.#linkSecret = options.linkSecret;
+    this.#transport = options.transport;
+    this.#random = options.random ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    this.#committerStepMs = options.committerStepMs ?? DEFAULT_COMMITTER_STEP_MS;
+    this.#batchDelayMs = options.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS;
+    this.#welcomeTimeoutMs = options.welcomeTimeoutMs ?? DEFAULT_WELCOME_TIMEOUT_MS;
+    this.#behindGraceMs = options.behindGraceMs ?? DEFAULT_BEHIND_GRACE_MS;
+    this.#suite = options.suite !== undefined ? Promise.resolve(options.suite) : mlsSuite();
+    this.#suite.catch(() => undefined);
+    this.#peers = new PeerChannels({
+      self: options.self,
+      identity: options.identity,
+      linkSecret: options.linkSecret,
+      send: options.send,
+      random: this.#random,
+      onRejected: (memberId, reason) => this.#reject(memberId, reason),
+      onCommitteeSecret: (memberId, secret) => this.emit('committeeSecret', { memberId, secret }),
+    });
+    this.#keys = new EpochKeys({
+      selfId: options.self.memberId,
+      switchDelayMs: options.switchDelayMs ?? DEFAULT_SWITCH_DELAY_MS,
+      ...(options.now ? { now: options.now } : {}),
+      emit: (event, payload) => {
+        if (!this.#closed) {
+          (this.emit as (e: string, p: unknown) => void)(event, payload);
+        }
+      },
+    });
+    this.#admitted.set(options.self.memberId, this.#announced(options.self));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get status(): KeyManagerStatus {
+    return {
+      epoch: this.#keys.sendingEpoch ?? 0,
+      pendingAcks: this.#group === undefined || this.#keys.switchPending ? 1 : 0,
+      knownSenders: this.#keys.knownSenders,
+    };
+  }
+
+  /** The MLS epoch of our group, or null while we wait for a Welcome. */
+  get groupEpoch(): number | null {
+    return this.#group?.epoch ?? null;
+  }
+
+  start(members: readonly MemberInfo[]): Promise<void> {
+    const snapshot = [...members];
+    return this.#enqueue(async () => {
+      if (this.#started) {
+        throw new TypeError('start() was already called');
+      }
+      this.#started = true;
+      for (const member of snapshot) {
+        await this.#addMember(member);
+      }
+      await this.#join();
+    });
+  }
+
+  memberJoined(member: MemberInfo): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.#addMember(member);
+      this.#schedulePlan();
+    });
+  }
+
+  /** A member's role changed (who commits Adds depends on it). */
+  memberUpdated(member: MemberInfo): Promise<void> {
+    return this.#enqueue(() => {
+      if (this.#admitted.has(member.memberId)) {
+        this.#admitted.set(member.memberId, this.#announced(member));
+        this.#schedulePlan();
+      }
+    });
+  }
+
+  memberLeft(memberId: string): Promise<void> {
+    return this.#enqueue(() => {
+      if (memberId === this.#self.memberId) {
+        return;
+      }
+      this.#admitted.delete(memberId);
+      this.#waiting.delete(memberId);
+      this.#peers.remove(memberId);
+      this.#keys.forget(memberId);
+      this.#schedulePlan();
+    });
+  }
+
+  receiveKeyPackage(memberId: string, text: string): Promise<void> {
+    return this.#enqueue(() => {
+      const keyPackage = decodeKeyPackage(text);
+      const claim = keyPackage && parseMlsCredential(keyPackage.leafNode.credential);
+      if (keyPackage === undefined || claim === undefined || claim.memberId !== memberId) {
+        this.#reject(memberId, 'malformed');
+        return;
+      }
+      const inGroup = this.#group?.roster().some((leaf) => leaf.claim.memberId === memberId) ?? false;
+      this.#waiting.set(memberId, { keyPackage, readd: inGroup });
+      this.#schedulePlan();
+    }).catch(() => undefined);
+  }
+
+  receiveCommit(from: string, epoch: number, commit: string): Promise<void> {
+    return this.#enqueue(() => this.#receiveCommit(from, epoch, commit)).catch(() => undefined);
+  }
+
+  receiveWelcome(from: string, welcome: string): Promise<void> {
+    return this.#enqueue(async () => {
+      const bundle = this.#bundle;
+      if (this.#group !== undefined || bundle === undefined) {
+        return;
+      }
+      let group: MlsGroup;
+      try {
+        group = await MlsGroup.join(await this.#context(), welcome, bundle);
+      } catch {
+        this.#reject(from, 'refused-commit');
+        return;
+      }
+      this.#throwIfClosed();
+      this.#group = group;
+      this.#bundle = undefined;
+      this.#rejoins = 0;
+      this.#clearWelcomeTimer();
+      await this.#enterEpoch({ immediate: true });
+      const held = this.#held.filter((c) => c.epoch >= group.epoch).sort((a, b) => a.epoch - b.epoch);
+      this.#held = [];
+      for (const commit of held) {
+        await this.#receiveCommit(commit.from, commit.epoch, commit.commit);
+      }
+    }).catch(() => undefined);
+  }
+
+  /** Signaling's group was reset (its last member left before adding anyone): join anew. */
+  reset(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#group = undefined;
+      await this.#join();
+    });
+  }
+
+  receiveEnvelope(from: string, envelope: string): Promise<void> {
+    return this.#enqueue(() => this.#peers.receive(from, envelope)).catch(() => undefined);
+  }
+
+  /**
+   * Frames from `memberId` under an epoch we lack. Keys follow the group, so there is nobody to
+   * ask; but frames of an epoch beyond ours mean we missed a commit (a lost message): if our group
+   * has not caught up after the sender's switch delay, re-join (the others re-add us).
+   */
+  requestKey(memberId: string, epoch?: number): Promise<void> {
+    return this.#enqueue(() => {
+      const group = this.#group;
+      if (
+        group === undefined ||
+        epoch === undefined ||
+        epoch <= group.epoch ||
+        !this.#admitted.has(memberId)
+      ) {
+        return;
+      }
+      if (this.#behindTimer !== undefined) {
+        return;
+      }
+      this.#behindTimer = setTimeout(() => {
+        this.#behindTimer = undefined;
+        this.#enqueue(async () => {
+          if (this.#group === group && group.epoch < epoch) {
+            await this.#rejoin();
+          }
+        }).catch(() => undefined);
+      }, this.#behindGraceMs);
+    }).catch(() => undefined);
+  }
+
+  shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean> {
+    const copied = Uint8Array.from(secret);
+    return this.#enqueue(async () => {
+      try {
+        return await this.#peers.shareCommitteeSecret(memberId, copied);
+      } finally {
+        copied.fill(0);
+      }
+    });
+  }
+
+  sealChat(text: string): Promise<string> {
+    return this.#enqueue(() => this.#keys.sealChat(text, this.#identity, this.#random));
+  }
+
+  openChat(from: string, ciphertext: string): Promise<OpenChatResult> {
+    return this.#enqueue(() => this.#keys.openChat(from, ciphertext, this.#peers, this.#identity)).catch(
+      (error: unknown): OpenChatResult => ({
+        ok: false,
+        reason: error instanceof E2eeError && error.reason === 'closed' ? 'closed' : 'internal',
+      }),
+    );
+  }
+
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.#clearPlanTimer();
+    this.#clearWelcomeTimer();
+    if (this.#behindTimer !== undefined) {
+      clearTimeout(this.#behindTimer);
+      this.#behindTimer = undefined;
+    }
+    this.#keys.close();
+    this.#peers.close();
+    this.#group = undefined;
+    this.#bundle = undefined;
+    this.#waiting.clear();
+    this.#held = [];
+  }
+
+  // ---- internals ------------------------------------------------------------------
+
+  #enqueue<T>(operation: () => T | Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) {
+        throw E2eeError.closed('MlsKeyManager');
+      }
+      return operation();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closed) {
+      throw E2eeError.closed('MlsKeyManager');
+    }
+  }
+
+  #reject(memberId: string, reason: RejectReason): void {
+    if (!this.#closed) {
+      this.emit('rejected', { memberId, reason });
+    }
+  }
+
+  #announced(member: MemberInfo): AdmittedMember {
+    return {
+      memberId: member.memberId,
+      senderIndex: member.senderIndex,
+      identity: member.identity,
+      role: member.role,
+    };
+  }
+
+  async #context(): Promise<MlsContext> {
+    return { suite: await this.#suite, linkSecret: this.#linkSecret };
+  }
+
+  async #addMember(member: MemberInfo): Promise<void> {
+    if (member.memberId === this.#self.memberId) {
+      return;
+    }
+    this.#admitted.set(member.memberId, this.#announced(member));
+    await this.#peers.add(member);
+    this.#throwIfClosed();
+  }
+
+  /** Publishes a fresh key package; makes the group if signaling has none. */
+  async #join(): Promise<void> {
+    const context = await this.#context();
+    const bundle = await generateMlsKeyPackage(
+      {
+        memberId: this.#self.memberId,
+        senderIndex: this.#self.senderIndex,
+        identity: this.#identity.publicKeys,
+      },
+      this.#identity,
+      context.suite,
+    );
+    this.#throwIfClosed();
+    this.#bundle = bundle;
+    const answer = await this.#transport.join(bundle.encoded);
+    this.#throwIfClosed();
+    if (!answer.create) {
+      this.#armWelcomeTimer();
+      return;
+    }
+    this.#group = await MlsGroup.create(context, this.#random(16), bundle);
+    this.#bundle = undefined;
+    for (const { memberId, keyPackage } of answer.keyPackages) {
+      const decoded = decodeKeyPackage(keyPackage);
+      if (decoded !== undefined && memberId !== this.#self.memberId) {
+        this.#waiting.set(memberId, { keyPackage: decoded, readd: false });
+      }
+    }
+    await this.#enterEpoch({ immediate: true });
+    this.#schedulePlan();
+  }
+
+  /** Our state cannot follow the group any more: ask to be added again. Bounded. */
+  async #rejoin(): Promise<void> {
+    this.#group = undefined;
+    if (++this.#rejoins > MAX_REJOINS) {
+      this.emit('rejected', { memberId: this.#self.memberId, reason: 'stale' });
+      return;
+    }
+    await this.#join();
+  }
+
+  async #receiveCommit(from: string, epoch: number, commit: string): Promise<void> {
+    const group = this.#group;
+    if (group === undefined) {
+      if (this.#bundle !== undefined && this.#held.length < MAX_HELD_COMMITS) {
+        this.#held.push({ from, epoch, commit });
+      }
+      return;
+    }
+    if (epoch < group.epoch) {
+      return; // a duplicate, or one our Welcome already includes
+    }
+    if (epoch > group.epoch) {
+      await this.#rejoin(); // we missed one
+      return;
+    }
+    const roster = new Map(group.roster().map((leaf) => [leaf.leafIndex, leaf.claim]));
+    const admitted = this.#admitted;
+    let refusal: string | undefined;
+    const result = await group.process(
+      commit,
+      admissionCallback(
+        () => ({ admitted, roster }),
+        (reason) => (refusal = reason),
+      ),
+    );
+    this.#throwIfClosed();
+    if (!result.ok) {
+      this.#reject(from, 'refused-commit');
+      void refusal;
+      await this.#rejoin();
+      return;
+    }
+    await this.#enterEpoch({ immediate: false });
+    this.#schedulePlan();
+  }
+
+  /** The group moved to a new epoch: keys to the worker, waiting packages settled, the code. */
+  async #enterEpoch(options: { immediate: boolean }): Promise<void> {
+    const group = this.#group!;
+    const roster = group.roster();
+    for (const leaf of roster) {
+      const waiting = this.#waiting.get(leaf.claim.memberId);
+      if (
+        waiting !== undefined &&
+        leaf.signatureKey === toHex(waiting.keyPackage.leafNode.signaturePublicKey)
+      ) {
+        this.#waiting.delete(leaf.claim.memberId);
+      }
+    }
+    const present = roster.filter((leaf) => {
+      const announced = this.#admitted.get(leaf.claim.memberId);
+      return announced !== undefined && announced.senderIndex === leaf.claim.senderIndex;
+    });
+    const keys = await group.senderKeys(present.map((leaf) => leaf.claim.senderIndex));
+    this.#throwIfClosed();
+    await this.#keys.enterEpoch({
+      epoch: group.epoch,
+      members: present.map((leaf) => ({
+        memberId: leaf.claim.memberId,
+        senderIndex: leaf.claim.senderIndex,
+      })),
+      keys,
+      immediate: options.immediate || present.length <= 1,
+    });
+    const code = await group.safetyCode();
+    if (!this.#closed && this.#group === group) {
+      this.emit('roomCode', code);
+    }
+  }
+
+  #schedulePlan(): void {
+    this.#clearPlanTimer();
+    const group = this.#group;
+    if (group === undefined || this.#closed) {
+      return;
+    }
+    const input = {
+      roster: group.roster(),
+      selfId: this.#self.memberId,
+      admitted: this.#admitted,
+      waiting: this.#waiting,
+    };
+    const plan = planCommit(input);
+    const rank = isEmptyPlan(plan) ? undefined : committerRank(input, plan);
+    if (rank === undefined) {
+      return;
+    }
+    this.#planTimer = setTimeout(
+      () => {
+        this.#planTimer = undefined;
+        this.#enqueue(() => this.#commit()).catch(() => undefined);
+      },
+      this.#batchDelayMs + rank * this.#committerStepMs,
+    );
+  }
+
+  async #commit(): Promise<void> {
+    const group = this.#group;
+    if (group === undefined) {
+      return;
+    }
+    const input = {
+      roster: group.roster(),
+      selfId: this.#self.memberId,
+      admitted: this.#admitted,
+      waiting: this.#waiting,
+    };
+    const plan = planCommit(input);
+    if (isEmptyPlan(plan)) {
+      return;
+    }
+    const add = plan.add.map((memberId) => this.#waiting.get(memberId)!.keyPackage);
+    let prepared;
+    try {
+      prepared = await group.prepareCommit({ add, remove: plan.remove });
+    } catch {
+      // A package ts-mls refuses (bad credential): drop it; its owner may publish another.
+      for (const memberId of plan.add) {
+        this.#reject(memberId, 'malformed');
+        this.#waiting.delete(memberId);
+      }
+      this.#schedulePlan();
+      return;
+    }
+    this.#throwIfClosed();
+    let answer: { accepted: boolean; epoch: number };
+    try {
+      answer = await this.#transport.commit({
+        epoch: prepared.epoch,
+        commit: prepared.commit,
+        ...(prepared.welcome !== undefined ? { welcome: prepared.welcome } : {}),
+        added: prepared.welcome !== undefined ? [...plan.add] : [],
+      });
+    } catch {
+      this.#retryLater();
+      return;
+    }
+    this.#throwIfClosed();
+    if (this.#group !== group || group.epoch !== prepared.epoch) {
+      return;
+    }
+    if (!answer.accepted) {
+      // Another commit came first: it is on its way to us; plan again once it is processed.
+      this.#retryLater();
+      return;
+    }
+    group.apply(prepared);
+    await this.#enterEpoch({ immediate: false });
+    this.#schedulePlan();
+  }
+
+  #retryLater(): void {
+    this.#clearPlanTimer();
+    this.#planTimer = setTimeout(() => {
+      this.#planTimer = undefined;
+      this.#enqueue(() => this.#schedulePlan()).catch(() => undefined);
+    }, this.#committerStepMs);
+  }
+
+  #armWelcomeTimer(): void {
+    this.#clearWelcomeTimer();
+    this.#welcomeTimer = setTimeout(() => {
+      this.#welcomeTimer = undefined;
+      this.#enqueue(async () => {
+        if (this.#group === undefined) {
+          await this.#rejoin();
+        }
+      }).catch(() => undefined);
+    }, this.#welcomeTimeoutMs);
+  }
+
+  #clearPlanTimer(): void {
+    if (this.#planTimer !== undefined) {
+      clearTimeout(this.#planTimer);
+      this.#planTimer = undefined;
+    }
+  }
+
+  #clearWelcomeTimer(): void {
+    if (this.#welcomeTimer !== undefined) {
+      clearTimeout(this.#welcomeTimer);
+      this.#welcomeTimer = undefined;
+    }
+  }
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
