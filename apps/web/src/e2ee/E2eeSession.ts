@@ -1,11 +1,8 @@
 import {
   createLocalIdentity,
-  KeyManager,
   pairSafetyCode,
   roomSafetyCode,
   verifyLinkMac,
-  type KeyManagerEvents,
-  type KeyManagerOptions,
   type KeyManagerStatus,
   type LocalIdentity,
   type OpenChatResult,
@@ -24,6 +21,14 @@ import { appendChat, checkChatText, receivedText, type ChatEntry } from './chatL
 import { deriveE2eeStatus, type E2eeStatus } from './e2eeStatus.ts';
 import { E2eeWorkerClient, type WorkerLike } from './E2eeWorkerClient.ts';
 import {
+  createKeyManager,
+  followMlsEvents,
+  mlsTransportOf,
+  type KeyAgreement,
+  type KeyManagerLike,
+  type SessionKeyManagerOptions,
+} from './keyAgreement.ts';
+import {
   detectTransformMode,
   transportSettingsFor,
   type TransformEnvironment,
@@ -36,23 +41,7 @@ export const STATS_POLL_MS = 1_000;
 /** At most one key request per member in this interval (the worker limits too). */
 export const KEY_REQUEST_MIN_INTERVAL_MS = 2_000;
 
-/** What the session needs of a KeyManager (@confidentiel/e2ee); a fake in tests. */
-export interface KeyManagerLike {
-  on<K extends keyof KeyManagerEvents>(
-    event: K,
-    listener: (...args: KeyManagerEvents[K]) => void,
-  ): () => void;
-  start(members: MemberInfo[]): Promise<void>;
-  memberJoined(member: MemberInfo): Promise<void>;
-  memberLeft(memberId: string): Promise<void>;
-  receiveEnvelope(from: string, envelope: string): Promise<void>;
-  requestKey(memberId: string): Promise<void>;
-  sealChat(text: string): Promise<string>;
-  openChat(from: string, ciphertext: string): Promise<OpenChatResult>;
-  shareCommitteeSecret(memberId: string, secret: Uint8Array): Promise<boolean>;
-  readonly status: KeyManagerStatus;
-  close(): void;
-}
+export type { KeyManagerLike } from './keyAgreement.ts';
 
 export const e2eeSessionErrorReasons = [
   /** Neither RTCRtpScriptTransform nor createEncodedStreams: media would go in clear. */
@@ -142,7 +131,9 @@ export interface E2eeSessionOptions {
   /** Tests: a fake worker (default: the bundled one). */
   worker?: WorkerLike;
   createIdentity?: (options: { linkSecret?: string }) => Promise<LocalIdentity>;
-  createKeyManager?: (options: KeyManagerOptions) => KeyManagerLike;
+  createKeyManager?: (options: SessionKeyManagerOptions) => KeyManagerLike;
+  /** How media keys are agreed (default: MLS, one group for the room). */
+  keyAgreement?: KeyAgreement;
   /** Milliseconds, for rate limits. Default: performance.now(). */
   now?: () => number;
 }
@@ -209,7 +200,9 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
   readonly #identity: LocalIdentity;
   readonly #linkSecret: string | null;
   readonly #logger: Logger;
-  readonly #createKeyManager: (options: KeyManagerOptions) => KeyManagerLike;
+  readonly #createKeyManager: (options: SessionKeyManagerOptions) => KeyManagerLike;
+  /** The room code comes from the MLS group's epoch, not from the identity keys. */
+  #groupRoomCode = false;
   /** Messages between hosts and people waiting, sealed with this identity (not the meeting's keys). */
   readonly #lobbyChat: LobbyChat;
   readonly #now: () => number;
@@ -276,11 +269,12 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     this.#linkSecret = options.linkSecret;
     this.#logger = logger;
     this.#now = options.now ?? (() => performance.now());
-    this.#createKeyManager = options.createKeyManager ?? ((o) => new KeyManager(o));
+    const agreement = options.keyAgreement ?? 'mls';
+    this.#createKeyManager = options.createKeyManager ?? ((o) => createKeyManager(agreement, o));
     this.#lobbyChat = new LobbyChat({ identity, linkSecret: options.linkSecret, logger });
     this.#snapshot = this.#buildSnapshot();
     worker.on('failure', (message) => this.#fail(`worker: ${message}`));
-    worker.on('keyRequest', ({ memberId }) => this.#requestKey(memberId));
+    worker.on('keyRequest', ({ memberId, epoch }) => this.#requestKey(memberId, epoch));
     worker.on('senderKeyInstalled', () => void this.#pollStats());
   }
 
@@ -335,6 +329,11 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
         });
       }),
       client.on('chatMessage', (message) => this.#receiveChat(message)),
+      ...followMlsEvents(
+        client,
+        () => this.#keyManager,
+        (what, error) => this.#logger.warn(`e2ee: MLS ${what} not processed`, error),
+      ),
       client.on('state', (state) => {
         if (state.phase.name === 'ended') {
           this.close();
@@ -467,6 +466,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       identity: this.#identity,
       ...(this.#linkSecret !== null ? { linkSecret: this.#linkSecret } : {}),
       send: (to, envelope) => keyRelay.send(to, envelope),
+      transport: mlsTransportOf(client!),
     });
     this.#keyManager = keyManager;
     // Keys in these events are ours: handed to the worker, then wiped here.
@@ -485,6 +485,13 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
         key.fill(0);
       }),
       keyManager.on('receiverRemoved', ({ memberId }) => this.#worker.removeReceiver(memberId)),
+      keyManager.on('roomCode', (code) => {
+        this.#groupRoomCode = true;
+        if (code !== this.#roomCode) {
+          this.#roomCode = code;
+          this.#update();
+        }
+      }),
       keyManager.on('committeeSecret', ({ memberId, secret }) => {
         if (this.#members.has(memberId)) {
           this.emit('committeeSecret', { from: memberId, secret: Uint8Array.from(secret) });
@@ -544,7 +551,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
     this.#update();
   }
 
-  #requestKey(memberId: string): void {
+  #requestKey(memberId: string, epoch: number): void {
     const keyManager = this.#keyManager;
     if (keyManager === null || !this.#members.has(memberId)) {
       return;
@@ -555,7 +562,7 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
       return;
     }
     this.#keyRequestAt.set(memberId, now);
-    keyManager.requestKey(memberId).catch((error: unknown) => {
+    keyManager.requestKey(memberId, epoch).catch((error: unknown) => {
       this.#logger.warn(`e2ee: key request to ${memberId} failed`, error);
     });
   }
@@ -680,7 +687,9 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
         if (generation !== this.#codesGeneration || this.#closed) {
           return;
         }
-        this.#roomCode = room;
+        if (!this.#groupRoomCode) {
+          this.#roomCode = room;
+        }
         members.forEach((m, i) => {
           this.#pairCodes.set(m.memberId, pairs[i] ?? '');
           this.#linkChecks.set(m.memberId, links[i] ?? 'unchecked');

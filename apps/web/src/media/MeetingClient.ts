@@ -277,6 +277,18 @@ export class MeetingClient extends TypedEmitter<MeetingClientEvents> {
     });
   }
 
+  /** MLS: publishes our key package (signaling says whether we make the group). */
+  async mlsJoin(keyPackage: string): Promise<ResponseOf<typeof roomRequests, 'mlsJoin'>> {
+    return this.#joinedRequest('mlsJoin', { keyPackage });
+  }
+
+  /** MLS: a commit for `epoch`; accepted only if no other commit came first for that epoch. */
+  async mlsCommit(
+    request: RequestOf<typeof roomRequests, 'mlsCommit'>,
+  ): Promise<ResponseOf<typeof roomRequests, 'mlsCommit'>> {
+    return this.#joinedRequest('mlsCommit', request);
+  }
+
   /** Sends a sealed chat message to the room; resolves with the server's time stamp. */
   async sendChat(ciphertext: string): Promise<number> {
     const { sentAt } = await this.#joinedRequest('sendChat', { ciphertext });

@@ -38,6 +38,16 @@ export type MeetingClientEvents = {
   memberLeft: [memberId: string];
   /** A sealed key envelope from another member (E2EE key distribution). */
   keyEnvelope: [{ from: string; envelope: string }];
+  /** A member's role changed (the MLS admission rules depend on who is host). */
+  memberUpdated: [MemberInfo];
+  /** MLS (signaling as the Delivery Service): another admitted member's key package. */
+  mlsKeyPackage: [{ memberId: string; keyPackage: string }];
+  /** MLS: an accepted commit made by `from` in `epoch`. */
+  mlsCommit: [{ from: string; epoch: number; commit: string }];
+  /** MLS: the Welcome of the commit that added us. */
+  mlsWelcome: [{ from: string; epoch: number; welcome: string }];
+  /** MLS: signaling's group was reset; publish a key package again. */
+  mlsReset: [];
   /** A sealed chat message from another member (ours are not echoed back). */
   chatMessage: [{ from: string; ciphertext: string; sentAt: number }];
   /** A lobby message sealed for us (a host to us waiting, or someone waiting to us as host). */

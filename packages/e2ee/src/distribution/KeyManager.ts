@@ -56,6 +56,12 @@ export type KeyManagerEvents = {
    * it (who may hand it out) is the caller's decision. The bytes are a copy owned by the listener.
    */
   committeeSecret: [{ memberId: string; secret: Uint8Array }];
+  /**
+   * Group key agreement (MLS) only: the room's safety code of the group's current epoch, the same
+   * on every member's screen. The pairwise manager never emits it (its room code comes from the
+   * identity keys).
+   */
+  roomCode: [string];
 };
 
 /** Default time a sender waits for acknowledgements before switching to a new key anyway. */

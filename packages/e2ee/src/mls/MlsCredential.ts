@@ -3,7 +3,7 @@ import type { AuthenticationService, Credential } from 'ts-mls';
 import { z } from 'zod';
 import { subtle } from '../webcrypto.ts';
 import { fromBase64url, toBase64url } from '../distribution/base64url.ts';
-import { concatBytes, utf8 } from '../distribution/bytes.ts';
+import { concatBytes, utf8, type Bytes } from '../distribution/bytes.ts';
 import { decodePublicKey, verifyLinkMac, type LocalIdentity } from '../distribution/LocalIdentity.ts';
 
 /**
@@ -36,7 +36,7 @@ const credentialJsonSchema = z.strictObject({
   sig: z.string().min(16).max(200),
 });
 
-function signedBytes(claim: MlsMemberClaim, signaturePublicKey: Uint8Array): Uint8Array {
+function signedBytes(claim: MlsMemberClaim, signaturePublicKey: Uint8Array): Bytes {
   const { memberId, senderIndex, identity } = claim;
   const fields = JSON.stringify([
     memberId,

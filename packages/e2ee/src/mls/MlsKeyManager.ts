@@ -31,10 +31,7 @@ export interface MlsTransport {
   }>;
 }
 
-export type MlsKeyManagerEvents = KeyManagerEvents & {
-  /** The room's safety code of the group's current epoch (the same on every member's screen). */
-  roomCode: [string];
-};
+export type MlsKeyManagerEvents = KeyManagerEvents;
 
 export interface MlsKeyManagerOptions {
   readonly self: MemberInfo;
@@ -236,7 +233,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
       try {
         group = await MlsGroup.join(await this.#context(), welcome, bundle);
       } catch {
-        this.#reject(from, 'refused-commit');
+        // Not for our current key package (an older one we replaced): the right one will come.
         return;
       }
       this.#throwIfClosed();

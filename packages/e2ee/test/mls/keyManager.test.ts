@@ -54,4 +54,35 @@ describe('MlsKeyManager over a Delivery Service', () => {
     await until(() => converged(nodes), 10_000);
     expect(dropped).toBeGreaterThan(0);
   });
+
+  it('two hosts admitting at once: one commit wins, the other retries on the new epoch, one group', async () => {
+    ds = new MiniDeliveryService();
+    // Both commit at once (no step between them), so both race for the same epoch.
+    const hostA = await ds.add('hosta', 'host', { committerStepMs: 0 });
+    const hostB = await ds.add('hostb', 'co-host', { committerStepMs: 0 });
+    const nodes = [hostA, hostB];
+    await until(() => converged(nodes), 8_000);
+    const acceptedBefore = ds.accepted;
+    nodes.push(await ds.add('ana'), await ds.add('bob'));
+    await until(() => converged(nodes), 8_000);
+    expect(ds.stale).toBeGreaterThan(0); // the race happened
+    expect(ds.accepted - acceptedBefore).toBeGreaterThanOrEqual(1);
+    expect(nodes.flatMap((n) => n.refused)).toEqual([]);
+  });
+
+  it('a committer that vanishes mid-commit: the next in line commits, within its delay', async () => {
+    ds = new MiniDeliveryService();
+    const host = await ds.add('host', 'host');
+    const ana = await ds.add('ana');
+    const bob = await ds.add('bob');
+    await until(() => converged([host, ana, bob]), 8_000);
+    ds.hanging.add(host.info.memberId);
+    const cid = await ds.add('cid');
+    // The host took the change and never came back; it is then gone from the room.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ds.leave(host);
+    const took = await until(() => converged([ana, bob, cid]), 8_000);
+    expect(took).toBeLessThan(8_000);
+    expect(cid.sending!.epoch).toBeGreaterThan(host.sending!.epoch);
+  });
 });

@@ -14,11 +14,20 @@ export class MiniDeliveryService {
   readonly keyPackages = new Map<string, string>();
   readonly nodes = new Map<string, Node>();
   relayed = { messages: 0, bytes: 0 };
+  /** Commits of these members never get an answer (a committer that vanishes mid-commit). */
+  readonly hanging = new Set<string>();
+  /** Commits the Delivery Service accepted, and refused as stale. */
+  accepted = 0;
+  stale = 0;
   /** Drops deliveries to a member (a browser that misses messages). */
   drop: (to: string, kind: string) => boolean = () => false;
   #nextIndex = 1;
 
-  async add(name: string, role: MemberRole = 'participant'): Promise<Node> {
+  async add(
+    name: string,
+    role: MemberRole = 'participant',
+    options: { committerStepMs?: number } = {},
+  ): Promise<Node> {
     const identity = await createLocalIdentity({ linkSecret: LINK_SECRET });
     const info: MemberInfo = {
       memberId: `${name}-${'x'.repeat(8)}`,
@@ -28,7 +37,7 @@ export class MiniDeliveryService {
       senderIndex: this.#nextIndex++,
       role,
     };
-    const node = new Node(info, identity, this);
+    const node = new Node(info, identity, this, options.committerStepMs ?? 300);
     const others = [...this.nodes.values()];
     this.nodes.set(info.memberId, node);
     for (const other of others) {
@@ -76,8 +85,10 @@ export class MiniDeliveryService {
 
   commit(memberId: string, request: { epoch: number; commit: string; welcome?: string; added: string[] }) {
     if (request.epoch !== this.epoch) {
+      this.stale++;
       return { accepted: false, epoch: this.epoch ?? 0 };
     }
+    this.accepted++;
     this.epoch = request.epoch + 1;
     for (const node of this.nodes.values()) {
       if (node.info.memberId !== memberId) {
@@ -119,7 +130,7 @@ export class Node {
   readonly refused: string[] = [];
   readonly info: MemberInfo;
 
-  constructor(info: MemberInfo, identity: LocalIdentity, ds: MiniDeliveryService) {
+  constructor(info: MemberInfo, identity: LocalIdentity, ds: MiniDeliveryService, committerStepMs: number) {
     this.info = info;
     this.manager = new MlsKeyManager({
       self: info,
@@ -127,11 +138,14 @@ export class Node {
       linkSecret: LINK_SECRET,
       transport: {
         join: (keyPackage) => Promise.resolve(ds.join(info.memberId, keyPackage)),
-        commit: (request) => Promise.resolve(ds.commit(info.memberId, request)),
+        commit: (request) =>
+          ds.hanging.has(info.memberId)
+            ? new Promise(() => undefined)
+            : Promise.resolve(ds.commit(info.memberId, request)),
       },
       send: () => Promise.resolve(),
       switchDelayMs: 30,
-      committerStepMs: 300,
+      committerStepMs,
       batchDelayMs: 10,
       welcomeTimeoutMs: 1_500,
       behindGraceMs: 200,

@@ -85,6 +85,22 @@ export function listenToRoom(connection: RoomConnection, gate: JoinGate, sink: R
     afterJoin(({ from, envelope }) => sink.emit('keyEnvelope', { from, envelope })),
   );
   connection.on(
+    'mlsKeyPackage',
+    afterJoin(({ memberId, keyPackage }) => sink.emit('mlsKeyPackage', { memberId, keyPackage })),
+  );
+  connection.on(
+    'mlsCommit',
+    afterJoin(({ from, epoch, commit }) => sink.emit('mlsCommit', { from, epoch, commit })),
+  );
+  connection.on(
+    'mlsWelcome',
+    afterJoin(({ from, epoch, welcome }) => sink.emit('mlsWelcome', { from, epoch, welcome })),
+  );
+  connection.on(
+    'mlsReset',
+    afterJoin(() => sink.emit('mlsReset')),
+  );
+  connection.on(
     'chatMessage',
     afterJoin(({ from, ciphertext, sentAt }) => sink.emit('chatMessage', { from, ciphertext, sentAt })),
   );
@@ -148,7 +164,10 @@ export function listenToRoom(connection: RoomConnection, gate: JoinGate, sink: R
   );
   connection.on(
     'memberUpdated',
-    afterJoin(({ member }) => sink.dispatch({ type: 'memberUpdated', member })),
+    afterJoin(({ member }) => {
+      sink.dispatch({ type: 'memberUpdated', member });
+      sink.emit('memberUpdated', member);
+    }),
   );
   connection.on(
     'moderated',
