@@ -156,6 +156,7 @@ export async function startSignaling(
     endedMeetings,
     rateLimiters,
     heldOut,
+    mls,
   } = shared;
   // One pair for the process: every hash shares libuv's one thread pool.
   const hashGates =
@@ -264,6 +265,7 @@ export async function startSignaling(
     roleOverrides,
     endedMeetings,
     heldOut,
+    mls,
     rateLimiters,
     issueToken: (identity, role) =>
       issueRoomToken(

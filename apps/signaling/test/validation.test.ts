@@ -72,6 +72,8 @@ function validPayloads(): Record<RoomRequestName, unknown> {
     saveMinutes: { itemId: 'item-0000001', revision: 1, sealed: 'A'.repeat(64) },
     getMinutes: {},
     setRecording: { on: false, recordingId: null },
+    mlsJoin: { keyPackage: 'A'.repeat(64) },
+    mlsCommit: { epoch: 0, commit: 'A'.repeat(64), welcome: 'A'.repeat(64), added: ['someone-1'] },
   };
 }
 
@@ -308,6 +310,31 @@ function invalidPayloads(): Record<RoomRequestName, unknown[]> {
       { on: 'yes', recordingId: null },
       { on: true, recordingId: 'short' },
       { on: false, recordingId: null, extra: 1 },
+    ],
+    mlsJoin: [
+      ...common,
+      {},
+      { keyPackage: 'A'.repeat(63) },
+      { keyPackage: 'A'.repeat(8 * 1024 + 1) },
+      { keyPackage: `${'A'.repeat(64)}+/=` },
+      { keyPackage: 'A'.repeat(64), memberId: 'someone-1' },
+    ],
+    mlsCommit: [
+      ...common,
+      {},
+      { commit: 'A'.repeat(64) },
+      { epoch: -1, commit: 'A'.repeat(64) },
+      { epoch: 1.5, commit: 'A'.repeat(64) },
+      { epoch: '0', commit: 'A'.repeat(64) },
+      { epoch: 0, commit: 'short' },
+      { epoch: 0, commit: 'commit in clear text' },
+      // Above the commit's bound, under the MLS message cap: refused by the schema, not by size.
+      { epoch: 0, commit: 'A'.repeat(700 * 1024 + 1) },
+      { epoch: 0, commit: 'A'.repeat(64), welcome: 'short', added: ['someone-1'] },
+      { epoch: 0, commit: 'A'.repeat(64), welcome: 'A'.repeat(64), added: ['x'] },
+      { epoch: 0, commit: 'A'.repeat(64), welcome: 'A'.repeat(64), added: many(257, 'someone-1') },
+      { epoch: 0, commit: 'A'.repeat(64), welcome: 'A'.repeat(64), added: 'someone-1' },
+      { epoch: 0, commit: 'A'.repeat(64), from: 'someone-1' },
     ],
   };
 }

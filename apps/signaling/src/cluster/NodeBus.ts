@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisClientType } from 'redis';
 import { z } from 'zod';
-import { ProtocolError, errorBodySchema, type ErrorBody } from '@confidentiel/protocol';
+import {
+  MAX_MLS_MESSAGE_BYTES,
+  ProtocolError,
+  errorBodySchema,
+  type ErrorBody,
+} from '@confidentiel/protocol';
 
 /** How long a node waits for another node's answer before answering `busy`. */
 export const BUS_TIMEOUT_MS = 5_000;
-/** Largest message between nodes (a forwarded request is at most a socket message, 64 KB). */
-const MAX_BUS_MESSAGE_CHARS = 256 * 1024;
+/** Largest message between nodes: a forwarded request (an MLS commit at most) and its wrapping. */
+const MAX_BUS_MESSAGE_CHARS = MAX_MLS_MESSAGE_BYTES + 64 * 1024;
 
 /** The one schema of what nodes send each other (both ends use it). */
 const busMessageSchema = z.discriminatedUnion('kind', [

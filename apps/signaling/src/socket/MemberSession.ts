@@ -19,6 +19,7 @@ import { leaveRoom, releaseMedia } from './departure.ts';
 import { meetingFacts, type MeetingFacts } from './meetingFacts.ts';
 import { lobbyChatHandlers } from './lobbyChatHandlers.ts';
 import { closeProducers, mediaHandlers } from './mediaHandlers.ts';
+import { mlsHandlers } from './mlsHandlers.ts';
 import { moderationHandlers } from './moderationHandlers.ts';
 import { relayHandlers } from './relayHandlers.ts';
 import type { PeerSession, SessionDeps } from './SessionDeps.ts';
@@ -251,6 +252,7 @@ export class MemberSession implements PeerSession {
       },
       ...mediaHandlers(this, this.#deps, () => this.#presence === 'member'),
       ...relayHandlers(this, this.#deps),
+      ...mlsHandlers(this, this.#deps),
       ...lobbyChatHandlers(this, this.#deps),
       leave: async () => {
         if (!this.#inMeeting()) {

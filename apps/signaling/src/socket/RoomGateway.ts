@@ -3,7 +3,7 @@ import { Server, type Socket } from 'socket.io';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import {
-  LIMITS,
+  MAX_MLS_MESSAGE_BYTES,
   ProtocolError,
   roomRequests,
   serveRequests,
@@ -26,6 +26,9 @@ import { LocalNodeRegistry, type NodeRegistry } from '../cluster/NodeRegistry.ts
 import { NoSessionRecords, type SessionRecords } from '../cluster/SessionRecords.ts';
 import type { SessionDeps } from './MemberSession.ts';
 import { roomMicrophones } from './roomMicrophones.ts';
+import { maxMessageBytes, messageBytes } from './messageSize.ts';
+import { createMlsDelivery } from '../mls/MlsDelivery.ts';
+import type { MlsDeliveryStore } from '../mls/MlsDeliveryStore.ts';
 import { InMemoryRevocations, type Revocations } from '../rooms/Revocations.ts';
 import { InMemoryRoleOverrides, type RoleOverrides } from '../rooms/RoleOverrides.ts';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
@@ -78,6 +81,8 @@ export interface RoomGatewayOptions {
   endedMeetings?: EndedMeetings;
   /** Members sent back to the waiting room (deliberation); a private one when absent. */
   heldOut?: HeldOut;
+  /** The MLS Delivery Service's state (shared by the nodes in Redis); a private one when absent. */
+  mls?: MlsDeliveryStore;
   /**
    * Where the limiters shared by every node are made (chat per member,
    * requests and connections per client address); in memory when absent.
@@ -163,7 +168,9 @@ export class RoomGateway {
     const { logger, metrics } = options;
     this.#io = new Server(options.http, {
       ...(options.cluster ? { adapter: options.cluster.adapter } : {}),
-      maxHttpBufferSize: LIMITS.maxMessageBytes,
+      // The largest message (an MLS commit with its Welcome); every other event is held to
+      // LIMITS.maxMessageBytes per event (messageSize.ts).
+      maxHttpBufferSize: MAX_MLS_MESSAGE_BYTES,
       serveClient: false,
       // Recovery after a short drop, with the auth middleware run again (its
       // default would skip it and let an expired token back in).
@@ -234,6 +241,7 @@ export class RoomGateway {
       onRemoved: options.onRemoved ?? (() => Promise.resolve()),
       revocationMs: options.revocationMs ?? 2 * 60 * 60 * 1000,
       committee: options.committee ?? NO_COMMITTEES,
+      mls: createMlsDelivery(options.mls),
     };
     // Committee rooms pause the microphones of members who lose the floor: the server decides who speaks.
     options.committee?.useMicrophones?.(
@@ -356,21 +364,29 @@ export class RoomGateway {
 
     const address = this.#clientAddress(socket.request);
     socket.use(([event, ...args], next) => {
+      const refuse = (reason: 'rate-limited' | 'too-large', message: string): void => {
+        metrics.refusals.inc({ reason });
+        const ack: unknown = args[args.length - 1];
+        if (typeof ack === 'function') {
+          (ack as (a: unknown) => void)({ ok: false, error: { reason, message } });
+        }
+      };
       // The socket's own budget first: a flooding socket spends little of its address's budget.
       this.#limiter
         .consume(socket.id)
         .then(() => this.#ipLimiter.consume(address))
-        .then(() => next())
-        .catch(() => {
-          metrics.refusals.inc({ reason: 'rate-limited' });
-          const ack: unknown = args[args.length - 1];
-          if (typeof ack === 'function') {
-            (ack as (a: unknown) => void)({
-              ok: false,
-              error: { reason: 'rate-limited', message: `too many requests (${String(event)})` },
-            });
-          }
-        });
+        .then(
+          () => {
+            // Measured after the budget: an oversized flood is throttled like any other.
+            const name = String(event);
+            if (messageBytes(name, args) > maxMessageBytes(name)) {
+              refuse('too-large', `message too large (${name})`);
+              return;
+            }
+            next();
+          },
+          () => refuse('rate-limited', `too many requests (${String(event)})`),
+        );
     });
     // Validated here, then run by the meeting's owner (validated there again).
     const forward = Object.fromEntries(

@@ -6,6 +6,7 @@ import type { MeetingStore } from '../meetings/MeetingStore.ts';
 import type { Admissions } from '../rooms/Admissions.ts';
 import type { EndedMeetings } from '../rooms/EndedMeetings.ts';
 import type { HeldOut } from '../rooms/HeldOut.ts';
+import type { MlsDelivery } from '../mls/MlsDelivery.ts';
 import type { Revocations } from '../rooms/Revocations.ts';
 import type { RoleOverrides } from '../rooms/RoleOverrides.ts';
 import type { RoomQueue } from '../rooms/RoomQueue.ts';
@@ -79,4 +80,6 @@ export interface SessionDeps {
   revocationMs: number;
   /** Committee sessions: their requests, attendance and session journal. */
   committee: CommitteeHooks;
+  /** The MLS Delivery Service: key packages, one commit per epoch, Welcomes (see mlsHandlers). */
+  mls: MlsDelivery;
 }

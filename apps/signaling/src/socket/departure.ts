@@ -1,5 +1,6 @@
 import { ADMISSION_GRACE_MS } from '../rooms/Admissions.ts';
 import { hostsChannel } from '../rooms/channels.ts';
+import { mlsMemberLeft } from './mlsHandlers.ts';
 import type { PeerSession, SessionDeps } from './SessionDeps.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { PeerSession, SessionDeps } from './SessionDeps.ts';
  */
 export async function leaveRoom(
   session: PeerSession,
-  deps: Pick<SessionDeps, 'state' | 'logger' | 'admissions' | 'now' | 'committee'>,
+  deps: Pick<SessionDeps, 'state' | 'logger' | 'admissions' | 'now' | 'committee' | 'mls'>,
 ): Promise<void> {
   const { state, logger } = deps;
   const { roomId, memberId } = session;
@@ -20,6 +21,8 @@ export async function leaveRoom(
       session.socket.to(roomId).emit('producerClosed', { producerId: producer.producerId, memberId });
     }
     session.socket.to(roomId).emit('memberLeft', { memberId });
+    // Out of the MLS group's count too (after `memberLeft`: a reset follows the departure that caused it).
+    await mlsMemberLeft(session, deps);
   } catch (error) {
     // The media goes all the same.
     logger.error({ err: error }, 'could not remove a member who left from the room state');

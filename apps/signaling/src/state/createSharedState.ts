@@ -3,6 +3,8 @@ import type { RedisClientType } from 'redis';
 import { InMemoryAdmissions, type Admissions } from '../rooms/Admissions.ts';
 import { InMemoryEndedMeetings, type EndedMeetings } from '../rooms/EndedMeetings.ts';
 import { InMemoryHeldOut, type HeldOut } from '../rooms/HeldOut.ts';
+import { InMemoryMlsDeliveryStore, type MlsDeliveryStore } from '../mls/MlsDeliveryStore.ts';
+import { RedisMlsDeliveryStore } from '../mls/RedisMlsDeliveryStore.ts';
 import { RedisAdmissions } from '../rooms/RedisAdmissions.ts';
 import { RedisEndedMeetings } from '../rooms/RedisEndedMeetings.ts';
 import { RedisHeldOut } from '../rooms/RedisHeldOut.ts';
@@ -35,6 +37,13 @@ export interface SharedState {
   readonly admissions: Admissions;
   /** Members a host sent back to the waiting room (deliberation): they wait for admission. */
   readonly heldOut: HeldOut;
+  /**
+   * The MLS Delivery Service's epochs, key packages and group counts: in Redis,
+   * the node taking a meeting over goes on from the same epoch, and two nodes
+   * racing for one epoch get one winner (not replayed: after Redis restarted
+   * empty, members join again and one makes a new group).
+   */
+  readonly mls: MlsDeliveryStore;
   /** Where every rate limiter is made (see which are shared in RoomGateway and the HTTP routes). */
   readonly rateLimiters: RateLimiterFactory;
   readonly closed: boolean;
@@ -106,6 +115,7 @@ function inMemory(options: SharedStateOptions): Parts {
     endedMeetings: new InMemoryEndedMeetings({ now }),
     admissions: new InMemoryAdmissions({ now }),
     heldOut: new InMemoryHeldOut({ now }),
+    mls: new InMemoryMlsDeliveryStore(),
     rateLimiters: new MemoryRateLimiterFactory(),
   };
 }
@@ -138,6 +148,7 @@ function inRedis(
       endedMeetings: new ReplayedEndedMeetings(new RedisEndedMeetings({ client, keyPrefix }), deps),
       admissions: new ReplayedAdmissions(new RedisAdmissions({ client, keyPrefix }), deps),
       heldOut: new ReplayedHeldOut(new RedisHeldOut({ client, keyPrefix }), deps),
+      mls: new RedisMlsDeliveryStore({ client, keyPrefix }),
       rateLimiters: new RedisRateLimiterFactory({ client, keyPrefix }),
     },
     reestablished: (roomId) => owner?.writeBack(roomId) ?? Promise.resolve(),

@@ -11,6 +11,7 @@ import type { IdentityKeys, Joined, MemberRole } from '@confidentiel/protocol';
 import type { Socket } from 'socket.io';
 import { NO_COMMITTEES } from '../../src/committee/CommitteeService.ts';
 import { InMemoryHeldOut } from '../../src/rooms/HeldOut.ts';
+import { createMlsDelivery } from '../../src/mls/MlsDelivery.ts';
 import type { MeetingStore } from '../../src/meetings/MeetingStore.ts';
 import { InMemoryAdmissions } from '../../src/rooms/Admissions.ts';
 import { InMemoryEndedMeetings } from '../../src/rooms/EndedMeetings.ts';
@@ -96,6 +97,7 @@ function room(state: RoomState) {
     onRemoved: () => Promise.resolve(),
     revocationMs: 60_000,
     committee: NO_COMMITTEES,
+    mls: createMlsDelivery(),
   };
   return {
     arrive(name: string, role: MemberRole) {

@@ -499,6 +499,11 @@ export class E2eeSession extends TypedEmitter<E2eeSessionEvents> {
         secret.fill(0);
       }),
       keyManager.on('rejected', ({ memberId, reason }) => {
+        if (memberId === self.memberId) {
+          // Our own key agreement gave up (MLS: re-joined too often without catching up).
+          this.#fail('the group keys could not be agreed');
+          return;
+        }
         // A late or replayed envelope, or one from a member who just left, is no attack sign.
         if (reason === 'stale' || reason === 'unknown-member' || !this.#members.has(memberId)) {
           this.#logger.debug(`e2ee: ${reason} from member ${memberId}`);
