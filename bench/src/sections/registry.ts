@@ -23,6 +23,12 @@ export const SECTIONS: readonly SectionEntry[] = [
     module: './keys/index.ts',
     exportName: 'keysSection',
   },
+  {
+    id: 'mls',
+    title: 'Key distribution on MLS as the room grows',
+    module: './mls/index.ts',
+    exportName: 'mlsSection',
+  },
   { id: 'signaling', title: 'Signaling', module: './signaling/index.ts', exportName: 'signalingSection' },
   {
     id: 'capacity',
