@@ -1,6 +1,6 @@
 import { TypedEmitter } from '@confidentiel/events';
 import type { MemberInfo } from '@confidentiel/protocol';
-import type { CiphersuiteImpl, KeyPackage } from 'ts-mls';
+import type { CiphersuiteImpl } from 'ts-mls';
 import { E2eeError } from '../E2eeError.ts';
 import type {
   KeyManagerEvents,
@@ -11,64 +11,31 @@ import type {
 import type { LocalIdentity } from '../distribution/LocalIdentity.ts';
 import { admissionCallback, type AdmittedMember } from './mlsAdmission.ts';
 import { decodeKeyPackage } from './mlsCodec.ts';
-import { parseMlsCredential } from './MlsCredential.ts';
 import { committerRank, isEmptyPlan, planCommit } from './commitPlan.ts';
 import { EpochKeys } from './EpochKeys.ts';
 import { generateMlsKeyPackage, MlsGroup, type MlsContext, type MlsKeyPackageBundle } from './MlsGroup.ts';
 import { mlsSuite } from './mlsSuite.ts';
 import { PeerChannels } from './PeerChannels.ts';
+import { keysOfEpoch, settleWaiting, waitingPackage, type Waiting } from './groupEpoch.ts';
+import { commitChange } from './commitChange.ts';
+import {
+  DEFAULT_BATCH_DELAY_MS,
+  DEFAULT_BEHIND_GRACE_MS,
+  DEFAULT_COMMITTER_STEP_MS,
+  DEFAULT_SWITCH_DELAY_MS,
+  DEFAULT_WELCOME_TIMEOUT_MS,
+  MAX_REJOINS,
+  type MlsKeyManagerOptions,
+  type MlsTransport,
+} from './mlsKeyManagerOptions.ts';
+import { OneShotTimer } from './OneShotTimer.ts';
 
-/** What the manager needs of signaling, the Delivery Service (`mlsJoin`, `mlsCommit`). */
-export interface MlsTransport {
-  join(keyPackage: string): Promise<{
-    create: boolean;
-    epoch: number | null;
-    keyPackages: ReadonlyArray<{ memberId: string; keyPackage: string }>;
-  }>;
-  commit(request: { epoch: number; commit: string; welcome?: string; added: string[] }): Promise<{
-    accepted: boolean;
-    epoch: number;
-  }>;
-}
+export * from './mlsKeyManagerOptions.ts';
 
 export type MlsKeyManagerEvents = KeyManagerEvents;
 
-export interface MlsKeyManagerOptions {
-  readonly self: MemberInfo;
-  readonly identity: LocalIdentity;
-  readonly linkSecret?: string;
-  readonly transport: MlsTransport;
-  /** Pairwise envelopes (the committee secret only). */
-  readonly send: (to: string, envelope: string) => Promise<void>;
-  readonly suite?: CiphersuiteImpl;
-  readonly random?: (n: number) => Uint8Array;
-  readonly now?: () => number;
-  /** Receivers get a new epoch's keys at once; senders switch this long after. */
-  readonly switchDelayMs?: number;
-  /** The n-th committer in line commits after n times this (the ones before stayed silent). */
-  readonly committerStepMs?: number;
-  /** Changes arriving together (a burst of joins) go into one commit. */
-  readonly batchDelayMs?: number;
-  /** Asked to join and no Welcome came: publish a fresh key package after this. */
-  readonly welcomeTimeoutMs?: number;
-  /** Frames of a newer epoch than ours and no commit to follow for this long: re-join. */
-  readonly behindGraceMs?: number;
-}
-
-export const DEFAULT_SWITCH_DELAY_MS = 1_000;
-export const DEFAULT_COMMITTER_STEP_MS = 2_000;
-export const DEFAULT_BATCH_DELAY_MS = 40;
-export const DEFAULT_WELCOME_TIMEOUT_MS = 8_000;
-export const DEFAULT_BEHIND_GRACE_MS = 2_000;
-/** Re-joins (lost state, no Welcome) in a row before the manager gives up and says so. */
-export const MAX_REJOINS = 6;
 /** Commits held while the Welcome that comes before them is opened. */
 const MAX_HELD_COMMITS = 64;
-
-interface Waiting {
-  readonly keyPackage: KeyPackage;
-  readonly readd: boolean;
-}
 
 /**
  * Group keys for one participation, agreed with MLS (RFC 9420) through signaling as the Delivery
@@ -101,9 +68,9 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   #bundle: MlsKeyPackageBundle | undefined;
   #held: Array<{ from: string; epoch: number; commit: string }> = [];
   #rejoins = 0;
-  #planTimer: ReturnType<typeof setTimeout> | undefined;
-  #welcomeTimer: ReturnType<typeof setTimeout> | undefined;
-  #behindTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #planTimer = new OneShotTimer();
+  readonly #welcomeTimer = new OneShotTimer();
+  readonly #behindTimer = new OneShotTimer();
   readonly #behindGraceMs: number;
   #started = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -207,14 +174,12 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
 
   receiveKeyPackage(memberId: string, text: string): Promise<void> {
     return this.#enqueue(() => {
-      const keyPackage = decodeKeyPackage(text);
-      const claim = keyPackage && parseMlsCredential(keyPackage.leafNode.credential);
-      if (keyPackage === undefined || claim === undefined || claim.memberId !== memberId) {
+      const waiting = waitingPackage(memberId, text, this.#group);
+      if (waiting === undefined) {
         this.#reject(memberId, 'malformed');
         return;
       }
-      const inGroup = this.#group?.roster().some((leaf) => leaf.claim.memberId === memberId) ?? false;
-      this.#waiting.set(memberId, { keyPackage, readd: inGroup });
+      this.#waiting.set(memberId, waiting);
       this.#schedulePlan();
     }).catch(() => undefined);
   }
@@ -240,7 +205,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
       this.#group = group;
       this.#bundle = undefined;
       this.#rejoins = 0;
-      this.#clearWelcomeTimer();
+      this.#welcomeTimer.clear();
       await this.#enterEpoch({ immediate: true });
       const held = this.#held.filter((c) => c.epoch >= group.epoch).sort((a, b) => a.epoch - b.epoch);
       this.#held = [];
@@ -278,17 +243,16 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
       ) {
         return;
       }
-      if (this.#behindTimer !== undefined) {
+      if (this.#behindTimer.armed) {
         return;
       }
-      this.#behindTimer = setTimeout(() => {
-        this.#behindTimer = undefined;
+      this.#behindTimer.arm(this.#behindGraceMs, () => {
         this.#enqueue(async () => {
           if (this.#group === group && group.epoch < epoch) {
             await this.#rejoin();
           }
         }).catch(() => undefined);
-      }, this.#behindGraceMs);
+      });
     }).catch(() => undefined);
   }
 
@@ -321,12 +285,9 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
       return;
     }
     this.#closed = true;
-    this.#clearPlanTimer();
-    this.#clearWelcomeTimer();
-    if (this.#behindTimer !== undefined) {
-      clearTimeout(this.#behindTimer);
-      this.#behindTimer = undefined;
-    }
+    this.#planTimer.clear();
+    this.#welcomeTimer.clear();
+    this.#behindTimer.clear();
     this.#keys.close();
     this.#peers.close();
     this.#group = undefined;
@@ -463,31 +424,10 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   /** The group moved to a new epoch: keys to the worker, waiting packages settled, the code. */
   async #enterEpoch(options: { immediate: boolean }): Promise<void> {
     const group = this.#group!;
-    const roster = group.roster();
-    for (const leaf of roster) {
-      const waiting = this.#waiting.get(leaf.claim.memberId);
-      if (
-        waiting !== undefined &&
-        leaf.signatureKey === toHex(waiting.keyPackage.leafNode.signaturePublicKey)
-      ) {
-        this.#waiting.delete(leaf.claim.memberId);
-      }
-    }
-    const present = roster.filter((leaf) => {
-      const announced = this.#admitted.get(leaf.claim.memberId);
-      return announced !== undefined && announced.senderIndex === leaf.claim.senderIndex;
-    });
-    const keys = await group.senderKeys(present.map((leaf) => leaf.claim.senderIndex));
+    settleWaiting(group.roster(), this.#waiting);
+    const epoch = await keysOfEpoch(group, this.#admitted);
     this.#throwIfClosed();
-    await this.#keys.enterEpoch({
-      epoch: group.epoch,
-      members: present.map((leaf) => ({
-        memberId: leaf.claim.memberId,
-        senderIndex: leaf.claim.senderIndex,
-      })),
-      keys,
-      immediate: options.immediate || present.length <= 1,
-    });
+    await this.#keys.enterEpoch({ ...epoch, immediate: options.immediate || epoch.members.length <= 1 });
     const code = await group.safetyCode();
     if (!this.#closed && this.#group === group) {
       this.emit('roomCode', code);
@@ -495,7 +435,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   }
 
   #schedulePlan(): void {
-    this.#clearPlanTimer();
+    this.#planTimer.clear();
     const group = this.#group;
     if (group === undefined || this.#closed) {
       return;
@@ -511,13 +451,9 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     if (rank === undefined) {
       return;
     }
-    this.#planTimer = setTimeout(
-      () => {
-        this.#planTimer = undefined;
-        this.#enqueue(() => this.#commit()).catch(() => undefined);
-      },
-      this.#batchDelayMs + rank * this.#committerStepMs,
-    );
+    this.#planTimer.arm(this.#batchDelayMs + rank * this.#committerStepMs, () => {
+      this.#enqueue(() => this.#commit()).catch(() => undefined);
+    });
   }
 
   async #commit(): Promise<void> {
@@ -535,12 +471,10 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     if (isEmptyPlan(plan)) {
       return;
     }
-    const add = plan.add.map((memberId) => this.#waiting.get(memberId)!.keyPackage);
-    let prepared;
-    try {
-      prepared = await group.prepareCommit({ add, remove: plan.remove });
-    } catch {
-      // A package ts-mls refuses (bad credential): drop it; its owner may publish another.
+    const outcome = await commitChange(group, plan, this.#waiting, this.#transport);
+    this.#throwIfClosed();
+    if (outcome.kind === 'refused-packages') {
+      // Packages ts-mls refuses (a credential that fails the checks): their owners may publish others.
       for (const memberId of plan.add) {
         this.#reject(memberId, 'malformed');
         this.#waiting.delete(memberId);
@@ -548,26 +482,13 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
       this.#schedulePlan();
       return;
     }
-    this.#throwIfClosed();
-    let answer: { accepted: boolean; epoch: number };
-    try {
-      answer = await this.#transport.commit({
-        epoch: prepared.epoch,
-        commit: prepared.commit,
-        ...(prepared.welcome !== undefined ? { welcome: prepared.welcome } : {}),
-        added: prepared.welcome !== undefined ? [...plan.add] : [],
-      });
-    } catch {
+    if (outcome.kind === 'failed' || outcome.kind === 'stale') {
+      // Not sent, or another commit came first (on its way to us): plan again after a step.
       this.#retryLater();
       return;
     }
-    this.#throwIfClosed();
+    const { prepared } = outcome;
     if (this.#group !== group || group.epoch !== prepared.epoch) {
-      return;
-    }
-    if (!answer.accepted) {
-      // Another commit came first: it is on its way to us; plan again once it is processed.
-      this.#retryLater();
       return;
     }
     group.apply(prepared);
@@ -576,40 +497,18 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   }
 
   #retryLater(): void {
-    this.#clearPlanTimer();
-    this.#planTimer = setTimeout(() => {
-      this.#planTimer = undefined;
+    this.#planTimer.arm(this.#committerStepMs, () => {
       this.#enqueue(() => this.#schedulePlan()).catch(() => undefined);
-    }, this.#committerStepMs);
+    });
   }
 
   #armWelcomeTimer(): void {
-    this.#clearWelcomeTimer();
-    this.#welcomeTimer = setTimeout(() => {
-      this.#welcomeTimer = undefined;
+    this.#welcomeTimer.arm(this.#welcomeTimeoutMs, () => {
       this.#enqueue(async () => {
         if (this.#group === undefined) {
           await this.#rejoin();
         }
       }).catch(() => undefined);
-    }, this.#welcomeTimeoutMs);
+    });
   }
-
-  #clearPlanTimer(): void {
-    if (this.#planTimer !== undefined) {
-      clearTimeout(this.#planTimer);
-      this.#planTimer = undefined;
-    }
-  }
-
-  #clearWelcomeTimer(): void {
-    if (this.#welcomeTimer !== undefined) {
-      clearTimeout(this.#welcomeTimer);
-      this.#welcomeTimer = undefined;
-    }
-  }
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
