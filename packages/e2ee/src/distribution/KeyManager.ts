@@ -1,5 +1,6 @@
 import { TypedEmitter } from '@confidentiel/events';
 import type { MemberInfo } from '@confidentiel/protocol';
+import { SerialQueue } from './SerialQueue.ts';
 import { E2eeError } from '../E2eeError.ts';
 import type { WebCryptoKey } from '../webcrypto.ts';
 import { equalBytes, type Bytes } from './bytes.ts';
@@ -158,7 +159,7 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #started = false;
   #early: Array<[string, string]> = [];
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue('KeyManager', () => this.#closed);
   #closed = false;
 
   constructor(options: KeyManagerOptions) {
@@ -432,15 +433,8 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
     this.#early = [];
   }
 
-  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#closed) {
-        throw E2eeError.closed('KeyManager');
-      }
-      return operation();
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+  #enqueue<T>(operation: () => T | Promise<T>): Promise<T> {
+    return this.#queue.run(operation);
   }
 
   /** After an await: if closed meanwhile, wipe what was just made and stop. */

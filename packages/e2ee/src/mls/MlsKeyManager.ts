@@ -1,6 +1,7 @@
 import { TypedEmitter } from '@confidentiel/events';
 import type { MemberInfo } from '@confidentiel/protocol';
 import type { CiphersuiteImpl } from 'ts-mls';
+import { SerialQueue } from '../distribution/SerialQueue.ts';
 import { E2eeError } from '../E2eeError.ts';
 import type {
   KeyManagerEvents,
@@ -11,7 +12,7 @@ import type {
 import type { LocalIdentity } from '../distribution/LocalIdentity.ts';
 import { admissionCallback, type AdmittedMember } from './mlsAdmission.ts';
 import { decodeKeyPackage } from './mlsCodec.ts';
-import { committerRank, isEmptyPlan, planCommit } from './commitPlan.ts';
+import { committerRank, isEmptyPlan, planCommit, type PlanInput } from './commitPlan.ts';
 import { EpochKeys } from './EpochKeys.ts';
 import { generateMlsKeyPackage, MlsGroup, type MlsContext, type MlsKeyPackageBundle } from './MlsGroup.ts';
 import { mlsSuite } from './mlsSuite.ts';
@@ -73,7 +74,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   readonly #behindTimer = new OneShotTimer();
   readonly #behindGraceMs: number;
   #started = false;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue('MlsKeyManager', () => this.#closed);
   #closed = false;
 
   constructor(options: MlsKeyManagerOptions) {
@@ -299,14 +300,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   // ---- internals ------------------------------------------------------------------
 
   #enqueue<T>(operation: () => T | Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#closed) {
-        throw E2eeError.closed('MlsKeyManager');
-      }
-      return operation();
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(operation);
   }
 
   #throwIfClosed(): void {
@@ -434,18 +428,23 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     }
   }
 
+  /** The group as it is and the room as signaling announced it: what a commit plan starts from. */
+  #planInput(group: MlsGroup): PlanInput {
+    return {
+      roster: group.roster(),
+      selfId: this.#self.memberId,
+      admitted: this.#admitted,
+      waiting: this.#waiting,
+    };
+  }
+
   #schedulePlan(): void {
     this.#planTimer.clear();
     const group = this.#group;
     if (group === undefined || this.#closed) {
       return;
     }
-    const input = {
-      roster: group.roster(),
-      selfId: this.#self.memberId,
-      admitted: this.#admitted,
-      waiting: this.#waiting,
-    };
+    const input = this.#planInput(group);
     const plan = planCommit(input);
     const rank = isEmptyPlan(plan) ? undefined : committerRank(input, plan);
     if (rank === undefined) {
@@ -461,13 +460,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     if (group === undefined) {
       return;
     }
-    const input = {
-      roster: group.roster(),
-      selfId: this.#self.memberId,
-      admitted: this.#admitted,
-      waiting: this.#waiting,
-    };
-    const plan = planCommit(input);
+    const plan = planCommit(this.#planInput(group));
     if (isEmptyPlan(plan)) {
       return;
     }
