@@ -20,6 +20,7 @@ import {
   verifyMlsCredential,
   type AdmittedMember,
   type MlsContext,
+  type PreparedCommit,
 } from '@confidentiel/e2ee/mls';
 import { announce, makeKeyPackage, type SimIdentity, type SimMember } from './members.ts';
 import { DsRelay, type RelayCount } from './relay.ts';
@@ -188,19 +189,7 @@ export class MlsRoomSim {
     if (welcome === undefined) {
       throw new Error('an Add commit without a Welcome');
     }
-    this.#relay.request(
-      'mlsCommit',
-      { epoch, commit: prepared.commit, welcome, added: [newcomer.memberId] },
-      { accepted: true, epoch: epoch + 1 },
-    );
-    started = this.#meter();
-    host.group.apply(prepared);
-    committerMs += this.#meter() - started;
-    this.#relay.fanOut(
-      'mlsCommit',
-      { from: host.member.memberId, epoch, commit: prepared.commit },
-      this.#others(host.member.memberId),
-    );
+    committerMs += this.#commitThrough(host, epoch, prepared, { welcome, added: [newcomer.memberId] });
     this.#relay.fanOut('mlsWelcome', { from: host.member.memberId, epoch: epoch + 1, welcome }, [
       newcomer.memberId,
     ]);
@@ -225,6 +214,32 @@ export class MlsRoomSim {
     };
   }
 
+  /**
+   * The host's commit through signaling: the mlsCommit request (accepted), the host applying it
+   * (timed: returned in ms) and the fan-out to everyone else.
+   */
+  #commitThrough(
+    host: Replica,
+    epoch: number,
+    prepared: PreparedCommit,
+    extra: { welcome?: string; added: string[] },
+  ): number {
+    this.#relay.request(
+      'mlsCommit',
+      { epoch, commit: prepared.commit, ...extra },
+      { accepted: true, epoch: epoch + 1 },
+    );
+    const started = this.#meter();
+    host.group.apply(prepared);
+    const applyMs = this.#meter() - started;
+    this.#relay.fanOut(
+      'mlsCommit',
+      { from: host.member.memberId, epoch, commit: prepared.commit },
+      this.#others(host.member.memberId),
+    );
+    return applyMs;
+  }
+
   /** The last newcomer leaves (signaling tells the room; no MLS message); the host removes its leaf. */
   async leave(): Promise<EventCost> {
     const leaver = this.#newcomer;
@@ -236,26 +251,14 @@ export class MlsRoomSim {
     this.#newcomer = undefined;
     const host = this.#host;
     const epoch = host.group.epoch;
-    let started = this.#meter();
+    const started = this.#meter();
     const leaf = host.group.roster().find((l) => l.claim.memberId === leaver.member.memberId);
     if (leaf === undefined) {
       throw new Error('the leaver has no leaf in the host’s group');
     }
     const prepared = await host.group.prepareCommit({ add: [], remove: [leaf.leafIndex] });
     let committerMs = this.#meter() - started;
-    this.#relay.request(
-      'mlsCommit',
-      { epoch, commit: prepared.commit, added: [] },
-      { accepted: true, epoch: epoch + 1 },
-    );
-    started = this.#meter();
-    host.group.apply(prepared);
-    committerMs += this.#meter() - started;
-    this.#relay.fanOut(
-      'mlsCommit',
-      { from: host.member.memberId, epoch, commit: prepared.commit },
-      this.#others(host.member.memberId),
-    );
+    committerMs += this.#commitThrough(host, epoch, prepared, { added: [] });
 
     const memberMs = await this.#processAll(prepared.commit);
     const sframeMs = await this.#sframe();
