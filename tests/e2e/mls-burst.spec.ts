@@ -52,11 +52,31 @@ async function capture(
   producerId: string,
   packets: number,
   ms: number,
-): Promise<{ frames: Buffer[]; senderIndex: number; epochs: number[] }> {
-  const frames = vp8Frames((await tapProducer(meetingId, producerId, packets, ms)).packets);
+): Promise<{ frames: Buffer[]; packets: number; senderIndex: number | undefined; epochs: number[] }> {
+  const tapped = (await tapProducer(meetingId, producerId, packets, ms)).packets;
+  const frames = vp8Frames(tapped);
   const report = inspectVp8Frames(frames);
-  expect(report.senderIndexes.size, 'one sender in the captured frames').toBe(1);
-  return { frames, senderIndex: [...report.senderIndexes][0]!, epochs: [...report.epochs] };
+  expect(report.senderIndexes.size, 'at most one sender in the captured frames').toBeLessThanOrEqual(1);
+  return {
+    frames,
+    packets: tapped.length,
+    senderIndex: [...report.senderIndexes][0],
+    epochs: [...report.epochs],
+  };
+}
+
+/** A capture long enough to judge: at least `min` whole SFrame frames of one sender. */
+async function captureAtLeast(
+  meetingId: string,
+  producerId: string,
+  packets: number,
+  ms: number,
+  min: number,
+): Promise<{ frames: Buffer[]; senderIndex: number; epochs: number[] }> {
+  const probe = await capture(meetingId, producerId, packets, ms);
+  expect(probe.frames.length, 'whole frames captured').toBeGreaterThanOrEqual(min);
+  expect(probe.senderIndex, 'the captured frames carry a sender index').toBeDefined();
+  return { ...probe, senderIndex: probe.senderIndex! };
 }
 
 /**
@@ -71,13 +91,27 @@ async function lockoutTime(
   left: number,
 ): Promise<number> {
   for (;;) {
+    // A short capture may hold no whole frame (the sender's camera is briefly starved while
+    // the room re-keys on two cores): it proves nothing either way, so the next one is taken.
     const probe = await capture(meetingId, producerId, 100, 1_500);
-    const opened = (await framesOpenedBy(probe.frames, leaverKeys, probe.senderIndex)).opened;
+    const opened =
+      probe.senderIndex === undefined
+        ? undefined
+        : (await framesOpenedBy(probe.frames, leaverKeys, probe.senderIndex)).opened;
     if (probe.frames.length >= 3 && opened === 0) {
       return elapsed(left);
     }
+    if (probe.frames.length < 3) {
+      process.stdout.write(
+        `  lockout probe skipped: ${probe.packets} packets, ${probe.frames.length} whole frames\n`,
+      );
+    }
     if (elapsed(left) > LOCKOUT_BOUND_MS) {
-      throw new Error(`${opened}/${probe.frames.length} frames still open under the leaver's keys`);
+      throw new Error(
+        opened === undefined
+          ? `no whole frame of the sender captured in the last ${LOCKOUT_BOUND_MS} ms`
+          : `${opened}/${probe.frames.length} frames still open under the leaver's keys`,
+      );
     }
   }
 }
@@ -96,8 +130,7 @@ async function expectLockedOut(options: {
   lockedOutMs: number;
 }): Promise<void> {
   const { meetingId, producerId, sender, leaver, stayer, lockedOutMs } = options;
-  const after = await capture(meetingId, producerId, 300, 6_000);
-  expect(after.frames.length, 'frames captured after the leave').toBeGreaterThanOrEqual(10);
+  const after = await captureAtLeast(meetingId, producerId, 300, 6_000, 10);
   const byLeaver = await framesOpenedBy(after.frames, leaver.keys, after.senderIndex);
   expect(byLeaver.opened, `${leaver.name}'s keys opened frames sent after leaving`).toBe(0);
   const leaverEpochs = leaver.keys.filter((k) => k.memberId === sender.memberId).map((k) => k.epoch);
@@ -181,7 +214,7 @@ test('six participants joining and leaving in bursts converge, every pair decodi
   );
   const producerId = stats.find((s) => s.memberId === brunoM.memberId && s.source === 'camera')?.producerId;
   expect(producerId, "Bruno's camera in the host's stats").toBeTruthy();
-  const before = await capture(meetingId, producerId!, 200, 5_000);
+  const before = await captureAtLeast(meetingId, producerId!, 200, 5_000, 10);
   const byDavidBefore = await framesOpenedBy(before.frames, await capturedKeys(david), before.senderIndex);
   expect(byDavidBefore.opened, "David's keys open Bruno's frames while he is in").toBeGreaterThanOrEqual(
     Math.floor(before.frames.length * 0.8),

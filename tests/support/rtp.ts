@@ -67,15 +67,25 @@ export function vp8Payload(
   return { start: (b0 & 0x10) !== 0, partitionId: b0 & 0x0f, data: payload.subarray(offset) };
 }
 
-/** Rebuilds whole encoded VP8 frames (one SSRC, in sequence order) from RTP packets. */
+/**
+ * Rebuilds whole encoded VP8 frames (one SSRC, in sequence order) from RTP
+ * packets: the SSRC that yields the most frames (simulcast forwards one
+ * layer; RTX and the sender's padding probes, which can outnumber media
+ * packets while bandwidth ramps up, come on other SSRCs and yield none).
+ */
 export function vp8Frames(packets: Buffer[]): Buffer[] {
   const parsed = packets.map(parseRtp).filter((p): p is RtpPacket => p !== undefined);
   const bySsrc = new Map<number, RtpPacket[]>();
   for (const p of parsed) {
     bySsrc.set(p.ssrc, [...(bySsrc.get(p.ssrc) ?? []), p]);
   }
-  // The busiest stream (simulcast: one layer is forwarded; RTX has another SSRC).
-  const stream = [...bySsrc.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  return [...bySsrc.values()]
+    .map(framesOfStream)
+    .reduce<Buffer[]>((best, frames) => (frames.length > best.length ? frames : best), []);
+}
+
+/** Whole VP8 frames of one SSRC's packets, in arrival order. */
+function framesOfStream(stream: RtpPacket[]): Buffer[] {
   const frames: Buffer[] = [];
   let current: Buffer[] | undefined;
   let lastSeq: number | undefined;
