@@ -14,10 +14,18 @@ function ratioOfMedians(ours: Summary, reference: number): Summary {
   return ratioSummary([ours.median], [reference]);
 }
 
-function cpuReference(name: string, value: PairwiseCpu | null): Pick<Figure, 'reference'> {
+/** The pairwise CPU figure to set an MLS CPU figure against (the keys section's), and their ratio. */
+function cpuReference(
+  name: string,
+  ours: Figure['ours'],
+  value: PairwiseCpu | null,
+): Pick<Figure, 'reference' | 'ratio'> {
   return value === null
     ? {}
-    : { reference: { name: `${name} (keys section, ${value.how})`, value: exact(value.ms) } };
+    : {
+        reference: { name: `${name} (keys section, ${value.how})`, value: exact(value.ms) },
+        ratio: ratioOfMedians(ours, value.ms),
+      };
 }
 
 /** Figures of one row; `prefix` and `suite` tell the post-quantum rows apart. */
@@ -60,10 +68,7 @@ function rowFigures(row: MlsRow, prefix: string, suite: string): Figure[] {
       label: `MLS CPU of each other member on ${what} (processing the commit)${suite}`,
       unit: 'ms',
       ours: row.memberMs,
-      ...cpuReference('pairwise, a member', row.pairwise.member),
-      ...(row.pairwise.member === null
-        ? {}
-        : { ratio: ratioOfMedians(row.memberMs, row.pairwise.member.ms) }),
+      ...cpuReference('pairwise, a member', row.memberMs, row.pairwise.member),
       better: 'lower',
     },
   ];
@@ -73,10 +78,7 @@ function rowFigures(row: MlsRow, prefix: string, suite: string): Figure[] {
       label: `MLS CPU of the newcomer on ${what} (key package, joining from the Welcome)${suite}`,
       unit: 'ms',
       ours: row.newcomerMs,
-      ...cpuReference('pairwise, the newcomer', row.pairwise.newcomer),
-      ...(row.pairwise.newcomer === null
-        ? {}
-        : { ratio: ratioOfMedians(row.newcomerMs, row.pairwise.newcomer.ms) }),
+      ...cpuReference('pairwise, the newcomer', row.newcomerMs, row.pairwise.newcomer),
       better: 'lower',
     });
   }

@@ -2,124 +2,39 @@ import { TypedEmitter } from '@confidentiel/events';
 import type { MemberInfo } from '@confidentiel/protocol';
 import { SerialQueue } from './SerialQueue.ts';
 import { E2eeError } from '../E2eeError.ts';
-import type { WebCryptoKey } from '../webcrypto.ts';
-import { equalBytes, type Bytes } from './bytes.ts';
+import type { Bytes } from './bytes.ts';
+import { MAX_CHAT_TEXT_LENGTH } from './ChatCipher.ts';
+import { ChatKeyRing } from './ChatKeyRing.ts';
+import { SenderKeySwitch } from './SenderKeySwitch.ts';
+import { COMMITTEE_SECRET_BYTES, IV_BYTES, type EnvelopeMessage } from './Envelope.ts';
+import { SENDER_KEY_BYTES, nextFreshEpoch, nextRatchetEpoch, ratchetKey } from './KeyDerivation.ts';
+import type { LocalIdentity } from './LocalIdentity.ts';
+import { openFromMember, sealToMember, trustedMember } from './peerEnvelope.ts';
+import { admitMember } from './RemoteMember.ts';
+import type {
+  KeyManagerEvents,
+  KeyManagerStatus,
+  OpenChatResult,
+  RejectReason,
+} from './keyManagerContract.ts';
 import {
-  MAX_CHAT_TEXT_LENGTH,
-  openChatMessage,
-  parseChat,
-  sealChatMessage,
-  verifyChat,
-} from './ChatCipher.ts';
+  KEY_REQUEST_MIN_INTERVAL_MS,
+  checkKeyManagerOptions,
+  type KeyManagerOptions,
+} from './keyManagerOptions.ts';
 import {
-  COMMITTEE_SECRET_BYTES,
-  IV_BYTES,
-  openEnvelope,
-  parseEnvelope,
-  sealEnvelope,
-  verifyEnvelope,
-  type EnvelopeMessage,
-} from './Envelope.ts';
-import {
-  SENDER_KEY_BYTES,
-  deriveChatKey,
-  epochGeneration,
-  nextFreshEpoch,
-  nextRatchetEpoch,
-  ratchetKey,
-  ratchetKeyBy,
-} from './KeyDerivation.ts';
-import { decodePublicKey, isLinkSecret, type LocalIdentity } from './LocalIdentity.ts';
-import { admitMember, type RemoteMember } from './RemoteMember.ts';
+  compareReceivedKey,
+  newPairwisePeer,
+  type EpochKey,
+  type PairwisePeer as Peer,
+} from './PairwisePeer.ts';
 
-/** Why an envelope or chat message from a member was refused. */
-export type RejectReason =
-  | 'bad-signature'
-  | 'bad-link-mac'
-  | 'undecryptable'
-  | 'malformed'
-  | 'unknown-member'
-  | 'stale'
-  /** An MLS commit from this member that the admission rules or MLS itself refused. */
-  | 'refused-commit';
+export * from './keyManagerContract.ts';
+export * from './keyManagerOptions.ts';
+export { CHAT_KEY_HISTORY } from './ChatKeyRing.ts';
 
-export type KeyManagerEvents = {
-  /** Switch outgoing encryption to this key now (already acknowledged by the others or timed out). */
-  senderKey: [{ epoch: number; key: Uint8Array }];
-  /** Install at once for decrypting `memberId` (its frames carry KID sender index = senderIndex, epoch). */
-  receiverKey: [{ memberId: string; senderIndex: number; epoch: number; key: Uint8Array }];
-  /** Forget every key of a member who left. */
-  receiverRemoved: [{ memberId: string; senderIndex: number }];
-  /** An envelope or chat failed verification (bad signature, wrong link MAC, undecryptable). */
-  rejected: [{ memberId: string; reason: RejectReason }];
-  /**
-   * A trusted member sent us the committee secret (sealed to us, signed by them). Whether to take
-   * it (who may hand it out) is the caller's decision. The bytes are a copy owned by the listener.
-   */
-  committeeSecret: [{ memberId: string; secret: Uint8Array }];
-  /**
-   * Group key agreement (MLS) only: the room's safety code of the group's current epoch, the same
-   * on every member's screen. The pairwise manager never emits it (its room code comes from the
-   * identity keys).
-   */
-  roomCode: [string];
-};
-
-/** Default time a sender waits for acknowledgements before switching to a new key anyway. */
-export const DEFAULT_ACK_TIMEOUT_MS = 1_500;
-/** A member's key requests are answered at most this often (a replayed request costs little). */
-export const KEY_REQUEST_MIN_INTERVAL_MS = 250;
-/** Epochs of chat keys kept per sender, to open messages sealed just before a rotation. */
-export const CHAT_KEY_HISTORY = 16;
 /** Envelopes held until `start()` (they can arrive between the join ack and `start`). */
 const MAX_EARLY_ENVELOPES = 256;
-
-export interface KeyManagerOptions {
-  /** This member, from the join acknowledgement (memberId, senderIndex, identity). */
-  readonly self: MemberInfo;
-  /** The identity whose public keys were sent in `join` (must match `self.identity`). */
-  readonly identity: LocalIdentity;
-  /**
-   * The invite link's secret. When set, members whose identity lacks a valid linkMac get no keys
-   * and their envelopes and chat messages are rejected (`bad-link-mac`).
-   */
-  readonly linkSecret?: string;
-  /** Sends one sealed envelope to one member (the `relayKey` request). Failures are covered by the ack timeout. */
-  readonly send: (to: string, envelope: string) => Promise<void>;
-  /** Milliseconds, for the ack deadline. Default: `Date.now`. */
-  readonly now?: () => number;
-  /** Random bytes (keys, IVs). Default: `crypto.getRandomValues`. */
-  readonly random?: (n: number) => Uint8Array;
-  /** How long to wait for acknowledgements before switching to a new sender key. Default: DEFAULT_ACK_TIMEOUT_MS. */
-  readonly ackTimeoutMs?: number;
-}
-
-export interface KeyManagerStatus {
-  /** Newest epoch of our sender key (switched to when `pendingAcks` is 0). */
-  readonly epoch: number;
-  /** Members whose acknowledgement of that epoch is still awaited. */
-  readonly pendingAcks: number;
-  /** Members whose current key we hold. */
-  readonly knownSenders: number;
-}
-
-export type OpenChatResult = { ok: true; text: string } | { ok: false; reason: string };
-
-interface EpochKey {
-  readonly epoch: number;
-  readonly key: Bytes;
-}
-
-interface Peer {
-  readonly member: RemoteMember;
-  /** Our oldest epoch this member may be given: keys from before it joined are never sent to it. */
-  entitledFrom: number;
-  /** The newest key of this member's we hold. */
-  receiving: EpochKey | undefined;
-  /** Our newest epoch this member holds: acknowledged, or ratcheted from an acknowledged one. */
-  confirmed: number | undefined;
-  lastKeyReplyAt: number;
-}
 
 const copy = (key: Uint8Array): Bytes => Uint8Array.from(key);
 
@@ -144,19 +59,12 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   readonly #send: (to: string, envelope: string) => Promise<void>;
   readonly #now: () => number;
   readonly #random: (n: number) => Uint8Array;
-  readonly #ackTimeoutMs: number;
 
   readonly #peers = new Map<string, Peer>();
-  /** memberId (self included) -> epoch -> chat key. */
-  readonly #chatKeys = new Map<string, Map<number, WebCryptoKey>>();
-  /** The newest sender key we made. */
-  #latest: EpochKey | undefined;
-  /** The sender key last announced by `senderKey` (may be `#latest`). */
-  #sending: EpochKey | undefined;
-  /** Members that have not acknowledged `#latest` yet. */
-  readonly #awaiting = new Set<string>();
-  #deadline: number | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Chat keys of every member, self included. */
+  readonly #chatKeys = new ChatKeyRing();
+  /** Our newest sender key and the one frames are sent under. */
+  readonly #own: SenderKeySwitch;
   #started = false;
   #early: Array<[string, string]> = [];
   readonly #queue = new SerialQueue('KeyManager', () => this.#closed);
@@ -165,26 +73,7 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   constructor(options: KeyManagerOptions) {
     super();
     const { self, identity, linkSecret, send } = options;
-    if (typeof send !== 'function') {
-      throw new TypeError('send must be a function');
-    }
-    if (
-      identity?.publicKeys?.ecdh !== self?.identity?.ecdh ||
-      identity.publicKeys.sign !== self.identity.sign
-    ) {
-      throw new TypeError('self.identity must be the public keys of identity');
-    }
-    const selfEcdhRaw = decodePublicKey(identity.publicKeys.ecdh);
-    if (selfEcdhRaw === undefined) {
-      throw new TypeError('identity has malformed public keys');
-    }
-    if (linkSecret !== undefined && !isLinkSecret(linkSecret)) {
-      throw new TypeError('linkSecret must be base64url of at least 16 bytes');
-    }
-    const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
-    if (!Number.isFinite(ackTimeoutMs) || ackTimeoutMs < 0) {
-      throw new TypeError('ackTimeoutMs must be a finite number >= 0');
-    }
+    const { selfEcdhRaw, ackTimeoutMs } = checkKeyManagerOptions(options);
     this.#self = self;
     this.#identity = identity;
     this.#selfEcdhRaw = selfEcdhRaw;
@@ -192,7 +81,14 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
     this.#send = send;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
-    this.#ackTimeoutMs = ackTimeoutMs;
+    this.#own = new SenderKeySwitch({
+      now: this.#now,
+      ackTimeoutMs,
+      runLater: (check) => {
+        this.#enqueue(check).catch(() => undefined);
+      },
+      onSwitch: (key) => this.emit('senderKey', key),
+    });
   }
 
   get closed(): boolean {
@@ -200,13 +96,8 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   }
 
   get status(): KeyManagerStatus {
-    let knownSenders = 0;
-    for (const peer of this.#peers.values()) {
-      if (peer.receiving !== undefined) {
-        knownSenders++;
-      }
-    }
-    return { epoch: this.#latest?.epoch ?? 0, pendingAcks: this.#awaiting.size, knownSenders };
+    const knownSenders = [...this.#peers.values()].filter((peer) => peer.receiving !== undefined).length;
+    return { epoch: this.#own.latest?.epoch ?? 0, pendingAcks: this.#own.pendingAcks, knownSenders };
   }
 
   /**
@@ -261,7 +152,7 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
           await this.#installReceived(peer, { epoch, key });
         }
       }
-      const latest = this.#latest;
+      const latest = this.#own.latest;
       if (!this.#started || latest === undefined) {
         await this.#addPeer(member, 0);
         return;
@@ -302,12 +193,12 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
         return;
       }
       this.#peers.delete(memberId);
-      this.#chatKeys.delete(memberId);
-      this.#awaiting.delete(memberId);
+      this.#chatKeys.forget(memberId);
+      this.#own.forget(memberId);
       peer.receiving?.key.fill(0);
       peer.receiving = undefined;
       this.emit('receiverRemoved', { memberId, senderIndex: peer.member.info.senderIndex });
-      const latest = this.#latest;
+      const latest = this.#own.latest;
       if (!this.#started || latest === undefined) {
         return;
       }
@@ -382,19 +273,20 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
       );
     }
     return this.#enqueue(async () => {
-      const latest = this.#latest;
-      const key = latest && this.#chatKeys.get(this.#self.memberId)?.get(latest.epoch);
-      if (latest === undefined || key === undefined) {
+      const latest = this.#own.latest;
+      const sealed =
+        latest &&
+        (await this.#chatKeys.seal({
+          from: this.#self.memberId,
+          epoch: latest.epoch,
+          signingKey: this.#identity.sign.privateKey,
+          random: this.#random,
+          text,
+        }));
+      if (sealed === undefined) {
         throw new E2eeError('invalid-key', 'no sender key yet: call start() first');
       }
-      return sealChatMessage({
-        from: this.#self.memberId,
-        epoch: latest.epoch,
-        key,
-        signingKey: this.#identity.sign.privateKey,
-        iv: this.#random(IV_BYTES),
-        text,
-      });
+      return sealed;
     });
   }
 
@@ -415,21 +307,13 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
       return;
     }
     this.#closed = true;
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    this.#latest?.key.fill(0);
-    this.#sending?.key.fill(0);
-    this.#latest = undefined;
-    this.#sending = undefined;
+    this.#own.close();
     for (const peer of this.#peers.values()) {
       peer.receiving?.key.fill(0);
       peer.receiving = undefined;
     }
     this.#peers.clear();
-    this.#chatKeys.clear();
-    this.#awaiting.clear();
+    this.#chatKeys.close();
     this.#early = [];
   }
 
@@ -464,99 +348,35 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
       linkSecret: this.#linkSecret,
     });
     this.#throwIfClosed();
-    const peer: Peer = {
-      member,
-      entitledFrom,
-      receiving: undefined,
-      confirmed: undefined,
-      lastKeyReplyAt: -Infinity,
-    };
+    const peer = newPairwisePeer(member, entitledFrom);
     this.#peers.set(info.memberId, peer);
     return peer;
   }
 
   async #addChatKey(memberId: string, epoch: number, key: Uint8Array): Promise<void> {
-    const chatKey = await deriveChatKey(key);
+    await this.#chatKeys.add(memberId, epoch, key);
     this.#throwIfClosed();
-    let keys = this.#chatKeys.get(memberId);
-    if (keys === undefined) {
-      keys = new Map();
-      this.#chatKeys.set(memberId, keys);
-    }
-    keys.set(epoch, chatKey);
-    while (keys.size > CHAT_KEY_HISTORY) {
-      keys.delete(Math.min(...keys.keys()));
-    }
   }
 
   /** Makes `next` our newest key, seals it to `recipients`, and waits for their acks. */
   async #publish(next: EpochKey, recipients: readonly Peer[]): Promise<void> {
     await this.#addChatKey(this.#self.memberId, next.epoch, next.key);
-    const previous = this.#latest;
-    if (previous !== undefined && previous !== this.#sending) {
-      previous.key.fill(0);
-    }
-    this.#latest = next;
-    this.#awaiting.clear();
-    for (const peer of recipients) {
-      this.#awaiting.add(peer.member.info.memberId);
-    }
-    // A later change never postpones a switch already due: a leaver's key must not live on.
-    const deadline = this.#now() + this.#ackTimeoutMs;
-    this.#deadline = this.#deadline === undefined ? deadline : Math.min(this.#deadline, deadline);
-    await this.#postAll(recipients.map((peer) => [peer, { type: 'key', epoch: next.epoch, key: next.key }]));
-    this.#switchIfDone();
-  }
-
-  #switchIfDone(): void {
-    const latest = this.#latest;
-    if (latest === undefined || this.#closed) {
-      return;
-    }
-    if (this.#awaiting.size > 0 && this.#deadline !== undefined && this.#now() < this.#deadline) {
-      this.#schedule(this.#deadline - this.#now());
-      return;
-    }
-    this.#awaiting.clear();
-    this.#deadline = undefined;
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#sending === latest) {
-      return;
-    }
-    const previous = this.#sending;
-    this.#sending = latest;
-    previous?.key.fill(0);
-    this.emit('senderKey', { epoch: latest.epoch, key: copy(latest.key) });
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-    }
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#enqueue(() => {
-          this.#switchIfDone();
-          return Promise.resolve();
-        }).catch(() => undefined);
-      },
-      Math.max(0, delayMs),
+    this.#own.begin(
+      next,
+      recipients.map((peer) => peer.member.info.memberId),
     );
+    await this.#postAll(recipients.map((peer) => [peer, { type: 'key', epoch: next.epoch, key: next.key }]));
+    this.#own.check();
   }
 
   /** Seals and hands to `send`, in order; delivery failures are left to the ack timeout. */
   async #postAll(messages: ReadonlyArray<readonly [Peer, EnvelopeMessage]>): Promise<void> {
     const envelopes = await Promise.all(
       messages.map(([peer, message]) =>
-        sealEnvelope({
-          from: this.#self.memberId,
-          to: peer.member.info.memberId,
+        sealToMember({
+          selfId: this.#self.memberId,
+          member: peer.member,
           message,
-          keys: peer.member.channel!,
           signingKey: this.#identity.sign.privateKey,
           iv: this.#random(IV_BYTES),
         }),
@@ -582,61 +402,22 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
     }
   }
 
-  /** The peer whose messages can be verified, or the reason to refuse them. */
-  #sender(from: string): Peer | RejectReason {
-    const peer = this.#peers.get(from);
-    if (peer === undefined) {
-      return 'unknown-member';
-    }
-    switch (peer.member.trust) {
-      case 'trusted':
-        return peer;
-      case 'bad-link-mac':
-        return 'bad-link-mac';
-      case 'malformed':
-        return 'malformed';
-      default: {
-        const never: never = peer.member.trust;
-        return never;
-      }
-    }
-  }
-
   async #handleEnvelope(from: string, text: string): Promise<void> {
-    const envelope = parseEnvelope(text);
-    if (envelope === undefined) {
-      this.#reject(from, 'malformed');
+    const peer = this.#peers.get(from);
+    const opened = await openFromMember({ selfId: this.#self.memberId, from, member: peer?.member, text });
+    if (typeof opened === 'string' || peer === undefined) {
+      this.#reject(from, typeof opened === 'string' ? opened : 'unknown-member');
       return;
     }
-    const peer = this.#sender(from);
-    if (typeof peer === 'string') {
-      this.#reject(from, peer);
-      return;
-    }
-    if (!(await verifyEnvelope(envelope, peer.member.verifyKey!))) {
-      this.#reject(from, 'bad-signature');
-      return;
-    }
-    // Signed by `from`, but perhaps for someone else or replayed from another relation.
-    if (envelope.from !== from || envelope.to !== this.#self.memberId) {
-      this.#reject(from, 'malformed');
-      return;
-    }
-    const message = await openEnvelope(envelope, peer.member.channel!);
-    if (typeof message === 'string') {
-      this.#reject(from, message);
-      return;
-    }
+    const { message } = opened;
     switch (message.type) {
       case 'key':
         await this.#receiveKey(peer, { epoch: message.epoch, key: message.key });
         return;
       case 'ack':
-        if (this.#latest?.epoch === message.epoch) {
+        if (this.#own.latest?.epoch === message.epoch) {
           peer.confirmed = message.epoch;
-          if (this.#awaiting.delete(from)) {
-            this.#switchIfDone();
-          }
+          this.#own.acknowledged(from);
         }
         return;
       case 'key-request':
@@ -654,34 +435,24 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   }
 
   async #receiveKey(peer: Peer, received: EpochKey): Promise<void> {
-    const current = peer.receiving;
     const memberId = peer.member.info.memberId;
-    if (current === undefined || received.epoch > current.epoch) {
+    const verdict = await compareReceivedKey(peer.receiving, received);
+    if (verdict === 'newer') {
       await this.#installReceived(peer, received);
       await this.#post(peer, { type: 'ack', epoch: received.epoch });
       return;
     }
     try {
-      if (received.epoch === current.epoch) {
-        if (equalBytes(received.key, current.key)) {
-          // A repeat (a resend, or a key we had ratchetted to ourselves): the sender awaits the ack.
-          await this.#post(peer, { type: 'ack', epoch: received.epoch });
-          return;
+      if (verdict === 'repeat') {
+        // The sender awaits the ack.
+        await this.#post(peer, { type: 'ack', epoch: received.epoch });
+      } else if (verdict === 'on-chain') {
+        if (!this.#chatKeys.has(memberId, received.epoch)) {
+          await this.#addChatKey(memberId, received.epoch, received.key);
         }
-      } else if (epochGeneration(received.epoch) === epochGeneration(current.epoch)) {
-        // Sealed before the sender saw joins we have already ratchetted for: fine if on our chain.
-        const forward = await ratchetKeyBy(received.key, current.epoch - received.epoch);
-        const consistent = equalBytes(forward, current.key);
-        forward.fill(0);
-        if (consistent) {
-          if (!this.#chatKeys.get(memberId)?.has(received.epoch)) {
-            await this.#addChatKey(memberId, received.epoch, received.key);
-          }
-          return;
-        }
+      } else {
+        this.#reject(memberId, 'stale');
       }
-      // An older key (a replay): installing it would roll the receiver back.
-      this.#reject(memberId, 'stale');
     } finally {
       received.key.fill(0);
     }
@@ -696,14 +467,14 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   }
 
   async #answerKeyRequest(peer: Peer): Promise<void> {
-    const latest = this.#latest;
+    const latest = this.#own.latest;
     const now = this.#now();
     if (latest === undefined || now - peer.lastKeyReplyAt < KEY_REQUEST_MIN_INTERVAL_MS) {
       return;
     }
     peer.lastKeyReplyAt = now;
     const messages: Array<[Peer, EnvelopeMessage]> = [];
-    const sending = this.#sending;
+    const sending = this.#own.sending;
     // The key frames are still sent under, unless it predates this member's arrival.
     if (sending !== undefined && sending !== latest && sending.epoch >= peer.entitledFrom) {
       messages.push([peer, { type: 'key', epoch: sending.epoch, key: sending.key }]);
@@ -713,32 +484,17 @@ export class KeyManager extends TypedEmitter<KeyManagerEvents> {
   }
 
   async #openChat(from: string, ciphertext: string): Promise<OpenChatResult> {
-    const refuse = (reason: RejectReason): OpenChatResult => {
-      this.#reject(from, reason);
-      return { ok: false, reason };
-    };
-    const chat = parseChat(ciphertext);
-    if (chat === undefined) {
-      return refuse('malformed');
-    }
-    let verifyKey: WebCryptoKey;
-    if (from === this.#self.memberId) {
-      verifyKey = this.#identity.sign.publicKey;
-    } else {
-      const peer = this.#sender(from);
-      if (typeof peer === 'string') {
-        return refuse(peer);
+    const opened = await this.#chatKeys.open(from, ciphertext, () => {
+      if (from === this.#self.memberId) {
+        return this.#identity.sign.publicKey;
       }
-      verifyKey = peer.member.verifyKey!;
+      const member = trustedMember(this.#peers.get(from)?.member);
+      return typeof member === 'string' ? member : member.verifyKey!;
+    });
+    // A key not held yet is no fault of the sender's; every other failure is its message refused.
+    if (!opened.ok && opened.reason !== 'unknown-epoch') {
+      this.#reject(from, opened.reason);
     }
-    if (!(await verifyChat(from, chat, verifyKey))) {
-      return refuse('bad-signature');
-    }
-    const key = this.#chatKeys.get(from)?.get(chat.epoch);
-    if (key === undefined) {
-      return { ok: false, reason: 'unknown-epoch' };
-    }
-    const opened = await openChatMessage(from, chat, key);
-    return opened.ok ? { ok: true, text: opened.text } : refuse(opened.reason);
+    return opened;
   }
 }

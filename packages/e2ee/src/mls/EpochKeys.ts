@@ -1,19 +1,9 @@
 import type { LocalIdentity } from '../distribution/LocalIdentity.ts';
-import type { OpenChatResult, RejectReason } from '../distribution/KeyManager.ts';
-import { IV_BYTES } from '../distribution/Envelope.ts';
-import {
-  MAX_CHAT_TEXT_LENGTH,
-  openChatMessage,
-  parseChat,
-  sealChatMessage,
-  verifyChat,
-} from '../distribution/ChatCipher.ts';
-import { deriveChatKey } from '../distribution/KeyDerivation.ts';
+import type { OpenChatResult, RejectReason } from '../distribution/keyManagerContract.ts';
+import { MAX_CHAT_TEXT_LENGTH } from '../distribution/ChatCipher.ts';
+import { ChatKeyRing } from '../distribution/ChatKeyRing.ts';
 import { E2eeError } from '../E2eeError.ts';
 import type { WebCryptoKey } from '../webcrypto.ts';
-
-/** Epochs of chat keys kept per member, to open messages sealed just before a change. */
-export const MLS_CHAT_KEY_HISTORY = 16;
 
 type Emit = (event: 'senderKey' | 'receiverKey' | 'receiverRemoved', payload: unknown) => void;
 
@@ -40,7 +30,7 @@ export class EpochKeys {
   readonly #switchDelayMs: number;
   readonly #now: () => number;
   readonly #emit: Emit;
-  readonly #chatKeys = new Map<string, Map<number, WebCryptoKey>>();
+  readonly #chatKeys = new ChatKeyRing();
   readonly #keyed = new Map<string, number>();
   #sending: number | undefined;
   #pending: { epoch: number; key: Uint8Array } | undefined;
@@ -80,7 +70,7 @@ export class EpochKeys {
       for (const [memberId, senderIndex] of this.#keyed) {
         if (!present.has(memberId)) {
           this.#keyed.delete(memberId);
-          this.#chatKeys.delete(memberId);
+          this.#chatKeys.forget(memberId);
           this.#emit('receiverRemoved', { memberId, senderIndex });
         }
       }
@@ -89,7 +79,7 @@ export class EpochKeys {
         if (key === undefined) {
           continue;
         }
-        await this.#addChatKey(memberId, epoch, key);
+        await this.#chatKeys.add(memberId, epoch, key);
         if (memberId === this.#selfId) {
           this.#pending?.key.fill(0);
           this.#pending = { epoch, key: Uint8Array.from(key) };
@@ -118,7 +108,7 @@ export class EpochKeys {
   /** A member left: its frames are refused at once (its chat keys go too). */
   forget(memberId: string): void {
     const senderIndex = this.#keyed.get(memberId);
-    this.#chatKeys.delete(memberId);
+    this.#chatKeys.forget(memberId);
     if (senderIndex !== undefined) {
       this.#keyed.delete(memberId);
       this.#emit('receiverRemoved', { memberId, senderIndex });
@@ -130,43 +120,31 @@ export class EpochKeys {
       throw new TypeError(`chat text must be a string of at most ${MAX_CHAT_TEXT_LENGTH} characters`);
     }
     const epoch = this.#sending;
-    const key = epoch === undefined ? undefined : this.#chatKeys.get(this.#selfId)?.get(epoch);
-    if (epoch === undefined || key === undefined) {
+    const sealed =
+      epoch === undefined
+        ? undefined
+        : await this.#chatKeys.seal({
+            from: this.#selfId,
+            epoch,
+            signingKey: identity.sign.privateKey,
+            random,
+            text,
+          });
+    if (sealed === undefined) {
       throw new E2eeError('invalid-key', 'no group key yet');
     }
-    return sealChatMessage({
-      from: this.#selfId,
-      epoch,
-      key,
-      signingKey: identity.sign.privateKey,
-      iv: random(IV_BYTES),
-      text,
-    });
+    return sealed;
   }
 
-  async openChat(
+  openChat(
     from: string,
     ciphertext: string,
     verifiers: ChatVerifiers,
     identity: LocalIdentity,
   ): Promise<OpenChatResult> {
-    const chat = parseChat(ciphertext);
-    if (chat === undefined) {
-      return { ok: false, reason: 'malformed' };
-    }
-    const verifyKey = from === this.#selfId ? identity.sign.publicKey : verifiers.verifyKeyOf(from);
-    if (typeof verifyKey === 'string') {
-      return { ok: false, reason: verifyKey };
-    }
-    if (!(await verifyChat(from, chat, verifyKey))) {
-      return { ok: false, reason: 'bad-signature' };
-    }
-    const key = this.#chatKeys.get(from)?.get(chat.epoch);
-    if (key === undefined) {
-      return { ok: false, reason: 'unknown-epoch' };
-    }
-    const opened = await openChatMessage(from, chat, key);
-    return opened.ok ? { ok: true, text: opened.text } : { ok: false, reason: opened.reason };
+    return this.#chatKeys.open(from, ciphertext, () =>
+      from === this.#selfId ? identity.sign.publicKey : verifiers.verifyKeyOf(from),
+    );
   }
 
   close(): void {
@@ -177,7 +155,7 @@ export class EpochKeys {
     }
     this.#pending?.key.fill(0);
     this.#pending = undefined;
-    this.#chatKeys.clear();
+    this.#chatKeys.close();
     this.#keyed.clear();
   }
 
@@ -194,18 +172,5 @@ export class EpochKeys {
     }
     this.#sending = pending.epoch;
     this.#emit('senderKey', { epoch: pending.epoch, key: pending.key });
-  }
-
-  async #addChatKey(memberId: string, epoch: number, key: Uint8Array): Promise<void> {
-    const chatKey = await deriveChatKey(key);
-    let keys = this.#chatKeys.get(memberId);
-    if (keys === undefined) {
-      keys = new Map();
-      this.#chatKeys.set(memberId, keys);
-    }
-    keys.set(epoch, chatKey);
-    while (keys.size > MLS_CHAT_KEY_HISTORY) {
-      keys.delete(Math.min(...keys.keys()));
-    }
   }
 }

@@ -8,9 +8,9 @@ import type {
   KeyManagerStatus,
   OpenChatResult,
   RejectReason,
-} from '../distribution/KeyManager.ts';
+} from '../distribution/keyManagerContract.ts';
 import type { LocalIdentity } from '../distribution/LocalIdentity.ts';
-import { admissionCallback, type AdmittedMember } from './mlsAdmission.ts';
+import { admissionCallback, admittedMember, type AdmittedMember } from './mlsAdmission.ts';
 import { decodeKeyPackage } from './mlsCodec.ts';
 import { committerRank, isEmptyPlan, planCommit, type PlanInput } from './commitPlan.ts';
 import { EpochKeys } from './EpochKeys.ts';
@@ -109,7 +109,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
         }
       },
     });
-    this.#admitted.set(options.self.memberId, this.#announced(options.self));
+    this.#admitted.set(options.self.memberId, admittedMember(options.self));
   }
 
   get closed(): boolean {
@@ -154,7 +154,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
   memberUpdated(member: MemberInfo): Promise<void> {
     return this.#enqueue(() => {
       if (this.#admitted.has(member.memberId)) {
-        this.#admitted.set(member.memberId, this.#announced(member));
+        this.#admitted.set(member.memberId, admittedMember(member));
         this.#schedulePlan();
       }
     });
@@ -315,15 +315,6 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     }
   }
 
-  #announced(member: MemberInfo): AdmittedMember {
-    return {
-      memberId: member.memberId,
-      senderIndex: member.senderIndex,
-      identity: member.identity,
-      role: member.role,
-    };
-  }
-
   async #context(): Promise<MlsContext> {
     return { suite: await this.#suite, linkSecret: this.#linkSecret };
   }
@@ -332,7 +323,7 @@ export class MlsKeyManager extends TypedEmitter<MlsKeyManagerEvents> {
     if (member.memberId === this.#self.memberId) {
       return;
     }
-    this.#admitted.set(member.memberId, this.#announced(member));
+    this.#admitted.set(member.memberId, admittedMember(member));
     await this.#peers.add(member);
     this.#throwIfClosed();
   }

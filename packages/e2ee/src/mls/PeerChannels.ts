@@ -1,13 +1,8 @@
 import type { MemberInfo } from '@confidentiel/protocol';
-import {
-  IV_BYTES,
-  openEnvelope,
-  parseEnvelope,
-  sealEnvelope,
-  verifyEnvelope,
-} from '../distribution/Envelope.ts';
-import type { RejectReason } from '../distribution/KeyManager.ts';
+import { IV_BYTES } from '../distribution/Envelope.ts';
+import type { RejectReason } from '../distribution/keyManagerContract.ts';
 import { decodePublicKey, type LocalIdentity } from '../distribution/LocalIdentity.ts';
+import { openFromMember, sealToMember, trustedMember } from '../distribution/peerEnvelope.ts';
 import { admitMember, type RemoteMember } from '../distribution/RemoteMember.ts';
 import type { WebCryptoKey } from '../webcrypto.ts';
 
@@ -57,11 +52,8 @@ export class PeerChannels {
   }
 
   verifyKeyOf(memberId: string): WebCryptoKey | RejectReason {
-    const peer = this.#peers.get(memberId);
-    if (peer === undefined) {
-      return 'unknown-member';
-    }
-    return peer.trust === 'trusted' ? peer.verifyKey! : peer.trust;
+    const peer = trustedMember(this.#peers.get(memberId));
+    return typeof peer === 'string' ? peer : peer.verifyKey!;
   }
 
   /** Seals the committee secret to one trusted member; false (nothing sent) otherwise. */
@@ -70,11 +62,10 @@ export class PeerChannels {
     if (peer === undefined || peer.trust !== 'trusted') {
       return false;
     }
-    const envelope = await sealEnvelope({
-      from: this.#options.self.memberId,
-      to: memberId,
+    const envelope = await sealToMember({
+      selfId: this.#options.self.memberId,
+      member: peer,
       message: { type: 'committee-secret', secret: Uint8Array.from(secret) },
-      keys: peer.channel!,
       signingKey: this.#options.identity.sign.privateKey,
       iv: this.#options.random(IV_BYTES),
     });
@@ -85,30 +76,17 @@ export class PeerChannels {
   /** An envelope from `from`: only the committee secret travels this way under MLS. Never throws. */
   async receive(from: string, text: string): Promise<void> {
     const { onRejected } = this.#options;
-    const envelope = parseEnvelope(text);
-    const peer = this.#peers.get(from);
-    if (envelope === undefined) {
-      onRejected(from, 'malformed');
+    const opened = await openFromMember({
+      selfId: this.#options.self.memberId,
+      from,
+      member: this.#peers.get(from),
+      text,
+    });
+    if (typeof opened === 'string') {
+      onRejected(from, opened);
       return;
     }
-    const verifyKey = this.verifyKeyOf(from);
-    if (typeof verifyKey === 'string' || peer === undefined) {
-      onRejected(from, typeof verifyKey === 'string' ? verifyKey : 'unknown-member');
-      return;
-    }
-    if (!(await verifyEnvelope(envelope, peer.verifyKey!))) {
-      onRejected(from, 'bad-signature');
-      return;
-    }
-    if (envelope.from !== from || envelope.to !== this.#options.self.memberId) {
-      onRejected(from, 'malformed');
-      return;
-    }
-    const message = await openEnvelope(envelope, peer.channel!);
-    if (typeof message === 'string') {
-      onRejected(from, message);
-      return;
-    }
+    const { message } = opened;
     if (message.type !== 'committee-secret') {
       // Sender keys travel in the MLS group, never in envelopes: a pairwise key is refused.
       if (message.type === 'key') {

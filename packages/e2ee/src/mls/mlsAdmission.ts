@@ -1,4 +1,4 @@
-import type { IdentityKeys, MemberRole } from '@confidentiel/protocol';
+import type { IdentityKeys, MemberInfo, MemberRole } from '@confidentiel/protocol';
 import type { IncomingMessageCallback, Proposal } from 'ts-mls';
 import { parseMlsCredential, type MlsMemberClaim } from './MlsCredential.ts';
 
@@ -8,6 +8,12 @@ export interface AdmittedMember {
   readonly senderIndex: number;
   readonly identity: IdentityKeys;
   readonly role: MemberRole;
+}
+
+/** What the admission rules keep of a member signaling announced. */
+export function admittedMember(member: MemberInfo): AdmittedMember {
+  const { memberId, senderIndex, identity, role } = member;
+  return { memberId, senderIndex, identity, role };
 }
 
 /** What a browser knows when a commit arrives: the room as announced, the group as it is. */
